@@ -1,0 +1,64 @@
+import type { Event } from '../message';
+
+/** Events of the `repo-<repoId>` stream: the repository and its stack metadata. */
+
+export type RepoRegistered = Event<
+  'RepoRegistered',
+  {
+    repoId: string;
+    orgId: string;
+    name: string;
+    remoteUrl: string;
+    trunk: string;
+  }
+>;
+
+export type BranchTracked = Event<
+  'BranchTracked',
+  { branch: string; parent: string; baseSha: string }
+>;
+
+export type BranchReparented = Event<
+  'BranchReparented',
+  { branch: string; from: string; to: string }
+>;
+
+export type BranchRestacked = Event<
+  'BranchRestacked',
+  {
+    branch: string;
+    baseSha: string;
+    fromSha: string;
+    toSha: string;
+    jobId: string;
+  }
+>;
+
+export type BranchUntracked = Event<
+  'BranchUntracked',
+  { branch: string; reason: string }
+>;
+
+export interface ObservedBranch {
+  name: string;
+  sha: string;
+  remoteSha: string | null;
+}
+
+export type RepoBranchesObserved = Event<
+  'RepoBranchesObserved',
+  {
+    trunk: string;
+    trunkSha: string;
+    branches: ObservedBranch[];
+    observedAt: string;
+  }
+>;
+
+export type RepoEvent =
+  | RepoRegistered
+  | BranchTracked
+  | BranchReparented
+  | BranchRestacked
+  | BranchUntracked
+  | RepoBranchesObserved;

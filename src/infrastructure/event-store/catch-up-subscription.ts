@@ -1,0 +1,53 @@
+import type {
+  EventSubscription,
+  ReadAllOptions,
+  ReadAllPage,
+  RecordedEvent,
+  SubscribeOptions,
+} from './event-store.port';
+import type { HeadNotifier } from './head-notifier';
+
+const DEFAULT_BATCH = 1000;
+
+/**
+ * Catch-up and live are one loop: read a page from the last position; when a read reaches
+ * the head, wait for the notifier to report a later commit, then read again. Because the
+ * next read always starts where the previous one ended, the switch from history to live
+ * can neither skip nor repeat an event.
+ */
+export class CatchUpSubscription implements EventSubscription {
+  private closed = false;
+  private signalClose!: () => void;
+  private readonly closedSignal = new Promise<void>((resolve) => {
+    this.signalClose = resolve;
+  });
+
+  constructor(
+    private readonly readAll: (options: ReadAllOptions) => Promise<ReadAllPage>,
+    private readonly notifier: HeadNotifier,
+    private readonly options: SubscribeOptions = {},
+  ) {}
+
+  close(): void {
+    this.closed = true;
+    this.signalClose();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent[]> {
+    let next = this.options.fromPosition ?? 1;
+    const limit = this.options.batchSize ?? DEFAULT_BATCH;
+    while (!this.closed && !this.notifier.isClosed) {
+      const page = await this.readAll({
+        fromPosition: next,
+        limit,
+        filter: this.options.filter,
+      });
+      next = page.nextPosition;
+      if (page.events.length > 0) {
+        yield page.events;
+      } else if (page.isEnd) {
+        await this.notifier.waitFor(next, this.closedSignal);
+      }
+    }
+  }
+}

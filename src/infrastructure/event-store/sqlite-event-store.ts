@@ -1,0 +1,337 @@
+import { randomUUID } from 'node:crypto';
+import BetterSqlite3, {
+  type Database,
+  type Statement,
+  type Transaction,
+} from 'better-sqlite3';
+import {
+  checkExpectedVersion,
+  NO_STREAM_VERSION,
+  resolveRetriedAppend,
+  validateStreamId,
+  type StoredId,
+} from './append-rules';
+import { CatchUpSubscription } from './catch-up-subscription';
+import { EventStoreClosedError } from './event-store.errors';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventSubscription,
+  EventToAppend,
+  ReadAllOptions,
+  ReadAllPage,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+} from './event-store.port';
+import { HeadNotifier } from './head-notifier';
+import { migrateEventStoreSchema } from './sqlite-schema';
+
+export interface SqliteEventStoreOptions {
+  /** Most appends committed in one transaction. */
+  maxBatch?: number;
+  clock?: () => Date;
+}
+
+interface PendingAppend {
+  streamId: string;
+  events: readonly EventToAppend[];
+  options: AppendOptions;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+type EventRow = [
+  position: number,
+  streamId: string,
+  version: number,
+  eventId: string,
+  type: string,
+  data: string,
+  metadata: string,
+  recordedAt: string,
+];
+
+interface FilterParams {
+  from: number;
+  types: string | null;
+  prefix: string | null;
+  limit: number;
+}
+
+const COLUMNS =
+  'global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at';
+
+/**
+ * The event store on one SQLite file (better-sqlite3, WAL, synchronous=FULL).
+ *
+ * Writes go through a single writer with group commit: appends that arrive while the event
+ * loop is busy are queued and committed together on the next turn, in one transaction and
+ * so one fsync. Each append runs in its own savepoint, so it keeps its own expected-version
+ * check and its own error without affecting the others in the batch. Every append's promise
+ * settles only after the commit is durable.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly notifier: HeadNotifier;
+  /** Transactions committed by the writer; lets tests see group commit at work. */
+  commitCount = 0;
+  private pending: PendingAppend[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly maxBatch: number;
+  private readonly clock: () => Date;
+  private readonly stmt: {
+    version: Statement<[string], number>;
+    byEventId: Statement<[string], [string, number, number]>;
+    insert: Statement<[string, number, string, string, string, string, string]>;
+    readStream: Statement<[string, number, number], EventRow>;
+    readAll: Statement<[number, number], EventRow>;
+    readAllFiltered: Statement<[FilterParams], EventRow>;
+    head: Statement<[], number | null>;
+  };
+  private readonly commitBatch: Transaction<
+    (batch: PendingAppend[]) => Array<{ ok: AppendResult } | { error: unknown }>
+  >;
+
+  private constructor(
+    private readonly db: Database,
+    options: SqliteEventStoreOptions,
+  ) {
+    this.maxBatch = options.maxBatch ?? 2000;
+    this.clock = options.clock ?? (() => new Date());
+    const prepare = <P extends unknown[], R>(sql: string, raw: boolean) => {
+      const s = db.prepare<P, R>(sql);
+      return raw ? s.raw(true) : s.pluck(true);
+    };
+    this.stmt = {
+      version: prepare(
+        'SELECT stream_version FROM events WHERE stream_id = ? ORDER BY stream_version DESC LIMIT 1',
+        false,
+      ),
+      byEventId: prepare(
+        'SELECT stream_id, stream_version, global_position FROM events WHERE event_id = ?',
+        true,
+      ),
+      insert: db.prepare(
+        'INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      readStream: prepare(
+        `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`,
+        true,
+      ),
+      readAll: prepare(
+        `SELECT ${COLUMNS} FROM events WHERE global_position >= ? ORDER BY global_position LIMIT ?`,
+        true,
+      ),
+      readAllFiltered: prepare(
+        `SELECT ${COLUMNS} FROM events WHERE global_position >= @from
+           AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
+           AND (@prefix IS NULL OR substr(stream_id, 1, length(@prefix)) = @prefix)
+         ORDER BY global_position LIMIT @limit`,
+        true,
+      ),
+      head: prepare('SELECT MAX(global_position) FROM events', false),
+    };
+    this.notifier = new HeadNotifier(this.stmt.head.get() ?? 0);
+    this.commitBatch = db.transaction((batch: PendingAppend[]) =>
+      batch.map((p) => {
+        try {
+          return { ok: this.appendOne(p) };
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
+  }
+
+  /** Opens (and creates or migrates) the store file. Throws if it is not a usable database. */
+  static open(
+    fileName: string,
+    options: SqliteEventStoreOptions = {},
+  ): SqliteEventStore {
+    const db = new BetterSqlite3(fileName);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('cache_size = -65536');
+      migrateEventStoreSchema(db);
+      return new SqliteEventStore(db, options);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  appendToStream(
+    streamId: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new EventStoreClosedError());
+    try {
+      validateStreamId(streamId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.pending.push({ streamId, events, options, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      let outcomes: Array<{ ok: AppendResult } | { error: unknown }>;
+      try {
+        outcomes = this.commitBatch.immediate(batch);
+        this.commitCount++;
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+        continue;
+      }
+      this.notifier.advance(this.stmt.head.get() ?? 0);
+      outcomes.forEach((outcome, i) => {
+        const p = batch[i]!;
+        if ('ok' in outcome) p.resolve(outcome.ok);
+        else p.reject(outcome.error);
+      });
+    }
+  }
+
+  /** One append inside the batch transaction; a throw rolls back only this append. */
+  private appendOne({
+    streamId,
+    events,
+    options,
+  }: PendingAppend): AppendResult {
+    const retried = resolveRetriedAppend(
+      streamId,
+      events.map((e) => (e.eventId ? this.storedId(e.eventId) : undefined)),
+    );
+    if (retried) return retried;
+    const current = this.stmt.version.get(streamId) ?? NO_STREAM_VERSION;
+    checkExpectedVersion(streamId, options.expectedVersion, current);
+    if (events.length === 0) {
+      return { nextExpectedVersion: current, globalPositions: [] };
+    }
+    return this.insertAll(streamId, events, current);
+  }
+
+  private insertAll(
+    streamId: string,
+    events: readonly EventToAppend[],
+    current: number,
+  ): AppendResult {
+    const recordedAt = this.clock().toISOString();
+    const globalPositions = events.map((e, i) => {
+      const info = this.stmt.insert.run(
+        streamId,
+        current + 1 + i,
+        e.eventId ?? randomUUID(),
+        e.type,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata ?? {}),
+        recordedAt,
+      );
+      return Number(info.lastInsertRowid);
+    });
+    return {
+      nextExpectedVersion: current + events.length,
+      globalPositions,
+    };
+  }
+
+  private storedId(eventId: string): StoredId | undefined {
+    const row = this.stmt.byEventId.get(eventId);
+    return row
+      ? { streamId: row[0], streamVersion: row[1], globalPosition: row[2] }
+      : undefined;
+  }
+
+  readStream(
+    streamId: string,
+    { fromVersion = 0, maxCount = -1 }: ReadStreamOptions = {},
+  ): Promise<RecordedEvent[]> {
+    return this.read(() =>
+      this.stmt.readStream.all(streamId, fromVersion, maxCount).map(toRecorded),
+    );
+  }
+
+  readAll({
+    fromPosition = 1,
+    limit = 1000,
+    filter,
+  }: ReadAllOptions = {}): Promise<ReadAllPage> {
+    return this.read(() => {
+      const head = this.stmt.head.get() ?? 0;
+      const from = Math.max(fromPosition, 1);
+      const rows =
+        filter && (filter.types || filter.streamPrefix)
+          ? this.stmt.readAllFiltered.all({
+              from,
+              types: filter.types ? JSON.stringify(filter.types) : null,
+              prefix: filter.streamPrefix ?? null,
+              limit,
+            })
+          : this.stmt.readAll.all(from, limit);
+      const events = rows.map(toRecorded);
+      const full = rows.length >= limit;
+      const nextPosition = full
+        ? events[events.length - 1]!.globalPosition + 1
+        : Math.max(head + 1, from);
+      return { events, nextPosition, isEnd: !full };
+    });
+  }
+
+  headPosition(): Promise<number> {
+    return this.read(() => this.stmt.head.get() ?? 0);
+  }
+
+  subscribe(options: SubscribeOptions = {}): EventSubscription {
+    return new CatchUpSubscription(
+      (o) => this.readAll(o),
+      this.notifier,
+      options,
+    );
+  }
+
+  /** Commits what is queued, ends subscriptions and closes the file. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    this.flush();
+    this.notifier.close();
+    this.db.close();
+    return Promise.resolve();
+  }
+
+  /** Runs a read in one snapshot (a deferred transaction), so head and rows agree. */
+  private read<T>(fn: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new EventStoreClosedError());
+    try {
+      return Promise.resolve(this.db.transaction(fn).deferred());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    globalPosition: row[0],
+    streamId: row[1],
+    streamVersion: row[2],
+    eventId: row[3],
+    type: row[4],
+    data: JSON.parse(row[5]) as object,
+    metadata: JSON.parse(row[6]) as RecordedEvent['metadata'],
+    recordedAt: row[7],
+  };
+}
