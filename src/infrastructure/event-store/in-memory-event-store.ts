@@ -20,6 +20,7 @@ import type {
   SubscribeOptions,
 } from './event-store.port';
 import { HeadNotifier } from './head-notifier';
+import { settle } from './settle';
 
 /** The event store in memory, for unit tests. Same semantics as the durable adapters. */
 export class InMemoryEventStore implements EventStore {
@@ -36,11 +37,7 @@ export class InMemoryEventStore implements EventStore {
     events: readonly EventToAppend[],
     options: AppendOptions,
   ): Promise<AppendResult> {
-    try {
-      return Promise.resolve(this.append(streamId, events, options));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settle(() => this.append(streamId, events, options));
   }
 
   private append(

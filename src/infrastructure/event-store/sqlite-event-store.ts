@@ -26,6 +26,7 @@ import type {
   SubscribeOptions,
 } from './event-store.port';
 import { HeadNotifier } from './head-notifier';
+import { settle } from './settle';
 import { migrateEventStoreSchema } from './sqlite-schema';
 
 export interface SqliteEventStoreOptions {
@@ -170,10 +171,8 @@ export class SqliteEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new EventStoreClosedError());
-    try {
-      validateStreamId(streamId);
-    } catch (error) {
-      return Promise.reject(error);
+    if (typeof streamId !== 'string' || streamId.length === 0) {
+      return settle(() => validateStreamId(streamId)) as Promise<never>;
     }
     return new Promise((resolve, reject) => {
       this.pending.push({ streamId, events, options, resolve, reject });
@@ -315,11 +314,7 @@ export class SqliteEventStore implements EventStore {
   /** Runs a read in one snapshot (a deferred transaction), so head and rows agree. */
   private read<T>(fn: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new EventStoreClosedError());
-    try {
-      return Promise.resolve(this.db.transaction(fn).deferred());
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settle(() => this.db.transaction(fn).deferred());
   }
 }
 
