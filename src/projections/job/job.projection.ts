@@ -1,0 +1,136 @@
+import type { RepoActionEvent } from '../../domain/events/repo-action.events';
+import { jobIdOfStream } from '../../domain/streams';
+import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
+import type { Projection } from '../projection';
+import type { JobRow } from './job.row';
+
+const EVENT_TYPES: readonly RepoActionEvent['type'][] = [
+  'RepoActionRequested',
+  'RepoActionStarted',
+  'RepoActionStepStarted',
+  'RepoActionProgressed',
+  'RepoActionStepCompleted',
+  'RepoActionRetryScheduled',
+  'RepoActionInterrupted',
+  'RepoActionCancelRequested',
+  'RepoActionCompleted',
+  'RepoActionFailed',
+  'RepoActionCancelled',
+];
+
+const TERMINAL = new Set(['completed', 'error', 'cancelled']);
+
+/** Job status, step, progress and outcome, one row per `repo-action-<jobId>` stream. */
+export const jobProjection: Projection<JobRow> = {
+  name: 'jobs',
+  eventTypes: EVENT_TYPES,
+  keyOf: (event) => jobIdOfStream(event.streamId),
+  evolve(row, recorded) {
+    const event = recorded as RecordedEvent & RepoActionEvent;
+    const at = recorded.recordedAt;
+    if (event.type === 'RepoActionRequested') {
+      if (row) return row;
+      const d = event.data;
+      return {
+        jobId: d.jobId,
+        orgId: d.orgId,
+        repoId: d.repoId,
+        action: d.action,
+        branchName: d.branchName ?? null,
+        parentBranch: d.parentBranch ?? null,
+        idempotencyKey: d.idempotencyKey ?? null,
+        status: 'queued',
+        step: null,
+        message: null,
+        progressDone: null,
+        progressTotal: null,
+        attempt: 0,
+        cancelRequested: false,
+        requestedAt: at,
+        startedAt: null,
+        finishedAt: null,
+        updatedAt: at,
+        result: null,
+        error: null,
+        position: recorded.globalPosition,
+      };
+    }
+    // A job's later events mean nothing without its request, and a finished job stays finished.
+    if (!row || TERMINAL.has(row.status)) return row;
+    const next: JobRow = {
+      ...row,
+      updatedAt: at,
+      position: recorded.globalPosition,
+    };
+    switch (event.type) {
+      case 'RepoActionStarted':
+        return {
+          ...next,
+          status: 'running',
+          attempt: event.data.attempt,
+          startedAt: row.startedAt ?? at,
+          message: null,
+        };
+      case 'RepoActionStepStarted':
+        return {
+          ...next,
+          step: event.data.step,
+          progressDone: null,
+          progressTotal: null,
+        };
+      case 'RepoActionProgressed':
+        return {
+          ...next,
+          step: event.data.step,
+          message: event.data.message,
+          progressDone: event.data.done ?? null,
+          progressTotal: event.data.total ?? null,
+        };
+      case 'RepoActionStepCompleted':
+        return { ...next, message: event.data.summary };
+      case 'RepoActionRetryScheduled':
+        return {
+          ...next,
+          status: 'queued',
+          message: `retry ${event.data.attempt} at ${event.data.retryAt}: ${event.data.reason}`,
+        };
+      case 'RepoActionInterrupted':
+        return {
+          ...next,
+          status: 'queued',
+          message: 'interrupted; will resume',
+        };
+      case 'RepoActionCancelRequested':
+        return { ...next, cancelRequested: true, message: 'cancel requested' };
+      case 'RepoActionCompleted':
+        return {
+          ...next,
+          status: 'completed',
+          message: event.data.summary,
+          finishedAt: at,
+          result: { changed: event.data.changed },
+        };
+      case 'RepoActionFailed':
+        return {
+          ...next,
+          status: 'error',
+          message: event.data.message,
+          finishedAt: at,
+          error: {
+            code: event.data.code,
+            message: event.data.message,
+            ...(event.data.conflict ? { conflict: event.data.conflict } : {}),
+          },
+        };
+      case 'RepoActionCancelled':
+        return {
+          ...next,
+          status: 'cancelled',
+          finishedAt: at,
+          message: 'cancelled',
+        };
+      default:
+        return row;
+    }
+  },
+};

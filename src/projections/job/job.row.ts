@@ -1,0 +1,36 @@
+import type {
+  BranchChange,
+  ConflictInfo,
+  JobStep,
+  RepoActionName,
+} from '../../domain/events/repo-action.events';
+
+/** The job vocabulary every client shares. */
+export type JobStatus =
+  'queued' | 'running' | 'completed' | 'error' | 'cancelled';
+
+/** One job as the read model keeps it. Field names follow the job resource of the API. */
+export interface JobRow {
+  jobId: string;
+  orgId: string;
+  repoId: string;
+  action: RepoActionName;
+  branchName: string | null;
+  parentBranch: string | null;
+  idempotencyKey: string | null;
+  status: JobStatus;
+  step: JobStep | null;
+  message: string | null;
+  progressDone: number | null;
+  progressTotal: number | null;
+  attempt: number;
+  cancelRequested: boolean;
+  requestedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+  result: { changed: BranchChange[] } | null;
+  error: { code: string; message: string; conflict?: ConflictInfo } | null;
+  /** Global position of the last event folded into this row. */
+  position: number;
+}

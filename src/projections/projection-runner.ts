@@ -1,0 +1,227 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { isKnownEventType } from '../domain/events/stackyard-event';
+import type {
+  EventStore,
+  EventSubscription,
+  RecordedEvent,
+} from '../infrastructure/event-store/event-store.port';
+import { ProjectionCheckpointEntity } from '../read-models/projection-checkpoint.entity';
+import type { Projector } from './projection';
+
+/** What the runner needs of a logger; Nest's Logger fits. */
+export interface RunnerLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface ProjectionRunnerOptions {
+  /** Events read and written per transaction. */
+  batchSize?: number;
+  logger?: RunnerLogger;
+  clock?: () => Date;
+}
+
+// The runner holds projectors of different row types side by side.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyProjector = Projector<any, EntityManager>;
+
+/**
+ * Folds the event store into read models. It reads the store once for every projector,
+ * from the lowest checkpoint, and for each batch writes every projector's rows and its new
+ * checkpoint in one transaction: a crash can never leave rows ahead of or behind their
+ * checkpoint, and an event at or before a projector's checkpoint is never applied twice.
+ * Events of a type no projector knows are skipped and reported once per type.
+ */
+export class ProjectionRunner {
+  private readonly checkpoints = new Map<string, number>();
+  private readonly handled = new Map<AnyProjector, ReadonlySet<string>>();
+  private readonly reportedUnknown = new Set<string>();
+  private subscription: EventSubscription | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly batchSize: number;
+  private readonly logger: RunnerLogger;
+  private readonly clock: () => Date;
+  private positionWaiters: Array<{ position: number; resolve: () => void }> =
+    [];
+  private lastPosition = 0;
+  /** The error that stopped the live loop, if one did. */
+  failure: Error | undefined;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly dataSource: DataSource,
+    private readonly projectors: readonly AnyProjector[],
+    options: ProjectionRunnerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 2000;
+    this.logger = options.logger ?? console;
+    this.clock = options.clock ?? (() => new Date());
+    for (const p of projectors)
+      this.handled.set(p, new Set(p.projection.eventTypes));
+  }
+
+  /** The lowest position every projector has reached. */
+  get position(): number {
+    return this.lastPosition;
+  }
+
+  /** Reads the checkpoints; call once before `catchUp` or `start`. */
+  async init(): Promise<void> {
+    const rows = await this.dataSource.manager.find(ProjectionCheckpointEntity);
+    const stored = new Map(rows.map((r) => [r.name, r.position]));
+    for (const p of this.projectors) {
+      this.checkpoints.set(
+        p.projection.name,
+        stored.get(p.projection.name) ?? 0,
+      );
+    }
+    this.lastPosition = this.minCheckpoint();
+  }
+
+  /** Projects everything committed so far, then returns the position reached. */
+  async catchUp(): Promise<number> {
+    for (;;) {
+      const page = await this.store.readAll({
+        fromPosition: this.minCheckpoint() + 1,
+        limit: this.batchSize,
+      });
+      if (page.events.length > 0) await this.apply(page.events);
+      if (page.isEnd) return this.lastPosition;
+    }
+  }
+
+  /** Follows the store live in the background until `stop`. */
+  start(): void {
+    if (this.loop) return;
+    const subscription = this.store.subscribe({
+      fromPosition: this.minCheckpoint() + 1,
+      batchSize: this.batchSize,
+    });
+    this.subscription = subscription;
+    this.loop = (async () => {
+      try {
+        for await (const batch of subscription) await this.apply(batch);
+      } catch (error) {
+        this.failure =
+          error instanceof Error ? error : new Error(String(error));
+        this.logger.error(`projection runner stopped: ${this.failure.message}`);
+      }
+    })();
+  }
+
+  /** Stops following the store after the batch in hand is written. */
+  async stop(): Promise<void> {
+    this.subscription?.close();
+    await this.loop;
+    this.loop = undefined;
+    this.subscription = undefined;
+    for (const w of this.positionWaiters) w.resolve();
+    this.positionWaiters = [];
+  }
+
+  /** Resolves once every projector has reached `position` (or the runner stops). */
+  waitForPosition(position: number): Promise<void> {
+    if (this.lastPosition >= position || !this.loop) return Promise.resolve();
+    return new Promise((resolve) =>
+      this.positionWaiters.push({ position, resolve }),
+    );
+  }
+
+  private minCheckpoint(): number {
+    return this.checkpoints.size === 0
+      ? 0
+      : Math.min(...this.checkpoints.values());
+  }
+
+  private async apply(events: readonly RecordedEvent[]): Promise<void> {
+    const last = events[events.length - 1]!.globalPosition;
+    this.reportUnknown(events);
+    const now = this.clock().toISOString();
+    await this.dataSource.transaction(async (tx) => {
+      for (const projector of this.projectors) {
+        const name = projector.projection.name;
+        const from = this.checkpoints.get(name) ?? 0;
+        if (last <= from) continue;
+        await this.applyTo(projector, tx, events, from);
+        await tx.upsert(
+          ProjectionCheckpointEntity,
+          { name, position: last, updatedAt: now },
+          ['name'],
+        );
+      }
+    });
+    for (const p of this.projectors) {
+      this.checkpoints.set(
+        p.projection.name,
+        Math.max(last, this.checkpoints.get(p.projection.name) ?? 0),
+      );
+    }
+    this.lastPosition = this.minCheckpoint();
+    this.wakeWaiters();
+  }
+
+  private async applyTo(
+    projector: AnyProjector,
+    tx: EntityManager,
+    events: readonly RecordedEvent[],
+    after: number,
+  ): Promise<void> {
+    const { projection, writer } = projector;
+    const types = this.handled.get(projector)!;
+    const relevant: Array<{ key: string; event: RecordedEvent }> = [];
+    for (const event of events) {
+      if (event.globalPosition <= after || !types.has(event.type)) continue;
+      const key = projection.keyOf(event);
+      if (key !== undefined) relevant.push({ key, event });
+    }
+    if (relevant.length === 0) return;
+    const keys = [...new Set(relevant.map((r) => r.key))];
+    const loaded = await writer.load(tx, keys);
+    const changes = new Map<string, unknown>();
+    for (const { key, event } of relevant) {
+      const row: unknown = changes.has(key)
+        ? changes.get(key)
+        : ((loaded.get(key) as unknown) ?? null);
+      changes.set(key, this.safeEvolve(projection, row, event));
+    }
+    await writer.save(tx, changes);
+  }
+
+  private safeEvolve(
+    projection: AnyProjector['projection'],
+    row: unknown,
+    event: RecordedEvent,
+  ): unknown {
+    try {
+      return projection.evolve(row, event);
+    } catch (error) {
+      // A projection is pure and total; if one throws anyway, keep the row and go on.
+      this.logger.error(
+        `projection ${projection.name} failed on event ${event.globalPosition} (${event.type}): ${String(error)}; event skipped`,
+      );
+      return row;
+    }
+  }
+
+  private reportUnknown(events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      if (isKnownEventType(event.type) || this.reportedUnknown.has(event.type))
+        continue;
+      this.reportedUnknown.add(event.type);
+      this.logger.warn(
+        `skipping events of unknown type ${JSON.stringify(event.type)} (first at position ${event.globalPosition})`,
+      );
+    }
+  }
+
+  private wakeWaiters(): void {
+    const ready = this.positionWaiters.filter(
+      (w) => w.position <= this.lastPosition,
+    );
+    this.positionWaiters = this.positionWaiters.filter(
+      (w) => w.position > this.lastPosition,
+    );
+    for (const w of ready) w.resolve();
+  }
+}

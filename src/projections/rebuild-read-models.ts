@@ -1,0 +1,26 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { EventStore } from '../infrastructure/event-store/event-store.port';
+import type { Projector } from './projection';
+import {
+  ProjectionRunner,
+  type ProjectionRunnerOptions,
+} from './projection-runner';
+
+/**
+ * Drops every read model (tables and checkpoints), recreates the schema and replays the
+ * whole store from the first event. Returns the position reached and the events read.
+ */
+export async function rebuildReadModels(
+  store: EventStore,
+  dataSource: DataSource,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  projectors: readonly Projector<any, EntityManager>[],
+  options: ProjectionRunnerOptions = {},
+): Promise<{ position: number }> {
+  await dataSource.dropDatabase();
+  await dataSource.runMigrations();
+  const runner = new ProjectionRunner(store, dataSource, projectors, options);
+  await runner.init();
+  const position = await runner.catchUp();
+  return { position };
+}

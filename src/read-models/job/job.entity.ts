@@ -1,0 +1,33 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { JobRow, JobStatus } from '../../projections/job/job.row';
+import type {
+  JobStep,
+  RepoActionName,
+} from '../../domain/events/repo-action.events';
+
+@Entity({ name: 'jobs' })
+@Index('jobs_repo_requested', ['repoId', 'requestedAt'])
+@Index('jobs_idempotency', ['orgId', 'repoId', 'idempotencyKey'])
+export class JobEntity implements JobRow {
+  @PrimaryColumn('text') jobId!: string;
+  @Column('text') orgId!: string;
+  @Column('text') repoId!: string;
+  @Column('text') action!: RepoActionName;
+  @Column('text', { nullable: true }) branchName!: string | null;
+  @Column('text', { nullable: true }) parentBranch!: string | null;
+  @Column('text', { nullable: true }) idempotencyKey!: string | null;
+  @Column('text') status!: JobStatus;
+  @Column('text', { nullable: true }) step!: JobStep | null;
+  @Column('text', { nullable: true }) message!: string | null;
+  @Column('integer', { nullable: true }) progressDone!: number | null;
+  @Column('integer', { nullable: true }) progressTotal!: number | null;
+  @Column('integer') attempt!: number;
+  @Column('boolean') cancelRequested!: boolean;
+  @Column('text') requestedAt!: string;
+  @Column('text', { nullable: true }) startedAt!: string | null;
+  @Column('text', { nullable: true }) finishedAt!: string | null;
+  @Column('text') updatedAt!: string;
+  @Column('simple-json', { nullable: true }) result!: JobRow['result'];
+  @Column('simple-json', { nullable: true }) error!: JobRow['error'];
+  @Column('integer') position!: number;
+}
