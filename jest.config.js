@@ -1,24 +1,15 @@
 // Test tiers are chosen by file suffix: *.spec.ts (unit, no I/O beyond memory),
 // *.int-spec.ts (real SQLite files, real git repositories), *.e2e-spec.ts (the running app).
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      target: 'es2022',
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  },
-];
+const transformer = '<rootDir>/test/jest-transformer.js';
 
 const tier = (displayName, suffix, extra = {}) => ({
   displayName,
   rootDir: __dirname,
   testEnvironment: 'node',
   testMatch: [`<rootDir>/test/**/*.${suffix}.ts`],
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.(ts|js)$': transformer },
+  // Nest 12 is published as ES modules; see test/jest-transformer.js.
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
   ...extra,
 });
 

@@ -1,0 +1,39 @@
+import { ConsoleLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  FastifyAdapter,
+  type NestFastifyApplication,
+} from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import type {
+  AppConfig,
+  LogLevelName,
+} from './infrastructure/config/app-config';
+import type { Storage } from './infrastructure/storage/storage';
+
+/** Request bodies above this are refused with 413. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+const LEVELS: LogLevelName[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Structured JSON logs, one object per line. */
+export function createLogger(level: LogLevelName): ConsoleLogger {
+  return new ConsoleLogger('Stackyard', {
+    json: true,
+    logLevels: LEVELS.slice(0, LEVELS.indexOf(level) + 1),
+  });
+}
+
+/** Builds and initialises the app on opened storage; the caller listens and closes it. */
+export async function createApp(
+  config: AppConfig,
+  storage: Storage,
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, storage),
+    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+    { logger: createLogger(config.logLevel), abortOnError: false },
+  );
+  await app.init();
+  return app;
+}

@@ -1,0 +1,115 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DomainError, type ErrorKind } from '../../domain/domain-error';
+
+/** The one place where a domain error kind becomes an HTTP status. */
+export const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  validation: HttpStatus.BAD_REQUEST,
+  unauthorized: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  too_large: HttpStatus.PAYLOAD_TOO_LARGE,
+  unprocessable: HttpStatus.UNPROCESSABLE_ENTITY,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  internal: HttpStatus.INTERNAL_SERVER_ERROR,
+};
+
+const CODE_OF_STATUS: Record<number, string> = {
+  400: 'HTTP.BAD_REQUEST',
+  401: 'HTTP.UNAUTHORIZED',
+  403: 'HTTP.FORBIDDEN',
+  404: 'HTTP.NOT_FOUND',
+  405: 'HTTP.METHOD_NOT_ALLOWED',
+  406: 'HTTP.NOT_ACCEPTABLE',
+  413: 'HTTP.PAYLOAD_TOO_LARGE',
+  415: 'HTTP.UNSUPPORTED_MEDIA_TYPE',
+  422: 'HTTP.UNPROCESSABLE',
+  429: 'HTTP.TOO_MANY_REQUESTS',
+  503: 'HTTP.UNAVAILABLE',
+};
+
+export interface ErrorBody {
+  error: {
+    code: string;
+    message: string;
+    details?: Readonly<Record<string, unknown>>;
+  };
+}
+
+/** The status and body for any error: coded 4xx for a client's mistake, a bare 500 otherwise. */
+export function toErrorResponse(exception: unknown): {
+  status: number;
+  body: ErrorBody;
+} {
+  if (exception instanceof DomainError) {
+    const { code, message, details } = exception;
+    return {
+      status: STATUS_OF_KIND[exception.kind],
+      body: { error: details ? { code, message, details } : { code, message } },
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    return {
+      status,
+      body: { error: { code: codeOf(status), message: exception.message } },
+    };
+  }
+  // Errors raised by Fastify itself (malformed JSON, body too large, bad content type).
+  const fastify = exception as { statusCode?: unknown; message?: unknown };
+  if (
+    typeof fastify?.statusCode === 'number' &&
+    fastify.statusCode >= 400 &&
+    fastify.statusCode < 500
+  ) {
+    return {
+      status: fastify.statusCode,
+      body: {
+        error: {
+          code: codeOf(fastify.statusCode),
+          message: String(fastify.message),
+        },
+      },
+    };
+  }
+  return {
+    status: HttpStatus.INTERNAL_SERVER_ERROR,
+    body: { error: { code: 'INTERNAL', message: 'Internal error' } },
+  };
+}
+
+function codeOf(status: number): string {
+  return (
+    CODE_OF_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : `HTTP.${status}`)
+  );
+}
+
+/** Maps every error to the API's error body; see DESIGN.md "HTTP API". */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const { status, body } = toErrorResponse(exception);
+    if (status >= 500) {
+      this.logger.error(
+        exception instanceof Error
+          ? (exception.stack ?? exception.message)
+          : String(exception),
+      );
+    }
+    void host
+      .switchToHttp()
+      .getResponse<FastifyReply>()
+      .status(status)
+      .send(body);
+  }
+}

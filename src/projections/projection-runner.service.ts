@@ -1,0 +1,52 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  EVENT_STORE,
+  type EventStore,
+} from '../infrastructure/event-store/event-store.port';
+import { ProjectionRunner } from './projection-runner';
+import { READ_MODEL_PROJECTORS } from './projectors';
+
+/** Runs the projection runner for the life of the app: from boot until shutdown begins. */
+@Injectable()
+export class ProjectionRunnerService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  readonly runner: ProjectionRunner;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    dataSource: DataSource,
+  ) {
+    this.runner = new ProjectionRunner(
+      store,
+      dataSource,
+      READ_MODEL_PROJECTORS,
+      {
+        logger: new Logger('Projections'),
+      },
+    );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runner.init();
+    this.runner.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+  }
+
+  /** How far the read models trail the store. */
+  async lag(): Promise<{ position: number; head: number; lag: number }> {
+    const head = await this.store.headPosition();
+    const position = this.runner.position;
+    return { position, head, lag: head - position };
+  }
+}

@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import {
+  loadConfig,
+  StartupError,
+} from '../../../src/infrastructure/config/app-config';
+
+describe('loadConfig', () => {
+  it('has the embedded defaults of DESIGN.md', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: resolve('./data'),
+      tokens: undefined,
+      concurrency: 2,
+      eventStore: 'sqlite',
+      gitBin: 'git',
+      logLevel: 'log',
+    });
+  });
+
+  it('reads tokens as token=org pairs and then honours HOST', () => {
+    const config = loadConfig({
+      STACKYARD_TOKENS: 'tokA=org1, tokB=org2',
+      HOST: '0.0.0.0',
+    });
+    expect([...(config.tokens ?? [])]).toEqual([
+      ['tokA', 'org1'],
+      ['tokB', 'org2'],
+    ]);
+    expect(config.host).toBe('0.0.0.0');
+  });
+
+  it('stays on loopback without tokens, whatever HOST says', () => {
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('127.0.0.1');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT must be a non-negative integer/],
+    [{ STACKYARD_TOKENS: 'justatoken' }, /token1=org1/],
+    [{ STACKYARD_EVENT_STORE: 'postgres' }, /not available/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  ])('refuses %j with a clear message', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(StartupError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
