@@ -1,32 +1,49 @@
 import { In, type EntityManager } from 'typeorm';
 import { JobEntity } from '../../read-models/job/job.entity';
+import {
+  booleanAsInt,
+  jsonOrNull,
+  upsertRows,
+  type UpsertSpec,
+} from '../../infrastructure/read-model-db/upsert-rows';
 import type { ProjectionWriter } from '../projection';
 import type { JobRow } from './job.row';
 
-/** SQLite allows 32,766 bound values per statement; stay far below with a row's ~21 columns. */
+/** Keys per `IN (...)` lookup. */
 const CHUNK = 500;
-const UPDATABLE = Object.freeze([
-  'orgId',
-  'repoId',
-  'action',
-  'branchName',
-  'parentBranch',
-  'idempotencyKey',
-  'status',
-  'step',
-  'message',
-  'progressDone',
-  'progressTotal',
-  'attempt',
-  'cancelRequested',
-  'requestedAt',
-  'startedAt',
-  'finishedAt',
-  'updatedAt',
-  'result',
-  'error',
-  'position',
-] satisfies (keyof JobRow)[]);
+
+const JOB_UPSERT: UpsertSpec<JobRow> = {
+  table: 'jobs',
+  keyColumns: 1,
+  columns: [
+    'jobId',
+    'orgId',
+    'repoId',
+    'action',
+    'branchName',
+    'parentBranch',
+    'idempotencyKey',
+    'status',
+    'step',
+    'message',
+    'progressDone',
+    'progressTotal',
+    'attempt',
+    'cancelRequested',
+    'requestedAt',
+    'startedAt',
+    'finishedAt',
+    'updatedAt',
+    'result',
+    'error',
+    'position',
+  ],
+  encode: {
+    cancelRequested: booleanAsInt,
+    result: jsonOrNull,
+    error: jsonOrNull,
+  },
+};
 
 export const jobWriter: ProjectionWriter<JobRow, EntityManager> = {
   async load(tx, keys) {
@@ -47,15 +64,7 @@ export const jobWriter: ProjectionWriter<JobRow, EntityManager> = {
       if (row) upserts.push(row);
       else deletes.push(key);
     }
-    for (let i = 0; i < upserts.length; i += CHUNK) {
-      await tx
-        .createQueryBuilder()
-        .insert()
-        .into(JobEntity)
-        .values(upserts.slice(i, i + CHUNK))
-        .orUpdate([...UPDATABLE], ['jobId'])
-        .execute();
-    }
+    await upsertRows(tx, JOB_UPSERT, upserts);
     for (let i = 0; i < deletes.length; i += CHUNK) {
       await tx.delete(JobEntity, { jobId: In(deletes.slice(i, i + CHUNK)) });
     }
