@@ -16,11 +16,7 @@ const DEFAULT_BATCH = 1000;
  * can neither skip nor repeat an event.
  */
 export class CatchUpSubscription implements EventSubscription {
-  private closed = false;
-  private signalClose!: () => void;
-  private readonly closedSignal = new Promise<void>((resolve) => {
-    this.signalClose = resolve;
-  });
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly readAll: (options: ReadAllOptions) => Promise<ReadAllPage>,
@@ -29,14 +25,13 @@ export class CatchUpSubscription implements EventSubscription {
   ) {}
 
   close(): void {
-    this.closed = true;
-    this.signalClose();
+    this.closing.abort();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent[]> {
     let next = this.options.fromPosition ?? 1;
     const limit = this.options.batchSize ?? DEFAULT_BATCH;
-    while (!this.closed && !this.notifier.isClosed) {
+    while (!this.closing.signal.aborted && !this.notifier.isClosed) {
       const page = await this.readAll({
         fromPosition: next,
         limit,
@@ -46,7 +41,7 @@ export class CatchUpSubscription implements EventSubscription {
       if (page.events.length > 0) {
         yield page.events;
       } else if (page.isEnd) {
-        await this.notifier.waitFor(next, this.closedSignal);
+        await this.notifier.waitFor(next, this.closing.signal);
       }
     }
   }

@@ -26,16 +26,32 @@ export class HeadNotifier {
     for (const w of ready) w.wake();
   }
 
-  /** Resolves once an event at `position` or later is committed, or on close/cancel. */
-  waitFor(position: number, cancelled?: Promise<void>): Promise<void> {
-    if (this.closed || this.head >= position) return Promise.resolve();
+  /** How many waiters are parked; lets tests see that none is leaked. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** Resolves once an event at `position` or later is committed, or on close or abort. */
+  waitFor(position: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed || this.head >= position || signal?.aborted) {
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const waiter = { position, wake: resolve };
-      this.waiters.push(waiter);
-      void cancelled?.then(() => {
+      // The abort listener is removed on wake, so a long-lived subscription that waits
+      // thousands of times keeps nothing behind.
+      const onAbort = () => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         resolve();
-      });
+      };
+      const waiter = {
+        position,
+        wake: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.waiters.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

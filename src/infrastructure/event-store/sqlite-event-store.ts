@@ -91,6 +91,7 @@ export class SqliteEventStore implements EventStore {
     readAllFiltered: Statement<[FilterParams], EventRow>;
     head: Statement<[], number | null>;
   };
+  private readonly snapshot: Transaction<(fn: () => unknown) => unknown>;
   private readonly commitBatch: Transaction<
     (batch: PendingAppend[]) => Array<{ ok: AppendResult } | { error: unknown }>
   >;
@@ -135,6 +136,7 @@ export class SqliteEventStore implements EventStore {
       head: prepare('SELECT MAX(global_position) FROM events', false),
     };
     this.notifier = new HeadNotifier(this.stmt.head.get() ?? 0);
+    this.snapshot = db.transaction((fn: () => unknown) => fn());
     this.commitBatch = db.transaction((batch: PendingAppend[]) =>
       batch.map((p) => {
         try {
@@ -316,7 +318,7 @@ export class SqliteEventStore implements EventStore {
   /** Runs a read in one snapshot (a deferred transaction), so head and rows agree. */
   private read<T>(fn: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new EventStoreClosedError());
-    return settle(() => this.db.transaction(fn).deferred());
+    return settle(() => this.snapshot.deferred(fn) as T);
   }
 }
 

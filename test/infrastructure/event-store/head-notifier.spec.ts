@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { HeadNotifier } from '../../../src/infrastructure/event-store/head-notifier';
 
 describe('HeadNotifier', () => {
@@ -22,19 +23,32 @@ describe('HeadNotifier', () => {
     expect(woken).toEqual([2, 4]);
   });
 
+  it('keeps nothing behind after many waits on one signal', async () => {
+    const notifier = new HeadNotifier(0);
+    const abort = new AbortController();
+    for (let p = 1; p <= 1000; p++) {
+      const waiting = notifier.waitFor(p, abort.signal);
+      notifier.advance(p);
+      await waiting;
+    }
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+    expect(notifier.waiting).toBe(0);
+  });
+
   it('never moves backwards', () => {
     const notifier = new HeadNotifier(10);
     notifier.advance(3);
     expect(notifier.position).toBe(10);
   });
 
-  it('releases waiters on cancel and on close', async () => {
+  it('releases waiters on abort and on close', async () => {
     const notifier = new HeadNotifier(0);
-    let cancel!: () => void;
-    const cancelled = new Promise<void>((resolve) => (cancel = resolve));
-    const waiting = notifier.waitFor(100, cancelled);
-    cancel();
+    const abort = new AbortController();
+    const waiting = notifier.waitFor(100, abort.signal);
+    expect(notifier.waiting).toBe(1);
+    abort.abort();
     await expect(waiting).resolves.toBeUndefined();
+    expect(notifier.waiting).toBe(0);
     const closing = notifier.waitFor(100);
     notifier.close();
     await expect(closing).resolves.toBeUndefined();
