@@ -1,0 +1,59 @@
+import type { Stack } from './stack';
+import { parentFirstOrder } from './stack';
+
+/** What git says about one branch, gathered by the engine before planning. */
+export interface BranchFacts {
+  head: string;
+  /** merge-base(head of parent, head of branch). */
+  mergeBase: string;
+  /**
+   * The recorded base is an ancestor of the branch and no older than the merge-base: the
+   * parent was rewritten after the branch was stacked on it, so only the commits above the
+   * recorded base are the branch's own.
+   */
+  recordedBaseUsable: boolean;
+}
+
+/** One branch to replay: the commits (from..oldHead] onto the new head of `parent`. */
+export interface RestackStep {
+  branch: string;
+  parent: string;
+  from: string;
+  oldHead: string;
+}
+
+/**
+ * Which branches of `scope` need a restack, and from where, in parent-first order.
+ *
+ * A branch needs one when its parent's head is not its merge-base with the parent (the parent
+ * moved on), or when its parent is itself being restacked. Pure: every git fact comes in.
+ */
+export function planRestack(
+  stack: Stack,
+  scope: Iterable<string>,
+  heads: ReadonlyMap<string, string>,
+  facts: ReadonlyMap<string, BranchFacts>,
+): RestackStep[] {
+  const steps: RestackStep[] = [];
+  const moving = new Set<string>();
+  for (const name of parentFirstOrder(stack, scope)) {
+    const branch = stack.branches.get(name)!;
+    const fact = facts.get(name);
+    const parentHead = heads.get(branch.parent);
+    if (!fact || parentHead === undefined) continue;
+    if (!moving.has(branch.parent) && fact.mergeBase === parentHead) continue;
+    steps.push({
+      branch: name,
+      parent: branch.parent,
+      from: fact.recordedBaseUsable ? branch.baseSha : fact.mergeBase,
+      oldHead: fact.head,
+    });
+    moving.add(name);
+  }
+  return steps;
+}
+
+/** The display rule: a branch needs a restack when its parent's head is not its merge-base. */
+export function needsRestack(parentHead: string, mergeBase: string): boolean {
+  return parentHead !== mergeBase;
+}
