@@ -1,0 +1,338 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assertRemoteUrl } from '../../domain/repo/remote-url';
+import { CatFileBatch } from './cat-file-batch';
+import {
+  GitCommandError,
+  GitTransientError,
+  RefMovedError,
+  RemoteChangedError,
+  ReplayConflictError,
+} from './git.errors';
+import type {
+  GitEngine,
+  RefMove,
+  ReplayRequest,
+  ReplayResult,
+} from './git-engine.port';
+import { GitRunner } from './git-runner';
+
+const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const REMOTE_PREFIX = 'refs/remotes/origin/';
+const HEADS_PREFIX = 'refs/heads/';
+const ZERO = '0000000000000000000000000000000000000000';
+
+/**
+ * The git engine on the git command line: a bare clone per repository under `reposDir`,
+ * remote branches fetched into refs/remotes/origin/*, replays done with merge-tree and
+ * commit-tree. Works on git 2.38+; on git < 2.40 (no `merge-tree --merge-base`) each pick
+ * gets its merge base from a throw-away commit (see ../shared/notes/git-facts.md).
+ */
+export class GitCliEngine implements GitEngine {
+  private readonly readers = new Map<string, CatFileBatch>();
+
+  constructor(
+    private readonly reposDir: string,
+    private readonly git = new GitRunner(),
+  ) {}
+
+  gitDir(repoId: string): string {
+    if (!REPO_ID.test(repoId))
+      throw new Error(`invalid repo id ${JSON.stringify(repoId)}`);
+    return join(this.reposDir, `${repoId}.git`);
+  }
+
+  async ensureClone(repoId: string, remoteUrl: string): Promise<void> {
+    assertRemoteUrl(remoteUrl);
+    const gitDir = this.gitDir(repoId);
+    if (!existsSync(join(gitDir, 'HEAD'))) {
+      await mkdir(this.reposDir, { recursive: true });
+      await this.git.run(['init', '--quiet', '--bare', gitDir]);
+      await this.git.run(['remote', 'add', 'origin', remoteUrl], { gitDir });
+      await this.git.run(['config', 'gc.auto', '0'], { gitDir });
+    }
+    await this.fetch(repoId);
+  }
+
+  async fetch(repoId: string): Promise<void> {
+    try {
+      await this.git.run(
+        ['fetch', '--quiet', '--prune', '--no-tags', 'origin'],
+        {
+          gitDir: this.gitDir(repoId),
+        },
+      );
+    } catch (error) {
+      throw new GitTransientError(
+        'fetch',
+        error instanceof GitCommandError ? error.stderr : String(error),
+      );
+    }
+  }
+
+  remoteHeads(repoId: string): Promise<Map<string, string>> {
+    return this.refs(repoId, REMOTE_PREFIX);
+  }
+
+  localHeads(repoId: string): Promise<Map<string, string>> {
+    return this.refs(repoId, HEADS_PREFIX);
+  }
+
+  private async refs(
+    repoId: string,
+    prefix: string,
+  ): Promise<Map<string, string>> {
+    const out = await this.git.text(
+      ['for-each-ref', '--format=%(objectname) %(refname)', prefix],
+      { gitDir: this.gitDir(repoId) },
+    );
+    const heads = new Map<string, string>();
+    for (const line of out.split('\n')) {
+      if (!line) continue;
+      const space = line.indexOf(' ');
+      const name = line.slice(space + 1 + prefix.length);
+      if (name !== 'HEAD') heads.set(name, line.slice(0, space));
+    }
+    return heads;
+  }
+
+  async mergeBase(
+    repoId: string,
+    a: string,
+    b: string,
+  ): Promise<string | undefined> {
+    const r = await this.git.run(['merge-base', '--end-of-options', a, b], {
+      gitDir: this.gitDir(repoId),
+      okCodes: [1],
+    });
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  }
+
+  async isAncestor(
+    repoId: string,
+    ancestor: string,
+    descendant: string,
+  ): Promise<boolean> {
+    const r = await this.git.run(
+      ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant],
+      { gitDir: this.gitDir(repoId), okCodes: [1] },
+    );
+    return r.code === 0;
+  }
+
+  async commitsBetween(
+    repoId: string,
+    from: string,
+    to: string,
+  ): Promise<string[]> {
+    const out = await this.git.text(
+      [
+        'rev-list',
+        '--reverse',
+        '--topo-order',
+        '--no-merges',
+        '--end-of-options',
+        to,
+        `^${from}`,
+      ],
+      { gitDir: this.gitDir(repoId) },
+    );
+    return out ? out.split('\n') : [];
+  }
+
+  async isMergedByPatch(
+    repoId: string,
+    from: string,
+    to: string,
+    upstream: string,
+  ): Promise<boolean> {
+    const gitDir = this.gitDir(repoId);
+    // Rebase merges: every commit has an equivalent upstream.
+    const cherry = await this.git.text(
+      ['cherry', '--end-of-options', upstream, to, from],
+      {
+        gitDir,
+      },
+    );
+    const marks = cherry.split('\n').filter(Boolean);
+    if (marks.length > 0 && marks.every((l) => l.startsWith('-'))) return true;
+    // Squash merges: the branch's whole diff is one upstream commit's diff.
+    const diff = await this.git.run(['diff', '--end-of-options', from, to], {
+      gitDir,
+    });
+    if (!diff.stdout) return false;
+    const [branchId] = (await this.patchIds(gitDir, diff.stdout)).keys();
+    const base = await this.mergeBase(repoId, to, upstream);
+    if (!branchId || !base) return false;
+    const log = await this.git.run(
+      [
+        'log',
+        '-p',
+        '--no-merges',
+        '--format=commit %H',
+        '--end-of-options',
+        upstream,
+        `^${base}`,
+      ],
+      { gitDir },
+    );
+    return (await this.patchIds(gitDir, log.stdout)).has(branchId);
+  }
+
+  private async patchIds(gitDir: string, patch: string): Promise<Set<string>> {
+    const out = await this.git.text(['patch-id', '--stable'], {
+      gitDir,
+      input: patch,
+    });
+    return new Set(
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ')[0]!),
+    );
+  }
+
+  async replay(repoId: string, request: ReplayRequest): Promise<ReplayResult> {
+    const gitDir = this.gitDir(repoId);
+    const reader = this.reader(repoId);
+    let onto = request.onto;
+    let ontoTree = (await reader.commit(onto)).tree;
+    let replayed = 0;
+    let dropped = 0;
+    for (const oid of await this.commitsBetween(
+      repoId,
+      request.from,
+      request.to,
+    )) {
+      const commit = await reader.commit(oid);
+      const parent = commit.parents[0]!;
+      if (parent === onto) {
+        // Already on the new base: keep the commit as it is.
+        onto = oid;
+        ontoTree = commit.tree;
+        continue;
+      }
+      const parentTree = (await reader.commit(parent)).tree;
+      const tree =
+        parentTree === ontoTree
+          ? commit.tree
+          : await this.pickTree(gitDir, request.branch, ontoTree, parent, oid);
+      if (tree === ontoTree && commit.tree !== parentTree) {
+        dropped++;
+        continue;
+      }
+      onto = await this.git.text(['commit-tree', tree, '-p', onto], {
+        gitDir,
+        input: commit.message,
+        env: {
+          GIT_AUTHOR_NAME: commit.authorName,
+          GIT_AUTHOR_EMAIL: commit.authorEmail,
+          GIT_AUTHOR_DATE: commit.authorDate,
+        },
+      });
+      ontoTree = tree;
+      replayed++;
+    }
+    return { head: onto, replayed, dropped };
+  }
+
+  /**
+   * The tree of cherry-picking `commit` (whose parent is `parent`) onto a commit with tree
+   * `ontoTree`: the 3-way merge with base = parent. merge-tree finds the merge base itself, so
+   * a throw-away commit of `ontoTree` whose parent is `parent` makes that base the right one.
+   */
+  private async pickTree(
+    gitDir: string,
+    branch: string,
+    ontoTree: string,
+    parent: string,
+    commit: string,
+  ): Promise<string> {
+    const synthetic = await this.git.text(
+      ['commit-tree', ontoTree, '-p', parent, '-m', 'stackyard: merge base'],
+      { gitDir },
+    );
+    const merge = await this.git.run(
+      [
+        'merge-tree',
+        '--write-tree',
+        '--name-only',
+        '--no-messages',
+        synthetic,
+        commit,
+      ],
+      { gitDir, okCodes: [1] },
+    );
+    const [tree, ...files] = merge.stdout.split('\n');
+    if (merge.code === 1) {
+      throw new ReplayConflictError(branch, [
+        ...new Set(files.filter(Boolean)),
+      ]);
+    }
+    return tree!;
+  }
+
+  async moveRefs(repoId: string, moves: readonly RefMove[]): Promise<void> {
+    if (moves.length === 0) return;
+    const lines = ['start'];
+    for (const m of moves) {
+      const ref = `${HEADS_PREFIX}${m.branch}`;
+      if (m.to === null) lines.push(`delete ${ref} ${m.from ?? ''}`.trimEnd());
+      else lines.push(`update ${ref} ${m.to} ${m.from ?? ZERO}`);
+    }
+    lines.push('prepare', 'commit', '');
+    try {
+      await this.git.run(['update-ref', '--stdin'], {
+        gitDir: this.gitDir(repoId),
+        input: lines.join('\n'),
+      });
+    } catch (error) {
+      throw new RefMovedError(
+        error instanceof GitCommandError ? error.stderr : String(error),
+      );
+    }
+  }
+
+  async publish(repoId: string, moves: readonly RefMove[]): Promise<void> {
+    if (moves.length === 0) return;
+    const leases = moves.map(
+      (m) => `--force-with-lease=${HEADS_PREFIX}${m.branch}:${m.from ?? ''}`,
+    );
+    const refspecs = moves.map(
+      (m) => `${m.to ?? ''}:${HEADS_PREFIX}${m.branch}`,
+    );
+    const r = await this.git.run(
+      ['push', '--atomic', '--porcelain', ...leases, 'origin', ...refspecs],
+      { gitDir: this.gitDir(repoId), okCodes: [1] },
+    );
+    if (r.code === 0) return;
+    const text = `${r.stdout}\n${r.stderr}`;
+    const stale = r.stdout
+      .split('\n')
+      .filter(
+        (l) =>
+          l.startsWith('!') &&
+          /stale info|fetch first|non-fast-forward/.test(l),
+      )
+      .map((l) => l.split('\t')[1]?.split(':')[1] ?? l);
+    if (stale.length > 0 || /stale info/.test(text))
+      throw new RemoteChangedError(stale);
+    throw new GitTransientError('push', r.stderr.trim());
+  }
+
+  private reader(repoId: string): CatFileBatch {
+    let reader = this.readers.get(repoId);
+    if (!reader) {
+      reader = new CatFileBatch(this.git, this.gitDir(repoId));
+      this.readers.set(repoId, reader);
+    }
+    return reader;
+  }
+
+  close(): Promise<void> {
+    for (const reader of this.readers.values()) reader.close();
+    this.readers.clear();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,65 @@
+/** One branch ref to move: `from` null creates it, `to` null deletes it. */
+export interface RefMove {
+  branch: string;
+  from: string | null;
+  to: string | null;
+}
+
+export interface ReplayRequest {
+  /** The branch being replayed, for conflict reports. */
+  branch: string;
+  /** Exclusive start of the range: commits in (from..to] are replayed. */
+  from: string;
+  to: string;
+  /** The commit the first replayed commit gets as parent. */
+  onto: string;
+}
+
+export interface ReplayResult {
+  /** The new head: `onto` plus the replayed commits. */
+  head: string;
+  replayed: number;
+  /** Commits whose changes `onto` already had (git rebase drops them the same way). */
+  dropped: number;
+}
+
+/**
+ * Git work for stack operations, on one bare clone per repository and without a work tree.
+ * Nothing here moves a ref except `moveRefs` (one local transaction) and `publish` (one
+ * atomic push); everything else only reads or writes objects.
+ */
+export interface GitEngine {
+  /** Creates the bare clone of `remoteUrl` for `repoId` if there is none, and fetches. */
+  ensureClone(repoId: string, remoteUrl: string): Promise<void>;
+  /** Fetches every branch of the remote into refs/remotes/origin, pruning deleted ones. */
+  fetch(repoId: string): Promise<void>;
+  /** Branch heads on the remote as last fetched. */
+  remoteHeads(repoId: string): Promise<Map<string, string>>;
+  /** Branch heads of the clone's own refs/heads. */
+  localHeads(repoId: string): Promise<Map<string, string>>;
+  mergeBase(repoId: string, a: string, b: string): Promise<string | undefined>;
+  isAncestor(
+    repoId: string,
+    ancestor: string,
+    descendant: string,
+  ): Promise<boolean>;
+  /** Non-merge commits of (from..to], oldest first. */
+  commitsBetween(repoId: string, from: string, to: string): Promise<string[]>;
+  /** Whether every change of (from..to] is already in `upstream` (by patch id, as squash or rebase merges leave it). */
+  isMergedByPatch(
+    repoId: string,
+    from: string,
+    to: string,
+    upstream: string,
+  ): Promise<boolean>;
+  /** Replays commits onto a new base in the object database. Throws `GIT.CONFLICT` first. */
+  replay(repoId: string, request: ReplayRequest): Promise<ReplayResult>;
+  /** Moves local branch refs in one `update-ref --stdin` transaction, checking every old value. */
+  moveRefs(repoId: string, moves: readonly RefMove[]): Promise<void>;
+  /**
+   * Pushes the moves in one `git push --atomic`, each leased on its `from` as the remote's
+   * current value: if the remote moved, nothing changes and `GIT.REMOTE_CHANGED` is thrown.
+   */
+  publish(repoId: string, moves: readonly RefMove[]): Promise<void>;
+  close(): Promise<void>;
+}
