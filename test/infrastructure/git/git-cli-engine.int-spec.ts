@@ -1,0 +1,208 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { GitCliEngine } from '../../../src/infrastructure/git/git-cli-engine';
+import { GitFixture } from '../../support/git-fixture';
+
+describe('GitCliEngine on real repositories', () => {
+  let fx: GitFixture;
+  let engine: GitCliEngine;
+  const repo = 'r1';
+  const inClone = (...args: string[]) =>
+    execFileSync('git', [`--git-dir=${engine.gitDir(repo)}`, ...args], {
+      encoding: 'utf8',
+    }).trim();
+
+  beforeEach(async () => {
+    fx = new GitFixture();
+    fx.stack(['a', 'b']);
+    engine = new GitCliEngine(join(fx.root, 'repos'));
+    await engine.ensureClone(repo, fx.origin);
+  });
+
+  afterEach(async () => {
+    await engine.close();
+    fx.dispose();
+  });
+
+  it('clones into a bare repository and lists the remote branches', async () => {
+    const heads = await engine.remoteHeads(repo);
+    expect(Object.fromEntries(heads)).toEqual({
+      main: fx.head('main'),
+      a: fx.head('a'),
+      b: fx.head('b'),
+    });
+    expect(inClone('rev-parse', '--is-bare-repository')).toBe('true');
+  });
+
+  it('answers ancestry and merge-base questions', async () => {
+    const main = fx.head('main');
+    expect(await engine.isAncestor(repo, main, fx.head('b'))).toBe(true);
+    expect(await engine.isAncestor(repo, fx.head('b'), main)).toBe(false);
+    fx.advance();
+    await engine.fetch(repo);
+    const heads = await engine.remoteHeads(repo);
+    expect(
+      await engine.mergeBase(repo, heads.get('main')!, heads.get('a')!),
+    ).toBe(main);
+    expect(
+      await engine.commitsBetween(repo, main, heads.get('b')!),
+    ).toHaveLength(4);
+  });
+
+  it('replays a branch onto a moved trunk, keeping author, date and message', async () => {
+    const oldMain = fx.head('main');
+    const newMain = fx.advance();
+    await engine.fetch(repo);
+    const result = await engine.replay(repo, {
+      branch: 'a',
+      from: oldMain,
+      to: fx.head('a'),
+      onto: newMain,
+    });
+    expect(result).toMatchObject({ replayed: 2, dropped: 0 });
+    const format = '%an|%ae|%ad|%B';
+    const original = inClone(
+      'log',
+      `--format=${format}`,
+      '--date=raw',
+      `${oldMain}..${fx.head('a')}`,
+    );
+    const replayed = inClone(
+      'log',
+      `--format=${format}`,
+      '--date=raw',
+      `${newMain}..${result.head}`,
+    );
+    expect(replayed).toEqual(original);
+    expect(inClone('rev-parse', `${result.head}~2`)).toBe(newMain);
+    // The replayed tree has the trunk's new file and the branch's own files.
+    const files = inClone('ls-tree', '-r', '--name-only', result.head).split(
+      '\n',
+    );
+    expect(files).toEqual(
+      expect.arrayContaining(['a/file-1.txt', 'a/file-2.txt']),
+    );
+    expect(files.filter((f) => f.startsWith('trunk-'))).toHaveLength(1);
+  });
+
+  it('reports a conflict with the branch and paths before any ref moves', async () => {
+    fx.gitW('checkout', '--quiet', 'main');
+    const oldMain = fx.head('main');
+    const newMain = fx.advance(
+      'main',
+      'a/file-1.txt',
+      'trunk wrote this first\n',
+    );
+    await engine.fetch(repo);
+    const refsBefore = inClone('for-each-ref');
+    await expect(
+      engine.replay(repo, {
+        branch: 'a',
+        from: oldMain,
+        to: fx.head('a'),
+        onto: newMain,
+      }),
+    ).rejects.toMatchObject({
+      code: 'GIT.CONFLICT',
+      details: { conflict: { branch: 'a', files: ['a/file-1.txt'] } },
+    });
+    expect(inClone('for-each-ref')).toBe(refsBefore);
+  });
+
+  it('moves all refs in one transaction, or none when one old value is stale', async () => {
+    const a = fx.head('a');
+    const b = fx.head('b');
+    await engine.moveRefs(repo, [
+      { branch: 'a', from: null, to: a },
+      { branch: 'b', from: null, to: b },
+    ]);
+    expect(Object.fromEntries(await engine.localHeads(repo))).toEqual({ a, b });
+    await expect(
+      engine.moveRefs(repo, [
+        { branch: 'a', from: a, to: b },
+        { branch: 'b', from: a /* stale */, to: a },
+      ]),
+    ).rejects.toMatchObject({ code: 'GIT.REF_MOVED' });
+    expect(Object.fromEntries(await engine.localHeads(repo))).toEqual({ a, b });
+  });
+
+  it('publishes atomically with leases, and changes nothing when the remote moved', async () => {
+    const oldMain = fx.head('main');
+    const newMain = fx.advance();
+    await engine.fetch(repo);
+    const a = await engine.replay(repo, {
+      branch: 'a',
+      from: oldMain,
+      to: fx.head('a'),
+      onto: newMain,
+    });
+    await engine.publish(repo, [
+      { branch: 'a', from: fx.head('a'), to: a.head },
+    ]);
+    expect(fx.originHead('a')).toBe(a.head);
+
+    // Someone pushes b after our fetch: a push leased on the old b must fail as a whole.
+    const bBefore = fx.head('b');
+    fx.advance('b', 'b/late.txt', 'late\n');
+    const originBefore = fx.originRefs();
+    await expect(
+      engine.publish(repo, [
+        { branch: 'a', from: a.head, to: oldMain },
+        { branch: 'b', from: bBefore, to: oldMain },
+      ]),
+    ).rejects.toMatchObject({ code: 'GIT.REMOTE_CHANGED' });
+    expect(fx.originRefs()).toBe(originBefore);
+  });
+
+  it('recognises a squash merge and a rebase merge by patch id', async () => {
+    const base = fx.head('main');
+    fx.gitW('checkout', '--quiet', 'main');
+    fx.gitW('merge', '--quiet', '--squash', 'a');
+    fx.gitW('commit', '--quiet', '-m', 'squashed a');
+    fx.gitW('push', '--quiet', 'origin', 'main');
+    await engine.fetch(repo);
+    const heads = await engine.remoteHeads(repo);
+    expect(
+      await engine.isMergedByPatch(
+        repo,
+        base,
+        heads.get('a')!,
+        heads.get('main')!,
+      ),
+    ).toBe(true);
+    expect(
+      await engine.isMergedByPatch(
+        repo,
+        heads.get('a')!,
+        heads.get('b')!,
+        heads.get('main')!,
+      ),
+    ).toBe(false);
+  });
+
+  it('keeps credentials of a remote URL out of its errors', async () => {
+    const secretEngine = new GitCliEngine(join(fx.root, 'repos2'));
+    const failure = secretEngine.ensureClone(
+      'r2',
+      'https://ann:s3cr3t@127.0.0.1:9/x.git',
+    );
+    await expect(failure).rejects.toMatchObject({
+      code: 'GIT.REMOTE_UNAVAILABLE',
+    });
+    const message = String(
+      ((await failure.catch((e: unknown) => e)) as Error).message,
+    );
+    expect(message).not.toContain('s3cr3t');
+    await secretEngine.close();
+  });
+
+  it('refuses a remote with a transport helper before git runs', async () => {
+    const other = new GitCliEngine(join(fx.root, 'repos3'));
+    await expect(
+      other.ensureClone('r3', 'ext::sh -c touch% /tmp/pwned'),
+    ).rejects.toMatchObject({
+      code: 'REPO.INVALID_REMOTE_URL',
+    });
+    await other.close();
+  });
+});
