@@ -1,6 +1,7 @@
 // Test tiers are chosen by file suffix: *.spec.ts (unit, no I/O beyond memory),
 // *.int-spec.ts (real SQLite files, real git repositories), *.e2e-spec.ts (the running app).
 const transformer = '<rootDir>/test/jest-transformer.js';
+const slowTier = '<rootDir>/test/slow-tier.setup.ts';
 
 const tier = (displayName, suffix, extra = {}) => ({
   displayName,
@@ -17,8 +18,9 @@ const tier = (displayName, suffix, extra = {}) => ({
 module.exports = {
   projects: [
     tier('unit', 'spec'),
-    tier('int', 'int-spec'),
+    tier('int', 'int-spec', { setupFilesAfterEnv: [slowTier] }),
     tier('e2e', 'e2e-spec', {
+      setupFilesAfterEnv: [slowTier],
       globalSetup: '<rootDir>/test/e2e-global-setup.js',
     }),
   ],
