@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertRemoteUrl } from '../../domain/repo/remote-url';
 import { CatFileBatch } from './cat-file-batch';
+import { CommitWriter } from './commit-writer';
 import {
   GitCommandError,
   GitTransientError,
@@ -23,6 +24,11 @@ const REMOTE_PREFIX = 'refs/remotes/origin/';
 const HEADS_PREFIX = 'refs/heads/';
 const ZERO = '0000000000000000000000000000000000000000';
 
+/** The service as committer of replayed commits, stamped now (authors keep their own). */
+function committerNow(): string {
+  return `Stackyard <stackyard@localhost> ${Math.floor(Date.now() / 1000)} +0000`;
+}
+
 /**
  * The git engine on the git command line: a bare clone per repository under `reposDir`,
  * remote branches fetched into refs/remotes/origin/*, replays done with merge-tree and
@@ -31,6 +37,7 @@ const ZERO = '0000000000000000000000000000000000000000';
  */
 export class GitCliEngine implements GitEngine {
   private readonly readers = new Map<string, CatFileBatch>();
+  private readonly writers = new Map<string, CommitWriter>();
 
   constructor(
     private readonly reposDir: string,
@@ -194,7 +201,6 @@ export class GitCliEngine implements GitEngine {
   }
 
   async replay(repoId: string, request: ReplayRequest): Promise<ReplayResult> {
-    const gitDir = this.gitDir(repoId);
     const reader = this.reader(repoId);
     let onto = request.onto;
     let ontoTree = (await reader.commit(onto)).tree;
@@ -217,19 +223,17 @@ export class GitCliEngine implements GitEngine {
       const tree =
         parentTree === ontoTree
           ? commit.tree
-          : await this.pickTree(gitDir, request.branch, ontoTree, parent, oid);
+          : await this.pickTree(repoId, request.branch, ontoTree, parent, oid);
       if (tree === ontoTree && commit.tree !== parentTree) {
         dropped++;
         continue;
       }
-      onto = await this.git.text(['commit-tree', tree, '-p', onto], {
-        gitDir,
-        input: commit.message,
-        env: {
-          GIT_AUTHOR_NAME: commit.authorName,
-          GIT_AUTHOR_EMAIL: commit.authorEmail,
-          GIT_AUTHOR_DATE: commit.authorDate,
-        },
+      onto = await this.writer(repoId).write({
+        tree,
+        parents: [onto],
+        author: `${commit.authorName} <${commit.authorEmail}> ${commit.authorDate}`,
+        committer: committerNow(),
+        message: commit.message,
       });
       ontoTree = tree;
       replayed++;
@@ -243,16 +247,21 @@ export class GitCliEngine implements GitEngine {
    * a throw-away commit of `ontoTree` whose parent is `parent` makes that base the right one.
    */
   private async pickTree(
-    gitDir: string,
+    repoId: string,
     branch: string,
     ontoTree: string,
     parent: string,
     commit: string,
   ): Promise<string> {
-    const synthetic = await this.git.text(
-      ['commit-tree', ontoTree, '-p', parent, '-m', 'stackyard: merge base'],
-      { gitDir },
-    );
+    const gitDir = this.gitDir(repoId);
+    const stamp = committerNow();
+    const synthetic = await this.writer(repoId).write({
+      tree: ontoTree,
+      parents: [parent],
+      author: stamp,
+      committer: stamp,
+      message: 'stackyard: merge base\n',
+    });
     const merge = await this.git.run(
       [
         'merge-tree',
@@ -330,9 +339,20 @@ export class GitCliEngine implements GitEngine {
     return reader;
   }
 
+  private writer(repoId: string): CommitWriter {
+    let writer = this.writers.get(repoId);
+    if (!writer) {
+      writer = new CommitWriter(this.git, this.gitDir(repoId));
+      this.writers.set(repoId, writer);
+    }
+    return writer;
+  }
+
   close(): Promise<void> {
     for (const reader of this.readers.values()) reader.close();
+    for (const writer of this.writers.values()) writer.close();
     this.readers.clear();
+    this.writers.clear();
     return Promise.resolve();
   }
 }
