@@ -3,7 +3,14 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertRemoteUrl } from '../../domain/repo/remote-url';
 import { CatFileBatch } from './cat-file-batch';
-import { CommitWriter } from './commit-writer';
+import { formatCommit, type NewCommit, ObjectWriter } from './object-writer';
+import {
+  EMPTY_TREE,
+  mergeTrees,
+  parseTree,
+  serializeTree,
+  type TreeStore,
+} from './tree-merge';
 import {
   GitCommandError,
   GitTransientError,
@@ -37,7 +44,10 @@ function committerNow(): string {
  */
 export class GitCliEngine implements GitEngine {
   private readonly readers = new Map<string, CatFileBatch>();
-  private readonly writers = new Map<string, CommitWriter>();
+  private readonly writers = new Map<
+    string,
+    { commits: ObjectWriter; trees: ObjectWriter }
+  >();
 
   constructor(
     private readonly reposDir: string,
@@ -228,7 +238,7 @@ export class GitCliEngine implements GitEngine {
         dropped++;
         continue;
       }
-      onto = await this.writer(repoId).write({
+      onto = await this.writeCommit(repoId, {
         tree,
         parents: [onto],
         author: `${commit.authorName} <${commit.authorEmail}> ${commit.authorDate}`,
@@ -254,8 +264,19 @@ export class GitCliEngine implements GitEngine {
     commit: string,
   ): Promise<string> {
     const gitDir = this.gitDir(repoId);
+    // Most picks in a restack touch paths the new base did not: merge those by tree entries
+    // without starting git, and leave real content merges (and conflicts) to merge-tree.
+    const parentTree = (await this.reader(repoId).commit(parent)).tree;
+    const commitTree = (await this.reader(repoId).commit(commit)).tree;
+    const trivial = await mergeTrees(
+      this.treeStore(repoId),
+      parentTree,
+      ontoTree,
+      commitTree,
+    );
+    if (trivial !== undefined) return trivial;
     const stamp = committerNow();
-    const synthetic = await this.writer(repoId).write({
+    const synthetic = await this.writeCommit(repoId, {
       tree: ontoTree,
       parents: [parent],
       author: stamp,
@@ -339,18 +360,45 @@ export class GitCliEngine implements GitEngine {
     return reader;
   }
 
-  private writer(repoId: string): CommitWriter {
+  private writer(repoId: string): {
+    commits: ObjectWriter;
+    trees: ObjectWriter;
+  } {
     let writer = this.writers.get(repoId);
     if (!writer) {
-      writer = new CommitWriter(this.git, this.gitDir(repoId));
+      const gitDir = this.gitDir(repoId);
+      writer = {
+        commits: new ObjectWriter(this.git, gitDir, 'commit'),
+        trees: new ObjectWriter(this.git, gitDir, 'tree'),
+      };
       this.writers.set(repoId, writer);
     }
     return writer;
   }
 
+  private writeCommit(repoId: string, commit: NewCommit): Promise<string> {
+    return this.writer(repoId).commits.write(formatCommit(commit));
+  }
+
+  private treeStore(repoId: string): TreeStore {
+    return {
+      readTree: async (oid) => {
+        if (oid === EMPTY_TREE) return [];
+        const raw = await this.reader(repoId).read(oid);
+        if (!raw) throw new Error(`tree ${oid} not found`);
+        return parseTree(raw);
+      },
+      writeTree: (entries) =>
+        this.writer(repoId).trees.write(serializeTree(entries)),
+    };
+  }
+
   close(): Promise<void> {
     for (const reader of this.readers.values()) reader.close();
-    for (const writer of this.writers.values()) writer.close();
+    for (const writer of this.writers.values()) {
+      writer.commits.close();
+      writer.trees.close();
+    }
     this.readers.clear();
     this.writers.clear();
     return Promise.resolve();

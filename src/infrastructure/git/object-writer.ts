@@ -13,15 +13,30 @@ export interface NewCommit {
   message: string;
 }
 
+/** The text of a commit object. */
+export function formatCommit(commit: NewCommit): string {
+  const lines = [
+    `tree ${commit.tree}`,
+    ...commit.parents.map((p) => `parent ${p}`),
+  ];
+  lines.push(
+    `author ${commit.author}`,
+    `committer ${commit.committer}`,
+    '',
+    '',
+  );
+  return lines.join('\n') + commit.message;
+}
+
 /**
- * Writes commit objects through one long-running `git hash-object -w -t commit --stdin-paths`
- * per repository: it answers each path with the new object's id at once, so a replayed commit
- * costs a pipe round trip (~1 ms here) instead of a `git commit-tree` process. git checks
- * each object's format as it writes it.
+ * Writes objects of one type through one long-running `git hash-object -w -t <type>
+ * --stdin-paths` per repository: it answers each path with the new object's id at once, so an
+ * object costs a pipe round trip (~1 ms here) instead of a `git commit-tree` or `git mktree`
+ * process. git checks each object's format as it writes it.
  */
-export class CommitWriter {
+export class ObjectWriter {
   private readonly child: ChildProcessWithoutNullStreams;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'stackyard-commits-'));
+  private readonly dir = mkdtempSync(join(tmpdir(), 'stackyard-objects-'));
   private readonly pending: Array<{
     resolve: (oid: string) => void;
     reject: (e: Error) => void;
@@ -30,9 +45,9 @@ export class CommitWriter {
   private counter = 0;
   private failed: Error | undefined;
 
-  constructor(runner: GitRunner, gitDir: string) {
+  constructor(runner: GitRunner, gitDir: string, type: 'commit' | 'tree') {
     this.child = runner.spawn(
-      ['hash-object', '-w', '-t', 'commit', '--stdin-paths'],
+      ['hash-object', '-w', '-t', type, '--stdin-paths'],
       gitDir,
     );
     this.child.stdout.setEncoding('utf8');
@@ -54,20 +69,10 @@ export class CommitWriter {
     this.child.stdin.on('error', () => undefined);
   }
 
-  write(commit: NewCommit): Promise<string> {
+  write(content: string | Buffer): Promise<string> {
     if (this.failed) return Promise.reject(this.failed);
-    const lines = [
-      `tree ${commit.tree}`,
-      ...commit.parents.map((p) => `parent ${p}`),
-    ];
-    lines.push(
-      `author ${commit.author}`,
-      `committer ${commit.committer}`,
-      '',
-      '',
-    );
-    const path = join(this.dir, `c${this.counter++}`);
-    writeFileSync(path, lines.join('\n') + commit.message);
+    const path = join(this.dir, `o${this.counter++}`);
+    writeFileSync(path, content);
     return new Promise<string>((resolve, reject) => {
       this.pending.push({ resolve, reject });
       this.child.stdin.write(`${path}\n`);

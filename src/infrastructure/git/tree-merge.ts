@@ -1,0 +1,106 @@
+/**
+ * Three-way merge of git trees at the level of entries, for the common case of a restack:
+ * the branch's commit and the new base changed different paths. Where both sides changed the
+ * same file differently, it gives up (returns undefined) and the caller lets git merge the
+ * contents. No git process is involved: trees are read through `cat-file --batch` and written
+ * through `hash-object --stdin-paths`.
+ */
+
+export interface TreeEntry {
+  mode: string;
+  name: Buffer;
+  oid: string;
+}
+
+export interface TreeStore {
+  readTree(oid: string): Promise<TreeEntry[]>;
+  writeTree(entries: readonly TreeEntry[]): Promise<string>;
+}
+
+const TREE_MODE = '40000';
+
+/** Parses a raw tree object: repeated `<mode> <name>\0<20-byte id>`. */
+export function parseTree(raw: Buffer): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  let at = 0;
+  while (at < raw.length) {
+    const space = raw.indexOf(32, at);
+    const nul = raw.indexOf(0, space);
+    entries.push({
+      mode: raw.subarray(at, space).toString('latin1'),
+      name: Buffer.from(raw.subarray(space + 1, nul)),
+      oid: raw.subarray(nul + 1, nul + 21).toString('hex'),
+    });
+    at = nul + 21;
+  }
+  return entries;
+}
+
+/** Serialises entries in git's order: by name bytes, a tree's name compared with a trailing "/". */
+export function serializeTree(entries: readonly TreeEntry[]): Buffer {
+  const key = (e: TreeEntry) =>
+    e.mode === TREE_MODE ? Buffer.concat([e.name, Buffer.from('/')]) : e.name;
+  const sorted = [...entries].sort((a, b) => Buffer.compare(key(a), key(b)));
+  return Buffer.concat(
+    sorted.map((e) =>
+      Buffer.concat([
+        Buffer.from(`${e.mode} `, 'latin1'),
+        e.name,
+        Buffer.from([0]),
+        Buffer.from(e.oid, 'hex'),
+      ]),
+    ),
+  );
+}
+
+const same = (a: TreeEntry | undefined, b: TreeEntry | undefined) =>
+  a === b ||
+  (a !== undefined && b !== undefined && a.mode === b.mode && a.oid === b.oid);
+
+/**
+ * The merged tree id, or undefined when some path changed on both sides in different ways
+ * (a content merge or a conflict: git's job).
+ */
+export async function mergeTrees(
+  store: TreeStore,
+  base: string,
+  ours: string,
+  theirs: string,
+): Promise<string | undefined> {
+  if (ours === theirs || base === theirs) return ours;
+  if (base === ours) return theirs;
+  const [b, o, t] = await Promise.all(
+    [base, ours, theirs].map((oid) => store.readTree(oid)),
+  );
+  const index = (entries: TreeEntry[]) =>
+    new Map(entries.map((e) => [e.name.toString('latin1'), e]));
+  const [bi, oi, ti] = [index(b!), index(o!), index(t!)];
+  const merged: TreeEntry[] = [];
+  for (const name of new Set([...oi.keys(), ...ti.keys(), ...bi.keys()])) {
+    const [be, oe, te] = [bi.get(name), oi.get(name), ti.get(name)];
+    let result: TreeEntry | undefined;
+    if (same(oe, te) || same(be, te)) result = oe;
+    else if (same(be, oe)) result = te;
+    else if (
+      oe?.mode === TREE_MODE &&
+      te?.mode === TREE_MODE &&
+      (!be || be.mode === TREE_MODE)
+    ) {
+      const sub = await mergeTrees(
+        store,
+        be?.oid ?? EMPTY_TREE,
+        oe.oid,
+        te.oid,
+      );
+      if (sub === undefined) return undefined;
+      // A directory emptied by the merge disappears, as git leaves it.
+      result = sub === EMPTY_TREE ? undefined : { ...oe, oid: sub };
+    } else {
+      return undefined;
+    }
+    if (result) merged.push(result);
+  }
+  return store.writeTree(merged);
+}
+
+export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
