@@ -158,6 +158,28 @@ export class GitCliEngine implements GitEngine {
     return out ? out.split('\n') : [];
   }
 
+  /**
+   * (from..to] oldest first, walking first parents through the cat-file reader (no process):
+   * the usual shape of a stack branch. Falls back to rev-list on a merge or a long walk.
+   */
+  private async linearRange(
+    repoId: string,
+    from: string,
+    to: string,
+  ): Promise<string[]> {
+    const reader = this.reader(repoId);
+    const range: string[] = [];
+    for (let at = to; at !== from;) {
+      const commit = await reader.commit(at);
+      if (commit.parents.length !== 1 || range.length >= 500) {
+        return this.commitsBetween(repoId, from, to);
+      }
+      range.push(at);
+      at = commit.parents[0]!;
+    }
+    return range.reverse();
+  }
+
   async isMergedByPatch(
     repoId: string,
     from: string,
@@ -216,7 +238,7 @@ export class GitCliEngine implements GitEngine {
     let ontoTree = (await reader.commit(onto)).tree;
     let replayed = 0;
     let dropped = 0;
-    for (const oid of await this.commitsBetween(
+    for (const oid of await this.linearRange(
       repoId,
       request.from,
       request.to,

@@ -217,6 +217,13 @@ export class StackOperations {
     head: string,
     parentHead: string,
   ): Promise<BranchFacts> {
+    // The usual case, a branch still on its parent's head: one ancestry question suffices.
+    if (
+      baseSha === parentHead &&
+      (await this.git.isAncestor(repoId, parentHead, head))
+    ) {
+      return { head, mergeBase: parentHead, recordedBaseUsable: false };
+    }
     const mergeBase =
       (await this.git.mergeBase(repoId, parentHead, head)) ?? parentHead;
     const recordedBaseUsable =
