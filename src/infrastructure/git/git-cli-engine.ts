@@ -31,6 +31,18 @@ const REMOTE_PREFIX = 'refs/remotes/origin/';
 const HEADS_PREFIX = 'refs/heads/';
 const ZERO = '0000000000000000000000000000000000000000';
 
+/** Whether `git version` output names at least major.minor. */
+export function gitVersionAtLeast(
+  output: string,
+  major: number,
+  minor: number,
+): boolean {
+  const match = /(\d+)\.(\d+)/.exec(output);
+  if (!match) return false;
+  const [maj, min] = [Number(match[1]), Number(match[2])];
+  return maj > major || (maj === major && min >= minor);
+}
+
 /** The service as committer of replayed commits, stamped now (authors keep their own). */
 function committerNow(): string {
   return `Stackyard <stackyard@localhost> ${Math.floor(Date.now() / 1000)} +0000`;
@@ -44,6 +56,7 @@ function committerNow(): string {
  */
 export class GitCliEngine implements GitEngine {
   private readonly readers = new Map<string, CatFileBatch>();
+  private mergeBaseOption: Promise<boolean> | undefined;
   private readonly writers = new Map<
     string,
     { commits: ObjectWriter; trees: ObjectWriter }
@@ -255,7 +268,14 @@ export class GitCliEngine implements GitEngine {
       const tree =
         parentTree === ontoTree
           ? commit.tree
-          : await this.pickTree(repoId, request.branch, ontoTree, parent, oid);
+          : await this.pickTree(repoId, request.branch, {
+              onto,
+              ontoTree,
+              parent,
+              parentTree,
+              commit: oid,
+              commitTree: commit.tree,
+            });
       if (tree === ontoTree && commit.tree !== parentTree) {
         dropped++;
         continue;
@@ -281,15 +301,19 @@ export class GitCliEngine implements GitEngine {
   private async pickTree(
     repoId: string,
     branch: string,
-    ontoTree: string,
-    parent: string,
-    commit: string,
+    pick: {
+      onto: string;
+      ontoTree: string;
+      parent: string;
+      parentTree: string;
+      commit: string;
+      commitTree: string;
+    },
   ): Promise<string> {
+    const { onto, ontoTree, parent, parentTree, commit, commitTree } = pick;
     const gitDir = this.gitDir(repoId);
     // Most picks in a restack touch paths the new base did not: merge those by tree entries
     // without starting git, and leave real content merges (and conflicts) to merge-tree.
-    const parentTree = (await this.reader(repoId).commit(parent)).tree;
-    const commitTree = (await this.reader(repoId).commit(commit)).tree;
     const trivial = await mergeTrees(
       this.treeStore(repoId),
       parentTree,
@@ -297,23 +321,11 @@ export class GitCliEngine implements GitEngine {
       commitTree,
     );
     if (trivial !== undefined) return trivial;
-    const stamp = committerNow();
-    const synthetic = await this.writeCommit(repoId, {
-      tree: ontoTree,
-      parents: [parent],
-      author: stamp,
-      committer: stamp,
-      message: 'stackyard: merge base\n',
-    });
+    const sides = (await this.hasMergeBaseOption())
+      ? [`--merge-base=${parent}`, onto, commit]
+      : [await this.syntheticBase(repoId, ontoTree, parent), commit];
     const merge = await this.git.run(
-      [
-        'merge-tree',
-        '--write-tree',
-        '--name-only',
-        '--no-messages',
-        synthetic,
-        commit,
-      ],
+      ['merge-tree', '--write-tree', '--name-only', '--no-messages', ...sides],
       { gitDir, okCodes: [1] },
     );
     const [tree, ...files] = merge.stdout.split('\n');
@@ -323,6 +335,30 @@ export class GitCliEngine implements GitEngine {
       ]);
     }
     return tree!;
+  }
+
+  /** A commit with `ontoTree` whose parent is `parent`: merge-tree then finds `parent` as base. */
+  private syntheticBase(
+    repoId: string,
+    ontoTree: string,
+    parent: string,
+  ): Promise<string> {
+    const stamp = committerNow();
+    return this.writeCommit(repoId, {
+      tree: ontoTree,
+      parents: [parent],
+      author: stamp,
+      committer: stamp,
+      message: 'stackyard: merge base\n',
+    });
+  }
+
+  /** `merge-tree --merge-base` exists from git 2.40 on. */
+  private hasMergeBaseOption(): Promise<boolean> {
+    this.mergeBaseOption ??= this.git
+      .text(['version'])
+      .then((v) => gitVersionAtLeast(v, 2, 40));
+    return this.mergeBaseOption;
   }
 
   async moveRefs(repoId: string, moves: readonly RefMove[]): Promise<void> {
