@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     process.stdout.write(`  git rebase --onto loop: ${loop.toFixed(2)} s\n`);
     rows.push(
       row(
-        'restack 50-branch stack',
+        `restack ${BRANCHES}-branch stack`,
         's',
         ours,
         loop,
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     );
     rows.push(
       row(
-        'restack 50-branch stack',
+        `restack ${BRANCHES}-branch stack`,
         's',
         ours,
         updateRefs,
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
       );
       rows.push(
         row(
-          'restack 50-branch stack',
+          `restack ${BRANCHES}-branch stack`,
           's',
           ours,
           gtSeconds,
