@@ -100,6 +100,10 @@ function workCopy(root: string, origin: string, name: string): string {
   return dir;
 }
 
+/** Each stack branch's head in a copy (or any repository that has the branch refs). */
+const branchHeads = (dir: string) =>
+  new Map(names.map((b) => [b, git(dir, 'rev-parse', b)]));
+
 const trees = (dir: string, refs: Map<string, string>) =>
   new Map(
     names.map((b) => [b, git(dir, 'rev-parse', `${refs.get(b)!}^{tree}`)]),
@@ -112,9 +116,7 @@ async function main(): Promise<void> {
       `bench:restack: ${BRANCHES} branches x ${COMMITS} commits, ${FILES} files; building...\n`,
     );
     const { origin, oldMain } = buildOrigin(root);
-    const oldHeads = new Map(
-      names.map((b) => [b, git(origin, 'rev-parse', b)]),
-    );
+    const oldHeads = branchHeads(origin);
     const results = new Map<string, Map<string, string>>();
     const rows: BenchRow[] = [];
 
@@ -160,13 +162,7 @@ async function main(): Promise<void> {
       }
       return Promise.resolve();
     });
-    results.set(
-      'loop',
-      trees(
-        loopDir,
-        new Map(names.map((b) => [b, git(loopDir, 'rev-parse', b)])),
-      ),
-    );
+    results.set('loop', trees(loopDir, branchHeads(loopDir)));
     process.stdout.write(`  git rebase --onto loop: ${loop.toFixed(2)} s\n`);
     rows.push(
       row(
@@ -187,10 +183,7 @@ async function main(): Promise<void> {
       git(urDir, 'rebase', '--quiet', '--update-refs', 'origin/main');
       return Promise.resolve();
     });
-    results.set(
-      'update-refs',
-      trees(urDir, new Map(names.map((b) => [b, git(urDir, 'rev-parse', b)]))),
-    );
+    results.set('update-refs', trees(urDir, branchHeads(urDir)));
     process.stdout.write(
       `  git rebase --update-refs: ${updateRefs.toFixed(2)} s\n`,
     );
@@ -225,13 +218,7 @@ async function main(): Promise<void> {
         gt('restack', '--no-interactive');
         return Promise.resolve();
       });
-      results.set(
-        'gt',
-        trees(
-          gtDir,
-          new Map(names.map((b) => [b, git(gtDir, 'rev-parse', b)])),
-        ),
-      );
+      results.set('gt', trees(gtDir, branchHeads(gtDir)));
       rows.push(
         row(
           `restack ${BRANCHES}-branch stack`,

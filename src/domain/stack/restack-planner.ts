@@ -41,7 +41,8 @@ export function planRestack(
     const fact = facts.get(name);
     const parentHead = heads.get(branch.parent);
     if (!fact || parentHead === undefined) continue;
-    if (!moving.has(branch.parent) && fact.mergeBase === parentHead) continue;
+    if (!moving.has(branch.parent) && !needsRestack(parentHead, fact.mergeBase))
+      continue;
     steps.push({
       branch: name,
       parent: branch.parent,

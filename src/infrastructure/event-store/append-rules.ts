@@ -61,10 +61,11 @@ export function resolveRetriedAppend(
   };
 }
 
-export function validateStreamId(streamId: string): void {
-  if (typeof streamId !== 'string' || streamId.length === 0) {
-    throw new TypeError('streamId must be a non-empty string');
-  }
+/** Why `streamId` cannot name a stream, as the error to raise; undefined when it can. */
+export function streamIdError(streamId: unknown): TypeError | undefined {
+  return typeof streamId === 'string' && streamId.length > 0
+    ? undefined
+    : new TypeError('streamId must be a non-empty string');
 }
 
 export function matchesFilter(

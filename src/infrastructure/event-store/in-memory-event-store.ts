@@ -3,7 +3,7 @@ import {
   checkExpectedVersion,
   matchesFilter,
   resolveRetriedAppend,
-  validateStreamId,
+  streamIdError,
 } from './append-rules';
 import { CatchUpSubscription } from './catch-up-subscription';
 import { EventStoreClosedError } from './event-store.errors';
@@ -46,7 +46,8 @@ export class InMemoryEventStore implements EventStore {
     { expectedVersion }: AppendOptions,
   ): AppendResult {
     if (this.closed) throw new EventStoreClosedError();
-    validateStreamId(streamId);
+    const invalid = streamIdError(streamId);
+    if (invalid) throw invalid;
     const retried = resolveRetriedAppend(
       streamId,
       events.map((e) => (e.eventId ? this.byId.get(e.eventId) : undefined)),

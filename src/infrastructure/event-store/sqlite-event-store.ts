@@ -8,7 +8,7 @@ import {
   checkExpectedVersion,
   NO_STREAM_VERSION,
   resolveRetriedAppend,
-  validateStreamId,
+  streamIdError,
   type StoredId,
 } from './append-rules';
 import { CatchUpSubscription } from './catch-up-subscription';
@@ -173,9 +173,8 @@ export class SqliteEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new EventStoreClosedError());
-    if (typeof streamId !== 'string' || streamId.length === 0) {
-      return settle(() => validateStreamId(streamId)) as Promise<never>;
-    }
+    const invalid = streamIdError(streamId);
+    if (invalid) return Promise.reject(invalid);
     return new Promise((resolve, reject) => {
       this.pending.push({ streamId, events, options, resolve, reject });
       if (!this.flushScheduled) {
