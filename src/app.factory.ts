@@ -5,6 +5,7 @@ import {
   type NestFastifyApplication,
 } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import { MetricsService } from './infrastructure/metrics/metrics.service';
 import type {
   AppConfig,
   LogLevelName,
@@ -34,6 +35,22 @@ export async function createApp(
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
     { logger: createLogger(config.logLevel), abortOnError: false },
   );
+  const metrics = app.get(MetricsService);
+  // Every response's latency by route pattern: the accept latency of the actions route,
+  // among others. Fastify measures from the request's arrival.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url;
+      if (route && route !== '/events') {
+        metrics.httpDuration.observe(
+          { method: request.method, route, status: String(reply.statusCode) },
+          reply.elapsedTime / 1000,
+        );
+      }
+      done();
+    });
   await app.init();
   return app;
 }

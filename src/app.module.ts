@@ -1,12 +1,44 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { CancelRepoActionController } from './commands/cancel-repo-action/cancel-repo-action.controller';
+import { CancelRepoActionHandler } from './commands/cancel-repo-action/cancel-repo-action.handler';
+import { RegisterRepoController } from './commands/register-repo/register-repo.controller';
+import { RegisterRepoHandler } from './commands/register-repo/register-repo.handler';
+import { RequestRepoActionController } from './commands/request-repo-action/request-repo-action.controller';
+import { RequestRepoActionHandler } from './commands/request-repo-action/request-repo-action.handler';
+import { AuthGuard } from './infrastructure/auth/auth.guard';
 import type { AppConfig } from './infrastructure/config/app-config';
+import {
+  AcceptingCommandsGuard,
+  ShutdownState,
+} from './infrastructure/http/draining';
 import { HttpErrorFilter } from './infrastructure/http/http-error.filter';
+import { MetricsController } from './infrastructure/metrics/metrics.controller';
+import { MetricsService } from './infrastructure/metrics/metrics.service';
 import type { Storage } from './infrastructure/storage/storage';
 import { StorageModule } from './infrastructure/storage/storage.module';
 import { ProjectionRunnerService } from './projections/projection-runner.service';
+import { DocsController } from './read-models/docs/docs.controller';
+import {
+  EventsController,
+  SseStreams,
+} from './read-models/events/events.controller';
 import { HealthController } from './read-models/health/health.controller';
+import { HistoryQueries } from './read-models/history/history.queries';
+import { JobController } from './read-models/job/job.controller';
+import { JobQueries } from './read-models/job/job.queries';
+import { RepoController } from './read-models/repo/repo.controller';
+import { RepoQueries } from './read-models/repo/repo.queries';
+import { RepoDirectory } from './read-models/repo/repo-directory';
+import { JobRunnerService } from './sagas/job-runner.service';
+
+const COMMAND_HANDLERS = [
+  RegisterRepoHandler,
+  RequestRepoActionHandler,
+  CancelRepoActionHandler,
+];
+const QUERIES = [RepoDirectory, RepoQueries, JobQueries, HistoryQueries];
 
 @Module({})
 export class AppModule {
@@ -15,9 +47,27 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), StorageModule.forRoot(config, storage)],
-      controllers: [HealthController],
+      controllers: [
+        RegisterRepoController,
+        RequestRepoActionController,
+        CancelRepoActionController,
+        RepoController,
+        JobController,
+        EventsController,
+        HealthController,
+        MetricsController,
+        DocsController,
+      ],
       providers: [
+        ...COMMAND_HANDLERS,
+        ...QUERIES,
         ProjectionRunnerService,
+        JobRunnerService,
+        MetricsService,
+        ShutdownState,
+        AcceptingCommandsGuard,
+        SseStreams,
+        { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
     };

@@ -13,6 +13,12 @@ export interface MessageMetadata {
   actor?: string;
   /** ISO-8601 time the message was made; passed in, never read from a clock in the domain. */
   at?: string;
+  /** The org that owns what the message is about: readers filter on it, so nothing leaks. */
+  orgId?: string;
+  /** The repository the message is about. */
+  repoId?: string;
+  /** The job the message belongs to (its request, steps, and the branch changes it made). */
+  jobId?: string;
 }
 
 export interface Message<

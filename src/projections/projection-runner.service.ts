@@ -43,6 +43,23 @@ export class ProjectionRunnerService
     await this.runner.stop();
   }
 
+  /**
+   * Waits (at most `maxWaitMs`) until the read models include every event committed now:
+   * read-your-writes for a client that asks right after its own 202.
+   */
+  async catchUpToHead(maxWaitMs = 2000): Promise<void> {
+    const head = await this.store.headPosition();
+    if (this.runner.position >= head) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.runner.waitForPosition(head),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, maxWaitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
   /** How far the read models trail the store. */
   async lag(): Promise<{ position: number; head: number; lag: number }> {
     const head = await this.store.headPosition();

@@ -1,10 +1,16 @@
 import type { EntityManager } from 'typeorm';
 import { jobProjection } from './job/job.projection';
 import { jobWriter } from './job/job.writer';
+import { historyProjection } from './history/history.projection';
+import { historyWriter } from './history/history.writer';
+import { repoProjection } from './repo/repo.projection';
+import { repoWriter } from './repo/repo.writer';
 import type { Projector } from './projection';
 
 /** Every read model the service keeps, in the order the runner writes them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const READ_MODEL_PROJECTORS: readonly Projector<any, EntityManager>[] = [
   { projection: jobProjection, writer: jobWriter },
+  { projection: repoProjection, writer: repoWriter },
+  { projection: historyProjection, writer: historyWriter },
 ];

@@ -1,4 +1,5 @@
 import type { Event } from '../message';
+import type { RepoEvent } from './repo.events';
 
 /** Events of the `repo-action-<jobId>` stream: one job. */
 
@@ -59,9 +60,27 @@ export type RepoActionProgressed = Event<
   { step: JobStep; message: string; done?: number; total?: number }
 >;
 
+/** One branch ref to move: `from` null creates it, `to` null deletes it. */
+export interface PlannedRefMove {
+  branch: string;
+  from: string | null;
+  to: string | null;
+}
+
+/**
+ * What the `execute` step decided, recorded with its completion so that `publish` can run
+ * (or run again after a restart) without deciding twice.
+ */
+export interface ExecutionPlan {
+  moves: PlannedRefMove[];
+  events: RepoEvent[];
+  changed: BranchChange[];
+  summary: string;
+}
+
 export type RepoActionStepCompleted = Event<
   'RepoActionStepCompleted',
-  { step: JobStep; summary: string }
+  { step: JobStep; summary: string; plan?: ExecutionPlan }
 >;
 
 export type RepoActionRetryScheduled = Event<

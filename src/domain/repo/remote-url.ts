@@ -23,6 +23,9 @@ export function remoteUrlProblem(url: unknown): string | undefined {
   if (url.includes('::'))
     return 'must not use a transport helper ("<transport>::")';
   const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
+  // A password would be kept in the event history for ever; use a credential helper or a key.
+  if (scheme !== undefined && /^[^/]+:\/\/[^/@]*:[^/@]*@/.test(url))
+    return 'must not carry a password (use a credential helper or an SSH key)';
   if (scheme !== undefined) {
     return (ALLOWED_PROTOCOLS as readonly string[]).includes(scheme)
       ? undefined

@@ -13,6 +13,10 @@ export interface AppConfig {
   eventStore: 'sqlite';
   gitBin: string;
   logLevel: LogLevelName;
+  /** A job step running longer than this fails with `JOB.STEP_TIMEOUT`. */
+  stepTimeoutMs: number;
+  /** On SIGTERM, how long running steps may finish before they are recorded interrupted. */
+  shutdownGraceMs: number;
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
@@ -89,5 +93,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventStore: store,
     gitBin: env.STACKYARD_GIT_BIN ?? 'git',
     logLevel,
+    stepTimeoutMs: positiveInt(
+      'STACKYARD_STEP_TIMEOUT_MS',
+      env.STACKYARD_STEP_TIMEOUT_MS,
+      600_000,
+    ),
+    shutdownGraceMs: positiveInt(
+      'STACKYARD_SHUTDOWN_GRACE_MS',
+      env.STACKYARD_SHUTDOWN_GRACE_MS,
+      10_000,
+    ),
   };
 }

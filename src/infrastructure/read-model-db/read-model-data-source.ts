@@ -1,10 +1,21 @@
 import { DataSource } from 'typeorm';
 import { JobEntity } from '../../read-models/job/job.entity';
 import { ProjectionCheckpointEntity } from '../../read-models/projection-checkpoint.entity';
+import { HistoryEntity } from '../../read-models/history/history.entity';
+import { RepoEntity } from '../../read-models/repo/repo.entity';
 import { InitialReadModels1732406400000 } from './migrations/1732406400000-initial-read-models';
+import { ReposAndHistory1764000000000 } from './migrations/1764000000000-repos-and-history';
 
-export const READ_MODEL_ENTITIES = [ProjectionCheckpointEntity, JobEntity];
-export const READ_MODEL_MIGRATIONS = [InitialReadModels1732406400000];
+export const READ_MODEL_ENTITIES = [
+  ProjectionCheckpointEntity,
+  JobEntity,
+  RepoEntity,
+  HistoryEntity,
+];
+export const READ_MODEL_MIGRATIONS = [
+  InitialReadModels1732406400000,
+  ReposAndHistory1764000000000,
+];
 
 /**
  * The read models live in their own SQLite file beside the event store (see README,

@@ -27,7 +27,8 @@ export const jobProjection: Projection<JobRow> = {
   keyOf: (event) => jobIdOfStream(event.streamId),
   evolve(row, recorded) {
     const event = recorded as RecordedEvent & RepoActionEvent;
-    const at = recorded.recordedAt;
+    // The time the request was made (metadata), so that the 202 and later reads agree.
+    const at = recorded.metadata?.at ?? recorded.recordedAt;
     if (event.type === 'RepoActionRequested') {
       if (row) return row;
       const d = event.data;

@@ -1,5 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { Public } from '../../infrastructure/auth/public.decorator';
 import { ProjectionRunnerService } from '../../projections/projection-runner.service';
 
 /** Read models may trail the store by this many events and still count as caught up. */
@@ -11,6 +12,7 @@ export class HealthController {
 
   /** 200 when the store answers and the read models are caught up; 503 otherwise. */
   @Get()
+  @Public()
   async health(@Res({ passthrough: true }) reply: FastifyReply) {
     const projections = await this.projections.lag();
     const failed = this.projections.runner.failure;

@@ -1,0 +1,11 @@
+import { Command } from '@nestjs/cqrs';
+import type { JobResource } from '../../read-models/job/job.resource';
+
+export class CancelRepoActionCommand extends Command<JobResource> {
+  constructor(
+    readonly orgId: string,
+    readonly jobId: string,
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,27 @@
+import { Controller, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { Org } from '../../infrastructure/auth/org.decorator';
+import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
+import type { JobResource } from '../../read-models/job/job.resource';
+import { CancelRepoActionCommand } from './cancel-repo-action.command';
+
+@Controller('jobs/:jobId/cancel')
+@UseGuards(AcceptingCommandsGuard)
+export class CancelRepoActionController {
+  constructor(private readonly commands: CommandBus) {}
+
+  /** 200 with the job `cancelled` when it had not started; 202 when a running job was asked to stop. */
+  @Post()
+  async cancel(
+    @Org() orgId: string,
+    @Param('jobId') jobId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<JobResource> {
+    const job = await this.commands.execute(
+      new CancelRepoActionCommand(orgId, jobId),
+    );
+    void reply.status(job.status === 'cancelled' ? 200 : 202);
+    return job;
+  }
+}

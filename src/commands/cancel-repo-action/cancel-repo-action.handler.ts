@@ -1,0 +1,69 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { NotFoundError } from '../../domain/domain-error';
+import type { RepoActionEvent } from '../../domain/events/repo-action.events';
+import { jobDecider } from '../../domain/job/job.decider';
+import { jobStateFrom } from '../../domain/job/job.state';
+import { repoActionStream } from '../../domain/streams';
+import { ConcurrencyError } from '../../infrastructure/event-store/event-store.errors';
+import {
+  EVENT_STORE,
+  type EventStore,
+} from '../../infrastructure/event-store/event-store.port';
+import { jobFromStream } from '../../projections/job/job-from-stream';
+import {
+  type JobResource,
+  toJobResource,
+} from '../../read-models/job/job.resource';
+import { requestMetadata } from '../event-metadata';
+import { CancelRepoActionCommand } from './cancel-repo-action.command';
+
+/** Appends run against the stream version read; a lost race is decided again on fresh state. */
+const MAX_TRIES = 5;
+
+/** The generic read → evolve → decide → append-with-expected-version loop, for cancel. */
+@CommandHandler(CancelRepoActionCommand)
+export class CancelRepoActionHandler implements ICommandHandler<CancelRepoActionCommand> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({
+    orgId,
+    jobId,
+  }: CancelRepoActionCommand): Promise<JobResource> {
+    const stream = repoActionStream(jobId);
+    for (let attempt = 1; ; attempt++) {
+      const recorded = await this.store.readStream(stream);
+      const state = jobStateFrom(
+        recorded as unknown as readonly RepoActionEvent[],
+      );
+      if (!state.request || state.request.orgId !== orgId) {
+        throw new NotFoundError('JOB.NOT_FOUND', `No job ${jobId}`);
+      }
+      const events = jobDecider.decide(
+        { type: 'CancelRepoAction', data: { jobId } },
+        state,
+      );
+      if (events.length === 0) return toJobResource(jobFromStream(recorded)!);
+      const metadata = requestMetadata({
+        orgId,
+        repoId: state.request.repoId,
+        correlationId: jobId,
+        jobId,
+        at: new Date().toISOString(),
+      });
+      try {
+        await this.store.appendToStream(
+          stream,
+          events.map((e) => ({ ...e, metadata })),
+          { expectedVersion: recorded.length - 1 },
+        );
+        return toJobResource(
+          jobFromStream(await this.store.readStream(stream))!,
+        );
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= MAX_TRIES)
+          throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { Body, Controller, Post, Res, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { Org } from '../../infrastructure/auth/org.decorator';
+import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
+import { parseInput } from '../../infrastructure/http/parse-body';
+import type { RepoResource } from '../../read-models/repo/repo.resource';
+import { RegisterRepoCommand } from './register-repo.command';
+import { DEFAULT_TRUNK, RegisterRepoBody } from './register-repo.dto';
+
+@Controller('repos')
+@UseGuards(AcceptingCommandsGuard)
+export class RegisterRepoController {
+  constructor(private readonly commands: CommandBus) {}
+
+  /** 202 with the repo and `initialJobId`, the `sync_repo` job that clones it. */
+  @Post()
+  async register(
+    @Org() orgId: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RepoResource> {
+    const input = parseInput(RegisterRepoBody, body);
+    const repo = await this.commands.execute(
+      new RegisterRepoCommand(
+        orgId,
+        input.name,
+        input.remoteUrl,
+        input.trunk ?? DEFAULT_TRUNK,
+      ),
+    );
+    void reply.status(202).header('location', `/repos/${repo.repoId}`);
+    return repo;
+  }
+}

@@ -1,0 +1,90 @@
+import { Inject } from '@nestjs/common';
+import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { v5 as uuidv5 } from 'uuid';
+import { repoDecider } from '../../domain/repo/repo.decider';
+import { repoStream } from '../../domain/streams';
+import { ConcurrencyError } from '../../infrastructure/event-store/event-store.errors';
+import {
+  EVENT_STORE,
+  type EventStore,
+} from '../../infrastructure/event-store/event-store.port';
+import { RepoDirectory } from '../../read-models/repo/repo-directory';
+import type { RepoResource } from '../../read-models/repo/repo.resource';
+import { requestMetadata } from '../event-metadata';
+import { RequestRepoActionCommand } from '../request-repo-action/request-repo-action.command';
+import { RegisterRepoCommand } from './register-repo.command';
+
+/** Namespace of repo ids derived from (org, name). */
+const REPO_IDS = 'b8a4f0d2-5c61-4e0b-9a7e-2f3d4c5b6a71';
+
+/**
+ * Registers a repo and queues its first `sync_repo` job, which clones it. The repo id is
+ * derived from the org and the name, and the append expects a new stream: one name is one
+ * repo per org, even under concurrent registrations.
+ */
+@CommandHandler(RegisterRepoCommand)
+export class RegisterRepoHandler implements ICommandHandler<RegisterRepoCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly repos: RepoDirectory,
+    private readonly commands: CommandBus,
+  ) {}
+
+  async execute(command: RegisterRepoCommand): Promise<RepoResource> {
+    const { orgId, name, remoteUrl, trunk } = command;
+    const repoId = uuidv5(`${orgId}\n${name}`, REPO_IDS).replace(/-/g, '');
+    const data = { repoId, orgId, name, remoteUrl, trunk };
+    const at = new Date().toISOString();
+    let events = repoDecider.decide(
+      { type: 'RegisterRepo', data },
+      repoDecider.initialState(),
+    );
+    try {
+      await this.store.appendToStream(
+        repoStream(repoId),
+        events.map((e) => ({
+          ...e,
+          metadata: requestMetadata({
+            orgId,
+            repoId,
+            correlationId: repoId,
+            at,
+          }),
+        })),
+        { expectedVersion: 'no_stream' },
+      );
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+      // Decide again on the stored state: the name is taken.
+      const stored = await this.store.readStream(repoStream(repoId));
+      events = repoDecider.decide(
+        { type: 'RegisterRepo', data },
+        stored.reduce(
+          (s, e) => repoDecider.evolve(s, e as (typeof events)[number]),
+          repoDecider.initialState(),
+        ),
+      );
+    }
+    this.repos.add(data);
+    const { job } = await this.commands.execute(
+      new RequestRepoActionCommand(
+        orgId,
+        repoId,
+        { action: 'sync_repo' },
+        undefined,
+      ),
+    );
+    return {
+      repoId,
+      name,
+      remoteUrl,
+      trunk,
+      trunkSha: null,
+      updatedAt: at,
+      lastJobId: job.jobId,
+      initialJobId: job.jobId,
+      branches: [],
+      untrackedBranches: [],
+    };
+  }
+}

@@ -1,0 +1,20 @@
+import { Command } from '@nestjs/cqrs';
+import type { ValidActionRequest } from '../../domain/job/repo-action.request';
+import type { JobResource } from '../../read-models/job/job.resource';
+
+/** What the handler answers: the job, and whether an earlier request with the key made it. */
+export interface RequestRepoActionResult {
+  job: JobResource;
+  replayed: boolean;
+}
+
+export class RequestRepoActionCommand extends Command<RequestRepoActionResult> {
+  constructor(
+    readonly orgId: string,
+    readonly repoId: string,
+    readonly request: ValidActionRequest,
+    readonly idempotencyKey: string | undefined,
+  ) {
+    super();
+  }
+}

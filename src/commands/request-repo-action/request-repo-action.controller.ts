@@ -1,0 +1,55 @@
+import {
+  Body,
+  Controller,
+  Headers,
+  Param,
+  Post,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { validateActionRequest } from '../../domain/job/repo-action.request';
+import { Org } from '../../infrastructure/auth/org.decorator';
+import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
+import { parseInput } from '../../infrastructure/http/parse-body';
+import type { JobResource } from '../../read-models/job/job.resource';
+import { RequestRepoActionCommand } from './request-repo-action.command';
+import {
+  IdempotencyKeyHeader,
+  RequestRepoActionBody,
+} from './request-repo-action.dto';
+
+@Controller('repos/:repoId/actions')
+@UseGuards(AcceptingCommandsGuard)
+export class RequestRepoActionController {
+  constructor(private readonly commands: CommandBus) {}
+
+  /** 202 with the queued job; a retry with the same `Idempotency-Key` gets 200 and the same job. */
+  @Post()
+  async request(
+    @Org() orgId: string,
+    @Param('repoId') repoId: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<JobResource> {
+    const input = parseInput(RequestRepoActionBody, body);
+    const idempotencyKey =
+      key === undefined
+        ? undefined
+        : parseInput(IdempotencyKeyHeader, key, 'Idempotency-Key header');
+    const { job, replayed } = await this.commands.execute(
+      new RequestRepoActionCommand(
+        orgId,
+        repoId,
+        validateActionRequest(input),
+        idempotencyKey,
+      ),
+    );
+    void reply
+      .status(replayed ? 200 : 202)
+      .header('location', `/jobs/${job.jobId}`);
+    return job;
+  }
+}

@@ -1,0 +1,27 @@
+/** A tracked branch as the overview keeps it. */
+export interface RepoBranchRow {
+  name: string;
+  parent: string;
+  /** The parent commit the branch was last based on (tracked or restacked onto). */
+  baseSha: string;
+  /** The branch head last seen (after a restack or a fetch), or null before any. */
+  sha: string | null;
+  lastJobId: string | null;
+  taskId: string | null;
+}
+
+/** One repo's overview: everything `GET /repos/:repoId` answers, without asking git. */
+export interface RepoRow {
+  repoId: string;
+  orgId: string;
+  name: string;
+  remoteUrl: string;
+  trunk: string;
+  trunkSha: string | null;
+  updatedAt: string;
+  lastJobId: string | null;
+  branches: RepoBranchRow[];
+  /** Every branch head on the remote at the last fetch. */
+  remoteBranches: Array<{ name: string; sha: string }>;
+  position: number;
+}

@@ -1,0 +1,23 @@
+import { jsonOrNull } from '../../infrastructure/read-model-db/upsert-rows';
+import { RepoEntity } from '../../read-models/repo/repo.entity';
+import { tableWriter } from '../table-writer';
+import type { RepoRow } from './repo.row';
+
+export const repoWriter = tableWriter<RepoRow>(RepoEntity, 'repoId', {
+  table: 'repos',
+  keyColumns: 1,
+  columns: [
+    'repoId',
+    'orgId',
+    'name',
+    'remoteUrl',
+    'trunk',
+    'trunkSha',
+    'updatedAt',
+    'lastJobId',
+    'branches',
+    'remoteBranches',
+    'position',
+  ],
+  encode: { branches: jsonOrNull, remoteBranches: jsonOrNull },
+});

@@ -1,0 +1,141 @@
+import {
+  Controller,
+  Get,
+  Headers,
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { NotFoundError } from '../../domain/domain-error';
+import { repoActionStream } from '../../domain/streams';
+import { Org } from '../../infrastructure/auth/org.decorator';
+import {
+  EVENT_STORE,
+  type EventStore,
+} from '../../infrastructure/event-store/event-store.port';
+import { parseInput } from '../../infrastructure/http/parse-body';
+import { RepoQueries } from '../repo/repo.queries';
+import { formatSse, inScope, type SseScope } from './sse.filter';
+
+const EventsQuery = z.object({
+  repoId: z.string().max(100).optional(),
+  jobId: z.string().max(100).optional(),
+  /** For clients that cannot set `Last-Event-ID` on their first request. */
+  lastEventId: z.coerce.number().int().min(0).optional(),
+});
+
+const LastEventId = z.coerce.number().int().min(0);
+
+/** Comment lines keep idle connections (and proxies) from timing out. */
+const HEARTBEAT_MS = 15_000;
+
+/** Open SSE streams, ended when shutdown begins so that the HTTP server can close. */
+@Injectable()
+export class SseStreams implements OnModuleDestroy {
+  private readonly open = new Set<() => void>();
+
+  add(end: () => void): () => void {
+    this.open.add(end);
+    return () => this.open.delete(end);
+  }
+
+  onModuleDestroy(): void {
+    for (const end of [...this.open]) end();
+  }
+}
+
+@Controller('events')
+export class EventsController {
+  private readonly logger = new Logger('Events');
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly repos: RepoQueries,
+    private readonly streams: SseStreams,
+  ) {}
+
+  /**
+   * Live events as Server-Sent Events. Each has `id:` = its global position; a client that
+   * reconnects with `Last-Event-ID` gets every later event of its scope, none twice. Without
+   * it the stream starts at the present.
+   */
+  @Get()
+  async events(
+    @Org() orgId: string,
+    @Query() query: unknown,
+    @Headers('last-event-id') lastEventIdHeader: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const q = parseInput(EventsQuery, query, 'query');
+    const scope: SseScope = {
+      orgId,
+      ...(q.repoId !== undefined ? { repoId: q.repoId } : {}),
+      ...(q.jobId !== undefined ? { jobId: q.jobId } : {}),
+    };
+    if (q.repoId !== undefined) this.repos.assertVisible(orgId, q.repoId);
+    if (q.jobId !== undefined) await this.assertJobVisible(orgId, q.jobId);
+    const lastEventId =
+      lastEventIdHeader !== undefined
+        ? parseInput(LastEventId, lastEventIdHeader, 'Last-Event-ID header')
+        : q.lastEventId;
+    const from =
+      lastEventId !== undefined
+        ? lastEventId + 1
+        : (await this.store.headPosition()) + 1;
+
+    const res = reply.raw;
+    reply.hijack();
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write(`retry: 1000\n: from ${from}\n\n`);
+
+    const subscription = this.store.subscribe({ fromPosition: from });
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    const end = () => {
+      subscription.close();
+      clearInterval(heartbeat);
+      if (!res.writableEnded) res.end();
+    };
+    const forget = this.streams.add(end);
+    request.raw.on('close', end);
+    try {
+      for await (const batch of subscription) {
+        let chunk = '';
+        for (const event of batch)
+          if (inScope(event, scope)) chunk += formatSse(event);
+        if (chunk === '' || res.writableEnded) continue;
+        if (!res.write(chunk)) {
+          await new Promise<void>((resolve) => {
+            res.once('drain', resolve);
+            res.once('close', resolve);
+          });
+        }
+      }
+    } catch (error) {
+      this.logger.warn(`event stream ended: ${String(error)}`);
+    } finally {
+      forget();
+      end();
+    }
+  }
+
+  private async assertJobVisible(orgId: string, jobId: string): Promise<void> {
+    const [first] = await this.store.readStream(repoActionStream(jobId), {
+      maxCount: 1,
+    });
+    if (first?.metadata.orgId !== orgId) {
+      throw new NotFoundError('JOB.NOT_FOUND', `No job ${jobId}`);
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { RepoBranchRow, RepoRow } from '../../projections/repo/repo.row';
+
+@Entity({ name: 'repos' })
+@Index('repos_org_name', ['orgId', 'name'])
+export class RepoEntity implements RepoRow {
+  @PrimaryColumn('text') repoId!: string;
+  @Column('text') orgId!: string;
+  @Column('text') name!: string;
+  @Column('text') remoteUrl!: string;
+  @Column('text') trunk!: string;
+  @Column('text', { nullable: true }) trunkSha!: string | null;
+  @Column('text') updatedAt!: string;
+  @Column('text', { nullable: true }) lastJobId!: string | null;
+  @Column('simple-json') branches!: RepoBranchRow[];
+  @Column('simple-json') remoteBranches!: RepoRow['remoteBranches'];
+  @Column('integer') position!: number;
+}

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { NotFoundError } from '../../domain/domain-error';
+import { ProjectionRunnerService } from '../../projections/projection-runner.service';
+import { RepoEntity } from './repo.entity';
+import { type RepoResource, toRepoResource } from './repo.resource';
+import { RepoDirectory } from './repo-directory';
+
+@Injectable()
+export class RepoQueries {
+  constructor(
+    private readonly db: DataSource,
+    private readonly directory: RepoDirectory,
+    private readonly projections: ProjectionRunnerService,
+  ) {}
+
+  /** Throws the same 404 for an unknown repo and another org's repo. */
+  assertVisible(orgId: string, repoId: string): void {
+    if (!this.directory.find(orgId, repoId)) {
+      throw new NotFoundError('REPO.NOT_FOUND', `No repository ${repoId}`);
+    }
+  }
+
+  async list(orgId: string): Promise<RepoResource[]> {
+    const rows = await this.db.manager.find(RepoEntity, {
+      where: { orgId },
+      order: { name: 'ASC' },
+    });
+    return rows.map(toRepoResource);
+  }
+
+  async get(orgId: string, repoId: string): Promise<RepoResource> {
+    this.assertVisible(orgId, repoId);
+    let row = await this.db.manager.findOneBy(RepoEntity, { repoId });
+    if (!row) {
+      await this.projections.catchUpToHead();
+      row = await this.db.manager.findOneBy(RepoEntity, { repoId });
+    }
+    if (!row)
+      throw new NotFoundError('REPO.NOT_FOUND', `No repository ${repoId}`);
+    return toRepoResource(row);
+  }
+}

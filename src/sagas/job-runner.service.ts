@@ -1,0 +1,68 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import {
+  APP_CONFIG,
+  type AppConfig,
+} from '../infrastructure/config/app-config';
+import {
+  EVENT_STORE,
+  type EventStore,
+} from '../infrastructure/event-store/event-store.port';
+import { GitCliEngine } from '../infrastructure/git/git-cli-engine';
+import { GitRunner } from '../infrastructure/git/git-runner';
+import { StackOperations } from '../infrastructure/git/operations/stack-operations';
+import { MetricsService } from '../infrastructure/metrics/metrics.service';
+import { JobRunner } from './job-runner';
+
+/**
+ * Runs the job runner for the life of the app. It starts once the app is up and stops in
+ * the shutdown phase before storage closes (see StorageModule), so no step ever meets a
+ * closed store.
+ */
+@Injectable()
+export class JobRunnerService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  readonly runner: JobRunner;
+  private readonly git: GitCliEngine;
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(APP_CONFIG) config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    this.git = new GitCliEngine(
+      join(config.dataDir, 'repos'),
+      new GitRunner(config.gitBin),
+    );
+    this.runner = new JobRunner(
+      store,
+      this.git,
+      new StackOperations(this.git),
+      {
+        worker: `${hostname()}:${process.pid}`,
+        concurrency: config.concurrency,
+        stepTimeoutMs: config.stepTimeoutMs,
+        graceMs: config.shutdownGraceMs,
+        logger: new Logger('JobRunner'),
+        metrics: metrics.jobMetrics(),
+      },
+    );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runner.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+    await this.git.close();
+  }
+}

@@ -1,0 +1,102 @@
+import { DomainError } from '../domain/domain-error';
+import {
+  JOB_STEPS,
+  type ConflictInfo,
+  type JobStep,
+} from '../domain/events/repo-action.events';
+import {
+  hasPublished,
+  isFinished,
+  type JobState,
+} from '../domain/job/job.state';
+
+/**
+ * The pure half of the job runner: given what a job's stream says, what happens next.
+ * The runner (job-runner.ts) does the I/O these answers ask for.
+ */
+export type JobDirective =
+  | { kind: 'none' }
+  | { kind: 'cancel' }
+  | { kind: 'wait'; until: string }
+  | { kind: 'claim'; attempt: number; interrupted: boolean };
+
+export function react(state: JobState, now: string): JobDirective {
+  if (state.phase === 'absent' || isFinished(state)) return { kind: 'none' };
+  if (state.cancelRequested && !hasPublished(state)) return { kind: 'cancel' };
+  if (state.phase === 'waiting' && state.retryAt && state.retryAt > now)
+    return { kind: 'wait', until: state.retryAt };
+  // A job still `running` when we come to it was cut off (the process stopped mid-step).
+  return {
+    kind: 'claim',
+    attempt: state.attempt + 1,
+    interrupted: state.phase === 'running',
+  };
+}
+
+/** The steps still to run: every step after the last one recorded as completed. */
+export const remainingSteps = (state: JobState): JobStep[] =>
+  JOB_STEPS.filter((step) => !state.completedSteps.includes(step));
+
+/** A step may stop for a cancel only while nothing has been published. */
+export const cancellableBefore = (step: JobStep): boolean =>
+  step === 'pre_sync' || step === 'execute' || step === 'publish';
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+};
+
+export interface Failure {
+  code: string;
+  message: string;
+  conflict?: ConflictInfo;
+  transient: boolean;
+}
+
+/** What an error means for a job: its stable code, and whether a retry may help. */
+export function failureOf(error: unknown): Failure {
+  if (error instanceof DomainError) {
+    const conflict = error.details?.conflict as ConflictInfo | undefined;
+    return {
+      code: error.code,
+      message: error.message,
+      ...(conflict ? { conflict } : {}),
+      transient: error.kind === 'unavailable',
+    };
+  }
+  return {
+    code: 'JOB.INTERNAL',
+    message: 'The job failed unexpectedly; see the service log',
+    transient: false,
+  };
+}
+
+/**
+ * Exponential backoff with "equal jitter": half the delay is fixed, half random, so that
+ * jobs failing together do not retry together. `random` is in [0, 1).
+ */
+export function retryDelayMs(
+  policy: RetryPolicy,
+  attempt: number,
+  random: number,
+): number {
+  const ceiling = Math.min(
+    policy.maxDelayMs,
+    policy.baseDelayMs * 2 ** Math.max(0, attempt - 1),
+  );
+  return Math.round(ceiling / 2 + (ceiling / 2) * random);
+}
+
+/** Whether a failure on `attempt` gets another attempt. */
+export const shouldRetry = (
+  failure: Failure,
+  attempt: number,
+  policy: RetryPolicy,
+): boolean => failure.transient && attempt < policy.maxAttempts;

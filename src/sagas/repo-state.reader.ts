@@ -1,0 +1,38 @@
+import type { RepoEvent } from '../domain/events/repo.events';
+import {
+  evolveRepo,
+  initialRepoState,
+  type RepoState,
+} from '../domain/repo/repo.decider';
+import { repoStream } from '../domain/streams';
+import type { EventStore } from '../infrastructure/event-store/event-store.port';
+
+/**
+ * Each repo's state (registration and stack) folded from its stream, kept per repo and
+ * brought up to date by reading only the events after the last one folded: a repo's
+ * stream grows with every job, and a job should not re-read all of it.
+ */
+export class RepoStateReader {
+  private readonly cache = new Map<
+    string,
+    { version: number; state: RepoState }
+  >();
+
+  constructor(private readonly store: EventStore) {}
+
+  async read(repoId: string): Promise<RepoState> {
+    const cached = this.cache.get(repoId) ?? {
+      version: -1,
+      state: initialRepoState(),
+    };
+    const fresh = await this.store.readStream(repoStream(repoId), {
+      fromVersion: cached.version + 1,
+    });
+    let { state } = cached;
+    for (const event of fresh)
+      state = evolveRepo(state, event as unknown as RepoEvent);
+    const version = fresh.at(-1)?.streamVersion ?? cached.version;
+    this.cache.set(repoId, { version, state });
+    return state;
+  }
+}
