@@ -23,9 +23,14 @@ export function remoteUrlProblem(url: unknown): string | undefined {
   if (url.includes('::'))
     return 'must not use a transport helper ("<transport>::")';
   const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
-  // A password would be kept in the event history for ever; use a credential helper or a key.
-  if (scheme !== undefined && /^[^/]+:\/\/[^/@]*:[^/@]*@/.test(url))
-    return 'must not carry a password (use a credential helper or an SSH key)';
+  // The URL is kept in the event history for ever, so it must hold no secret: no password
+  // anywhere, and no user at all except an ssh login name (a token often poses as a user).
+  const userinfo = /^[^/]+:\/\/([^/@]*)@/.exec(url)?.[1];
+  if (
+    userinfo !== undefined &&
+    (scheme !== 'ssh' || userinfo.includes(':'))
+  )
+    return 'must not carry credentials (use a credential helper or an SSH key)';
   if (scheme !== undefined) {
     return (ALLOWED_PROTOCOLS as readonly string[]).includes(scheme)
       ? undefined

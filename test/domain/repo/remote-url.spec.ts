@@ -25,6 +25,9 @@ describe('remote URLs', () => {
     ['relative/path', /neither/],
     ['https://example.com/a\nb', /control/],
     ['', /non-empty/],
+    ['https://ann:s3cr3t@example.com/app.git', /credentials/],
+    ['https://ghp_token@example.com/app.git', /credentials/],
+    ['ssh://git:pw@example.com/app.git', /credentials/],
   ])('refuses %j', (url, why) => {
     expect(remoteUrlProblem(url)).toMatch(why);
     expect(() => assertRemoteUrl(url)).toThrow(

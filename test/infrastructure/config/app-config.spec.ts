@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       eventStore: 'sqlite',
       gitBin: 'git',
       logLevel: 'log',
+      stepTimeoutMs: 600_000,
+      shutdownGraceMs: 10_000,
     });
   });
 

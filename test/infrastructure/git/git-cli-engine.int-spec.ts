@@ -180,14 +180,14 @@ describe('GitCliEngine on real repositories', () => {
     ).toBe(false);
   });
 
-  it('keeps credentials of a remote URL out of its errors', async () => {
+  it('refuses a remote URL that carries credentials, without echoing them', async () => {
     const secretEngine = new GitCliEngine(join(fx.root, 'repos2'));
     const failure = secretEngine.ensureClone(
       'r2',
       'https://ann:s3cr3t@127.0.0.1:9/x.git',
     );
     await expect(failure).rejects.toMatchObject({
-      code: 'GIT.REMOTE_UNAVAILABLE',
+      code: 'REPO.INVALID_REMOTE_URL',
     });
     const message = String(
       ((await failure.catch((e: unknown) => e)) as Error).message,

@@ -1,0 +1,121 @@
+import { DomainError } from '../../src/domain/domain-error';
+import { jobStateFrom } from '../../src/domain/job/job.state';
+import {
+  DEFAULT_RETRY_POLICY,
+  failureOf,
+  react,
+  remainingSteps,
+  retryDelayMs,
+  shouldRetry,
+} from '../../src/sagas/repo-action.saga';
+import {
+  aRepoActionRequested,
+  aRepoActionStarted,
+} from '../builders/repo-action.builders';
+
+const NOW = '2026-01-01T00:00:10.000Z';
+
+describe('the job saga', () => {
+  it('claims a queued job as attempt 1', () => {
+    expect(react(jobStateFrom([aRepoActionRequested()]), NOW)).toEqual({
+      kind: 'claim',
+      attempt: 1,
+      interrupted: false,
+    });
+  });
+
+  it('records a job found running as interrupted before claiming it again', () => {
+    const state = jobStateFrom([aRepoActionRequested(), aRepoActionStarted(1)]);
+    expect(react(state, NOW)).toEqual({
+      kind: 'claim',
+      attempt: 2,
+      interrupted: true,
+    });
+  });
+
+  it('waits for a scheduled retry, then claims', () => {
+    const state = jobStateFrom([
+      aRepoActionRequested(),
+      aRepoActionStarted(1),
+      {
+        type: 'RepoActionRetryScheduled',
+        data: {
+          attempt: 1,
+          reason: 'down',
+          retryAt: '2026-01-01T00:00:20.000Z',
+        },
+      },
+    ]);
+    expect(react(state, NOW)).toEqual({
+      kind: 'wait',
+      until: '2026-01-01T00:00:20.000Z',
+    });
+    expect(react(state, '2026-01-01T00:00:21.000Z')).toMatchObject({
+      kind: 'claim',
+      attempt: 2,
+    });
+  });
+
+  it('cancels a job asked to stop before it published', () => {
+    const state = jobStateFrom([
+      aRepoActionRequested(),
+      aRepoActionStarted(1),
+      { type: 'RepoActionCancelRequested', data: {} },
+      { type: 'RepoActionInterrupted', data: { attempt: 1 } },
+    ]);
+    expect(react(state, NOW)).toEqual({ kind: 'cancel' });
+  });
+
+  it('does nothing for a finished job', () => {
+    const state = jobStateFrom([
+      aRepoActionRequested(),
+      { type: 'RepoActionCancelled', data: {} },
+    ]);
+    expect(react(state, NOW)).toEqual({ kind: 'none' });
+  });
+
+  it('resumes after the last completed step', () => {
+    const state = jobStateFrom([
+      aRepoActionRequested(),
+      aRepoActionStarted(1),
+      {
+        type: 'RepoActionStepCompleted',
+        data: { step: 'pre_sync', summary: 'ok' },
+      },
+    ]);
+    expect(remainingSteps(state)).toEqual(['execute', 'publish', 'post_sync']);
+  });
+
+  it('retries only transient failures, up to the attempt limit', () => {
+    const down = failureOf(
+      new DomainError('GIT.REMOTE_UNAVAILABLE', 'unavailable', 'down'),
+    );
+    const conflict = failureOf(
+      new DomainError('GIT.CONFLICT', 'conflict', 'c', {
+        conflict: { branch: 'a', files: ['f'] },
+      }),
+    );
+    expect(down.transient).toBe(true);
+    expect(conflict).toMatchObject({
+      transient: false,
+      conflict: { branch: 'a', files: ['f'] },
+    });
+    expect(shouldRetry(down, 1, DEFAULT_RETRY_POLICY)).toBe(true);
+    expect(
+      shouldRetry(down, DEFAULT_RETRY_POLICY.maxAttempts, DEFAULT_RETRY_POLICY),
+    ).toBe(false);
+    expect(shouldRetry(conflict, 1, DEFAULT_RETRY_POLICY)).toBe(false);
+    expect(failureOf(new Error('boom'))).toMatchObject({
+      code: 'JOB.INTERNAL',
+      transient: false,
+    });
+  });
+
+  it('backs off exponentially with jitter, capped', () => {
+    const policy = { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 1000 };
+    expect(retryDelayMs(policy, 1, 0)).toBe(50);
+    expect(retryDelayMs(policy, 1, 0.999)).toBeCloseTo(100, -1);
+    expect(retryDelayMs(policy, 3, 0)).toBe(200);
+    expect(retryDelayMs(policy, 9, 0.5)).toBe(750);
+  });
+});
