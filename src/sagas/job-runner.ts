@@ -27,6 +27,7 @@ import type {
   RecordedEvent,
 } from '../infrastructure/event-store/event-store.port';
 import type { GitEngine } from '../infrastructure/git/git-engine.port';
+import { RemoteChangedError } from '../infrastructure/git/git.errors';
 import type { StackOperations } from '../infrastructure/git/operations/stack-operations';
 import { JobReleasedError, JobWriter } from './job-writer';
 import {
@@ -509,12 +510,16 @@ export class JobRunner {
     if (!plan)
       throw new Error(`job ${job.jobId} reached publish without a plan`);
     const { repoId } = job.request;
-    if (plan.moves.length > 0) {
-      const remote = await this.git.remoteHeads(repoId);
-      const done = plan.moves.every(
-        (m) => (remote.get(m.branch) ?? null) === m.to,
-      );
-      if (!done) await this.operations.applyAndPublish(repoId, plan.moves);
+    if (plan.moves.length > 0 && !(await this.published(repoId, plan))) {
+      try {
+        await this.operations.applyAndPublish(repoId, plan.moves);
+      } catch (error) {
+        // A push of an earlier attempt may have landed after all (its process outlived
+        // the one that started it): the remote then holds exactly our plan.
+        if (!(error instanceof RemoteChangedError)) throw error;
+        await this.git.fetch(repoId);
+        if (!(await this.published(repoId, plan))) throw error;
+      }
     }
     if (plan.events.length > 0) {
       this.assertOpen(job);
@@ -532,6 +537,15 @@ export class JobRunner {
     return plan.moves.length > 0
       ? `published ${plan.moves.length} branch(es)`
       : 'nothing to publish';
+  }
+
+  /** Whether the remote-tracking refs already hold every planned move. */
+  private async published(
+    repoId: string,
+    plan: ExecutionPlan,
+  ): Promise<boolean> {
+    const remote = await this.git.remoteHeads(repoId);
+    return plan.moves.every((m) => (remote.get(m.branch) ?? null) === m.to);
   }
 
   /** Fetches again and records every remote branch head, for the stack overview. */

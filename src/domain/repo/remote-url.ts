@@ -26,10 +26,7 @@ export function remoteUrlProblem(url: unknown): string | undefined {
   // The URL is kept in the event history for ever, so it must hold no secret: no password
   // anywhere, and no user at all except an ssh login name (a token often poses as a user).
   const userinfo = /^[^/]+:\/\/([^/@]*)@/.exec(url)?.[1];
-  if (
-    userinfo !== undefined &&
-    (scheme !== 'ssh' || userinfo.includes(':'))
-  )
+  if (userinfo !== undefined && (scheme !== 'ssh' || userinfo.includes(':')))
     return 'must not carry credentials (use a credential helper or an SSH key)';
   if (scheme !== undefined) {
     return (ALLOWED_PROTOCOLS as readonly string[]).includes(scheme)

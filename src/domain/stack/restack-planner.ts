@@ -26,7 +26,10 @@ export interface RestackStep {
  * Which branches of `scope` need a restack, and from where, in parent-first order.
  *
  * A branch needs one when its parent's head is not its merge-base with the parent (the parent
- * moved on), or when its parent is itself being restacked. Pure: every git fact comes in.
+ * moved on), when its parent is itself being restacked, or when its recorded base is usable
+ * and is not the parent's head: then commits that are not the branch's own lie between the
+ * two (a branch reparented onto its grandparent still carries the old parent's commits,
+ * although the new parent is an ancestor). Pure: every git fact comes in.
  */
 export function planRestack(
   stack: Stack,
@@ -41,7 +44,13 @@ export function planRestack(
     const fact = facts.get(name);
     const parentHead = heads.get(branch.parent);
     if (!fact || parentHead === undefined) continue;
-    if (!moving.has(branch.parent) && !needsRestack(parentHead, fact.mergeBase))
+    const carriesForeignCommits =
+      fact.recordedBaseUsable && branch.baseSha !== parentHead;
+    if (
+      !moving.has(branch.parent) &&
+      !carriesForeignCommits &&
+      !needsRestack(parentHead, fact.mergeBase)
+    )
       continue;
     steps.push({
       branch: name,

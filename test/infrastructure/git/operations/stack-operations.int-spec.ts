@@ -182,6 +182,20 @@ describe('StackOperations on real repositories', () => {
     });
   });
 
+  it("reparents a branch onto its grandparent, dropping the old parent's commits", async () => {
+    const outcome = await run({
+      action: 'reparent_branch',
+      branchName: 'c',
+      parentBranch: 'a',
+    });
+    expect(outcome.moves.map((m) => m.branch)).toEqual(['c']);
+    const c = newHead(outcome, 'c')!;
+    expect(inClone('rev-parse', `${c}~2`)).toBe(fx.head('a'));
+    const files = inClone('ls-tree', '-r', '--name-only', c);
+    expect(files).not.toContain('b/file-1.txt');
+    expect(files).toContain('c/file-2.txt');
+  });
+
   it('refuses to reparent onto a descendant or onto itself', async () => {
     await expect(
       run({ action: 'reparent_branch', branchName: 'a', parentBranch: 'c' }),

@@ -1,0 +1,126 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { createApp } from '../../src/app.factory';
+import { loadConfig } from '../../src/infrastructure/config/app-config';
+import {
+  EVENT_STORE,
+  type EventStore,
+  type RecordedEvent,
+} from '../../src/infrastructure/event-store/event-store.port';
+import { openStorage } from '../../src/infrastructure/storage/storage';
+import { ProjectionRunnerService } from '../../src/projections/projection-runner.service';
+import type { JobResource } from '../../src/read-models/job/job.resource';
+
+/** The whole app, in process, on a real data dir, listening on a free loopback port. */
+export class TestApp {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly dataDir: string,
+  ) {}
+
+  static async start(
+    dataDir = mkdtempSync(join(tmpdir(), 'stackyard-e2e-')),
+    env: Record<string, string> = {},
+  ): Promise<TestApp> {
+    const config = {
+      ...loadConfig({ STACKYARD_DATA_DIR: dataDir, ...env }),
+      logLevel: 'error' as const,
+    };
+    const app = await createApp(config, await openStorage(dataDir));
+    await app.listen(0, '127.0.0.1');
+    return new TestApp(app, dataDir);
+  }
+
+  get store(): EventStore {
+    return this.app.get<EventStore>(EVENT_STORE);
+  }
+
+  http(): ReturnType<typeof request> {
+    return request(this.app.getHttpServer());
+  }
+
+  /**
+   * Resolves with a job's final event once it is in the store and in the read models:
+   * awaits the event itself, never a fixed time.
+   */
+  async jobEnd(jobId: string): Promise<RecordedEvent> {
+    const end = await this.firstEvent(
+      (e) =>
+        e.streamId === `repo-action-${jobId}` &&
+        [
+          'RepoActionCompleted',
+          'RepoActionFailed',
+          'RepoActionCancelled',
+        ].includes(e.type),
+    );
+    await this.app
+      .get(ProjectionRunnerService)
+      .runner.waitForPosition(end.globalPosition);
+    return end;
+  }
+
+  /** The first event (from the start of the store) that matches. */
+  async firstEvent(
+    match: (e: RecordedEvent) => boolean,
+  ): Promise<RecordedEvent> {
+    const subscription = this.store.subscribe({ fromPosition: 1 });
+    try {
+      for await (const batch of subscription) {
+        const found = batch.find(match);
+        if (found) return found;
+      }
+    } finally {
+      subscription.close();
+    }
+    throw new Error('the store closed before the event came');
+  }
+
+  async job(jobId: string, auth?: string): Promise<JobResource> {
+    const req = this.http().get(`/jobs/${jobId}`);
+    if (auth) void req.set('authorization', `Bearer ${auth}`);
+    const res = await req.expect(200);
+    return res.body as JobResource;
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+
+  dispose(): void {
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A git that holds every `<command>` (e.g. push) until the gate is opened: a way to catch a
+ * job mid-step, deterministically. Everything else runs at once.
+ */
+export class GatedGit {
+  readonly bin: string;
+  private readonly gate: string;
+
+  constructor(dir: string, command: 'fetch' | 'push') {
+    this.bin = join(dir, `gated-git-${command}`);
+    this.gate = join(dir, `gate-${command}`);
+    writeFileSync(
+      this.bin,
+      `#!/bin/sh
+for a in "$@"; do
+  if [ "$a" = "${command}" ]; then
+    while [ ! -e "${this.gate}" ]; do sleep 0.02; done
+    break
+  fi
+done
+exec git "$@"
+`,
+    );
+    chmodSync(this.bin, 0o755);
+  }
+
+  open(): void {
+    writeFileSync(this.gate, '');
+  }
+}
