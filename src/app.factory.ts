@@ -32,7 +32,11 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, storage),
-    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+    // On close, drop keep-alive sockets at once: SSE clients reconnect by themselves.
+    new FastifyAdapter({
+      bodyLimit: BODY_LIMIT_BYTES,
+      forceCloseConnections: true,
+    }),
     { logger: createLogger(config.logLevel), abortOnError: false },
   );
   const metrics = app.get(MetricsService);

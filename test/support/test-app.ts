@@ -110,7 +110,8 @@ export class GatedGit {
       `#!/bin/sh
 for a in "$@"; do
   if [ "$a" = "${command}" ]; then
-    while [ ! -e "${this.gate}" ]; do sleep 0.02; done
+    # Waits for the gate, or gives up when the test's folder is gone.
+    while [ ! -e "${this.gate}" ] && [ -e "${this.bin}" ]; do sleep 0.02; done
     break
   fi
 done

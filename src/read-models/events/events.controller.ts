@@ -7,10 +7,9 @@ import {
   Logger,
   type OnModuleDestroy,
   Query,
-  Req,
   Res,
 } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError } from '../../domain/domain-error';
 import { repoActionStream } from '../../domain/streams';
@@ -70,7 +69,6 @@ export class EventsController {
     @Org() orgId: string,
     @Query() query: unknown,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
-    @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const q = parseInput(EventsQuery, query, 'query');
@@ -108,7 +106,7 @@ export class EventsController {
       if (!res.writableEnded) res.end();
     };
     const forget = this.streams.add(end);
-    request.raw.on('close', end);
+    res.on('close', end);
     try {
       for await (const batch of subscription) {
         let chunk = '';
