@@ -1,7 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { JobResource } from '../src/read-models/job/job.resource';
+import type { RepoResource } from '../src/read-models/repo/repo.resource';
+import { GitFixture } from './support/git-fixture';
 import { runServiceToExit, startService } from './support/service-process';
+import { readSse } from './support/sse';
+import { GatedGit } from './support/test-app';
 
 describe('the service process', () => {
   let dir: string;
@@ -33,6 +38,91 @@ describe('the service process', () => {
     for (const line of lines)
       expect(() => JSON.parse(line) as unknown).not.toThrow();
     expect(lines.some((l) => l.includes('storage closed'))).toBe(true);
+  });
+
+  it('drains on SIGTERM: refuses commands with 503, records the cut-off job, which resumes at the next start', async () => {
+    const fx = new GitFixture();
+    const dataDir = join(dir, 'data');
+    const gate = new GatedGit(dir, 'push');
+    try {
+      fx.stack(['a']);
+      let service = await startService({ STACKYARD_DATA_DIR: dataDir });
+      const post = (path: string, body: object) =>
+        fetch(`${service.baseUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const until = (jobId: string, type: string, from = 0) =>
+        readSse(
+          `${service.baseUrl}/events?jobId=${jobId}`,
+          { 'last-event-id': String(from) },
+          (e) => e.event === type,
+        );
+      const repo = (await (
+        await post('/repos', { name: 'd', remoteUrl: fx.origin })
+      ).json()) as RepoResource;
+      await until(repo.initialJobId!, 'RepoActionCompleted');
+      const track = (await (
+        await post(`/repos/${repo.repoId}/actions`, {
+          action: 'register_existing_branch',
+          branchName: 'a',
+        })
+      ).json()) as JobResource;
+      await until(track.jobId, 'RepoActionCompleted');
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+
+      fx.advance();
+      service = await startService({
+        STACKYARD_DATA_DIR: dataDir,
+        STACKYARD_GIT_BIN: gate.bin,
+        STACKYARD_SHUTDOWN_GRACE_MS: '1500',
+      });
+      const restack = (await (
+        await post(`/repos/${repo.repoId}/actions`, { action: 'restack_repo' })
+      ).json()) as JobResource;
+      await readSse(
+        `${service.baseUrl}/events?jobId=${restack.jobId}`,
+        { 'last-event-id': '0' },
+        (e) =>
+          e.event === 'RepoActionStepStarted' &&
+          (e.data as unknown as { data: { step: string } }).data.step ===
+            'publish',
+      );
+      const draining = new Promise<void>((resolve) =>
+        service.child.stdout!.on('data', () => {
+          if (service.stdout().includes('SIGTERM received')) resolve();
+        }),
+      );
+      service.child.kill('SIGTERM');
+      await draining;
+      const refused = await post(`/repos/${repo.repoId}/actions`, {
+        action: 'sync_repo',
+      });
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({
+        error: { code: 'SERVICE.DRAINING' },
+      });
+      expect(await service.exited).toBe(0);
+      expect(service.stdout()).toContain('interrupted by shutdown');
+
+      service = await startService({ STACKYARD_DATA_DIR: dataDir });
+      try {
+        await until(restack.jobId, 'RepoActionCompleted');
+        const job = (await (
+          await fetch(`${service.baseUrl}/jobs/${restack.jobId}`)
+        ).json()) as JobResource;
+        expect(job).toMatchObject({ status: 'completed', attempt: 2 });
+        expect(fx.originHead('a')).toBe(job.result!.changed[0]!.toSha);
+      } finally {
+        service.child.kill('SIGTERM');
+        await service.exited;
+      }
+    } finally {
+      gate.open();
+      fx.dispose();
+    }
   });
 
   const startupFailures: Array<[string, (dataDir: string) => void, RegExp]> = [

@@ -245,6 +245,32 @@ describe('repo action jobs through the API, on real git repositories', () => {
     );
   });
 
+  it('reports accept latency, queue wait, steps and outcomes as metrics, and describes the API', async () => {
+    const repoId = await register();
+    await run(repoId, { action: 'restack_repo' });
+    const metrics = (await t.http().get('/metrics').expect(200)).text;
+    for (const line of [
+      /stackyard_http_request_duration_seconds_count\{method="POST",route="\/repos\/:repoId\/actions",status="202"\} 1/,
+      /stackyard_job_queue_wait_seconds_count 2/,
+      /stackyard_job_step_duration_seconds_count\{step="publish"\} 2/,
+      /stackyard_job_outcomes_total\{outcome="completed"\} 2/,
+      /stackyard_projection_lag_events \d+/,
+    ])
+      expect(metrics).toMatch(line);
+    const docs = (await t.http().get('/docs').expect(200)).body as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
+    expect(docs.openapi).toBe('3.1.0');
+    expect(Object.keys(docs.paths)).toEqual(
+      expect.arrayContaining([
+        '/repos/{repoId}/actions',
+        '/jobs/{jobId}/cancel',
+        '/events',
+      ]),
+    );
+  });
+
   it('answers bad input with a coded 4xx, and none of it reaches git or the store', async () => {
     const repoId = await register();
     const head = await t.store.headPosition();

@@ -5,6 +5,7 @@ import type { RecordedEvent } from '../../src/infrastructure/event-store/event-s
 import type { JobResource } from '../../src/read-models/job/job.resource';
 import type { RepoResource } from '../../src/read-models/repo/repo.resource';
 import { GitFixture } from '../support/git-fixture';
+import { readSse, type SseEvent } from '../support/sse';
 import { GatedGit, TestApp } from '../support/test-app';
 
 /** The job runner through the API, with git held at a step where a test needs it held. */
@@ -233,53 +234,3 @@ describe('the job runner', () => {
     ).rejects.toThrow('404');
   });
 });
-
-interface SseEvent {
-  id: number;
-  event: string;
-  data: { jobId: string | null; type: string };
-}
-
-/** Reads an SSE stream until `until` matches an event; the events up to and including it. */
-async function readSse(
-  url: string,
-  headers: Record<string, string>,
-  until: (e: SseEvent) => boolean,
-): Promise<SseEvent[]> {
-  const abort = new AbortController();
-  const res = await fetch(url, { headers, signal: abort.signal });
-  if (res.status !== 200) throw new Error(String(res.status));
-  const events: SseEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  try {
-    for await (const chunk of res.body!) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const fields = Object.fromEntries(
-          block
-            .split('\n')
-            .filter((l) => !l.startsWith(':') && l.includes(': '))
-            .map((l) => [
-              l.slice(0, l.indexOf(': ')),
-              l.slice(l.indexOf(': ') + 2),
-            ]),
-        );
-        if (fields.id === undefined) continue;
-        const event: SseEvent = {
-          id: Number(fields.id),
-          event: fields.event!,
-          data: JSON.parse(fields.data!) as SseEvent['data'],
-        };
-        events.push(event);
-        if (until(event)) return events;
-      }
-    }
-  } finally {
-    abort.abort();
-  }
-  throw new Error('stream ended early');
-}

@@ -1,0 +1,186 @@
+import type { JobResource } from '../src/read-models/job/job.resource';
+import type { RepoResource } from '../src/read-models/repo/repo.resource';
+import { GitFixture } from './support/git-fixture';
+import { TestApp } from './support/test-app';
+
+const ORG1 = 'tok-one';
+const ORG2 = 'tok-two';
+
+describe('org isolation with bearer tokens', () => {
+  let fx: GitFixture;
+  let t: TestApp;
+
+  beforeEach(async () => {
+    fx = new GitFixture();
+    t = await TestApp.start(undefined, {
+      STACKYARD_TOKENS: `${ORG1}=org1,${ORG2}=org2`,
+    });
+  });
+
+  afterEach(async () => {
+    await t.close();
+    t.dispose();
+    fx.dispose();
+  });
+
+  const as = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('refuses requests without a known token, except health, metrics and docs', async () => {
+    const none = await t.http().get('/repos').expect(401);
+    expect(none.body).toMatchObject({ error: { code: 'AUTH.UNAUTHORIZED' } });
+    await t.http().get('/repos').set(as('forged')).expect(401);
+    await t.http().get('/health').expect(200);
+    await t.http().get('/metrics').expect(200);
+    await t.http().get('/docs').expect(200);
+  });
+
+  it('shows one org nothing of another, exactly as if it did not exist', async () => {
+    const created = await t
+      .http()
+      .post('/repos')
+      .set(as(ORG1))
+      .send({ name: 'secret', remoteUrl: fx.origin })
+      .expect(202);
+    const repo = created.body as RepoResource;
+    const jobId = repo.initialJobId!;
+    await t.jobEnd(jobId);
+    await t.job(jobId, ORG1);
+
+    const probes: Array<[string, string, object?]> = [
+      ['get', `/repos/${repo.repoId}`],
+      ['get', `/repos/${repo.repoId}/jobs`],
+      ['get', `/repos/${repo.repoId}/history`],
+      ['get', `/jobs/${jobId}`],
+      ['post', `/jobs/${jobId}/cancel`],
+      ['post', `/repos/${repo.repoId}/actions`, { action: 'sync_repo' }],
+      ['get', `/events?repoId=${repo.repoId}`],
+      ['get', `/events?jobId=${jobId}`],
+    ];
+    for (const [method, path, body] of probes) {
+      const theirs = await (
+        method === 'get'
+          ? t.http().get(path)
+          : t
+              .http()
+              .post(path)
+              .send(body ?? {})
+      ).set(as(ORG2));
+      const unknownPath = path
+        .replace(repo.repoId, 'nope')
+        .replace(jobId, 'nope');
+      const unknown = await (
+        method === 'get'
+          ? t.http().get(unknownPath)
+          : t
+              .http()
+              .post(unknownPath)
+              .send(body ?? {})
+      ).set(as(ORG2));
+      expect({
+        path,
+        status: theirs.status,
+        body: theirs.body as unknown,
+      }).toEqual({
+        path,
+        status: 404,
+        body: {
+          error: {
+            code: (unknown.body as { error: { code: string } }).error.code,
+            message: expect.any(String) as string,
+          },
+        },
+      });
+      expect(unknown.status).toBe(404);
+    }
+    const list = await t.http().get('/repos').set(as(ORG2)).expect(200);
+    expect(list.body).toEqual({ items: [] });
+    // The same name in another org is another repo.
+    await t
+      .http()
+      .post('/repos')
+      .set(as(ORG2))
+      .send({ name: 'secret', remoteUrl: fx.origin })
+      .expect(202);
+  });
+
+  it("never sends an org another org's events over SSE", async () => {
+    const url = `${await t.app.getUrl()}/events`;
+    const head = await t.store.headPosition();
+    const abort = new AbortController();
+    const stream = await fetch(url, {
+      headers: { ...as(ORG2), 'last-event-id': String(head) },
+      signal: abort.signal,
+    });
+    expect(stream.status).toBe(200);
+    const theirs = (
+      await t
+        .http()
+        .post('/repos')
+        .set(as(ORG1))
+        .send({ name: 'one', remoteUrl: fx.origin })
+        .expect(202)
+    ).body as RepoResource;
+    await t.jobEnd(theirs.initialJobId!);
+    const mine = (
+      await t
+        .http()
+        .post('/repos')
+        .set(as(ORG2))
+        .send({ name: 'two', remoteUrl: fx.origin })
+        .expect(202)
+    ).body as RepoResource;
+
+    // Read ORG2's stream until its own job completes: everything before it is ORG2's too.
+    let text = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of stream.body!) {
+      text += decoder.decode(chunk as Uint8Array, { stream: true });
+      if (text.includes('"type":"RepoActionCompleted"')) break;
+    }
+    abort.abort();
+    const repoIds = [...text.matchAll(/"repoId":"([^"]+)"/g)].map((m) => m[1]);
+    expect(repoIds.length).toBeGreaterThan(3);
+    expect(new Set(repoIds)).toEqual(new Set([mine.repoId]));
+    expect(text).not.toContain(theirs.initialJobId);
+  });
+
+  it("lists only the caller's jobs and pages them newest first", async () => {
+    const repo = (
+      await t
+        .http()
+        .post('/repos')
+        .set(as(ORG1))
+        .send({ name: 'r', remoteUrl: fx.origin })
+        .expect(202)
+    ).body as RepoResource;
+    const ids = [repo.initialJobId!];
+    for (let i = 0; i < 4; i++) {
+      const job = await t
+        .http()
+        .post(`/repos/${repo.repoId}/actions`)
+        .set(as(ORG1))
+        .send({ action: 'sync_repo' })
+        .expect(202);
+      ids.push((job.body as JobResource).jobId);
+    }
+    for (const id of ids) await t.jobEnd(id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await t
+        .http()
+        .get(
+          `/repos/${repo.repoId}/jobs?limit=2&status=completed${cursor ? `&cursor=${cursor}` : ''}`,
+        )
+        .set(as(ORG1))
+        .expect(200);
+      const body = page.body as {
+        items: JobResource[];
+        nextCursor: string | null;
+      };
+      seen.push(...body.items.map((j) => j.jobId));
+      cursor = body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+  });
+});
