@@ -6,6 +6,7 @@ import { CancelRepoActionHandler } from './commands/cancel-repo-action/cancel-re
 import { RegisterRepoController } from './commands/register-repo/register-repo.controller';
 import { RegisterRepoHandler } from './commands/register-repo/register-repo.handler';
 import { RequestRepoActionController } from './commands/request-repo-action/request-repo-action.controller';
+import { RequestRepoActionSyncController } from './commands/request-repo-action/request-repo-action-sync.controller';
 import { RequestRepoActionHandler } from './commands/request-repo-action/request-repo-action.handler';
 import { AuthGuard } from './infrastructure/auth/auth.guard';
 import type { AppConfig } from './infrastructure/config/app-config';
@@ -57,6 +58,7 @@ export class AppModule {
         HealthController,
         MetricsController,
         DocsController,
+        ...(config.benchRoutes ? [RequestRepoActionSyncController] : []),
       ],
       providers: [
         ...COMMAND_HANDLERS,

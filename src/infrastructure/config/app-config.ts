@@ -17,6 +17,8 @@ export interface AppConfig {
   stepTimeoutMs: number;
   /** On SIGTERM, how long running steps may finish before they are recorded interrupted. */
   shutdownGraceMs: number;
+  /** Mounts the reference routes of `npm run bench:accept` (STACKYARD_BENCH_ROUTES=1). */
+  benchRoutes: boolean;
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
@@ -103,5 +105,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       env.STACKYARD_SHUTDOWN_GRACE_MS,
       10_000,
     ),
+    benchRoutes: env.STACKYARD_BENCH_ROUTES === '1',
   };
 }

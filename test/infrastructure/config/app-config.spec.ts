@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       logLevel: 'log',
       stepTimeoutMs: 600_000,
       shutdownGraceMs: 10_000,
+      benchRoutes: false,
     });
   });
 

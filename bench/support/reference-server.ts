@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Controller, HttpCode, Module, Post } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  FastifyAdapter,
+  type NestFastifyApplication,
+} from '@nestjs/platform-fastify';
+import { Queue } from 'bullmq';
+import { v7 as uuidv7 } from 'uuid';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store';
+
+/**
+ * The references of `bench:accept`, each a bare Nest + Fastify route behind the same HTTP
+ * stack as the service: `append` does nothing but the same group-committed durable append;
+ * `bullmq` does nothing but `queue.add` on Redis. Run as `node reference-server.js <mode> <port>`.
+ */
+async function main(): Promise<void> {
+  const [mode, port] = process.argv.slice(2);
+  let handle: () => Promise<object>;
+  if (mode === 'append') {
+    const store = SqliteEventStore.open(
+      join(mkdtempSync(join(tmpdir(), 'stackyard-bare-')), 'events.sqlite'),
+    );
+    handle = async () => {
+      const jobId = uuidv7();
+      await store.appendToStream(
+        `repo-action-${jobId}`,
+        [
+          {
+            type: 'RepoActionRequested',
+            data: { jobId, action: 'restack_repo' },
+          },
+        ],
+        { expectedVersion: 'no_stream' },
+      );
+      return { jobId, status: 'queued' };
+    };
+  } else if (mode === 'bullmq') {
+    const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const queue = new Queue('stackyard-bench', {
+      connection: { host: url.hostname, port: Number(url.port || 6379) },
+      defaultJobOptions: { removeOnComplete: true },
+    });
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    handle = async () => {
+      const job = await queue.add('restack_repo', { action: 'restack_repo' });
+      return { jobId: job.id, status: 'queued' };
+    };
+  } else {
+    throw new Error(`unknown mode ${mode}`);
+  }
+
+  @Controller('enqueue')
+  class EnqueueController {
+    @Post()
+    @HttpCode(202)
+    enqueue(): Promise<object> {
+      return handle();
+    }
+  }
+  @Module({ controllers: [EnqueueController] })
+  class ReferenceModule {}
+
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ReferenceModule,
+    new FastifyAdapter({ bodyLimit: 64 * 1024 }),
+    { logger: false },
+  );
+  await app.listen(Number(port), '127.0.0.1');
+  process.stdout.write('listening\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+import { Body, Controller, Inject, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { validateActionRequest } from '../../domain/job/repo-action.request';
+import { repoActionStream } from '../../domain/streams';
+import { Org } from '../../infrastructure/auth/org.decorator';
+import {
+  EVENT_STORE,
+  type EventStore,
+} from '../../infrastructure/event-store/event-store.port';
+import { parseInput } from '../../infrastructure/http/parse-body';
+import { JobQueries } from '../../read-models/job/job.queries';
+import type { JobResource } from '../../read-models/job/job.resource';
+import { RequestRepoActionCommand } from './request-repo-action.command';
+import { RequestRepoActionBody } from './request-repo-action.dto';
+
+const FINAL = new Set([
+  'RepoActionCompleted',
+  'RepoActionFailed',
+  'RepoActionCancelled',
+]);
+
+/**
+ * The old design, kept only as the reference of `npm run bench:accept`: the request is held
+ * open until its job has ended. Mounted only with STACKYARD_BENCH_ROUTES=1.
+ */
+@Controller('bench/repos/:repoId/actions-sync')
+export class RequestRepoActionSyncController {
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly jobs: JobQueries,
+  ) {}
+
+  @Post()
+  async requestAndWait(
+    @Org() orgId: string,
+    @Param('repoId') repoId: string,
+    @Body() body: unknown,
+  ): Promise<JobResource> {
+    const input = parseInput(RequestRepoActionBody, body);
+    // Everything the job will write comes after the present head.
+    const from = (await this.store.headPosition()) + 1;
+    const { job } = await this.commands.execute(
+      new RequestRepoActionCommand(
+        orgId,
+        repoId,
+        validateActionRequest(input),
+        undefined,
+      ),
+    );
+    const stream = repoActionStream(job.jobId);
+    const subscription = this.store.subscribe({
+      fromPosition: from,
+      filter: { streamPrefix: stream },
+    });
+    try {
+      for await (const batch of subscription)
+        if (batch.some((e) => e.streamId === stream && FINAL.has(e.type)))
+          break;
+    } finally {
+      subscription.close();
+    }
+    return this.jobs.get(orgId, job.jobId);
+  }
+}
