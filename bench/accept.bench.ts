@@ -38,13 +38,13 @@ async function spawnServer(
   });
   let out = '';
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes(ready)) resolve();
     });
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   return child;
 }
 
@@ -89,7 +89,9 @@ async function json(
     ...init,
     headers: { 'content-type': 'application/json' },
   });
-  return (await res.json()) as Record<string, unknown>;
+  const body = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
 }
 
 async function untilJobEnds(base: string, jobId: string): Promise<void> {
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
       PORT: String(port),
       STACKYARD_DATA_DIR: join(dir, 'data'),
       STACKYARD_BENCH_ROUTES: '1',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'log', // 'listening on' is logged at this level
     },
     'listening on',
   );
@@ -197,7 +199,7 @@ async function main(): Promise<void> {
   }
   rmSync(dir, { recursive: true, force: true });
 
-  const ours = measured.ours!;
+  const ours = measured.ours;
   const refs: Array<[string, string]> = [
     ['append', 'bare Nest route, same durable append'],
     ['sync', 'synchronous design (waits for the job)'],

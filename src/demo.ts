@@ -69,7 +69,7 @@ function makeOrigin(dir: string): { origin: string; advanceTrunk: () => void } {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'stackyard-demo-'));
-  let close = async () => undefined as unknown;
+  let close: () => Promise<unknown> = () => Promise.resolve();
   let base = process.env.STACKYARD_URL;
   if (!base) {
     const config = {
@@ -105,13 +105,13 @@ async function main(): Promise<void> {
     headers: { ...headers, 'last-event-id': '0' },
     signal: abort.signal,
   });
-  const reader = stream.body!.getReader();
+  const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let buffer = '';
   const nextEvent = async (): Promise<{
     type: string;
     jobId: string | null;
-    data: Record<string, unknown>;
+    data: Record<string, string | number | undefined>;
   }> => {
     for (;;) {
       const cut = buffer.indexOf('\n\n');
