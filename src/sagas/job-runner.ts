@@ -211,13 +211,6 @@ export class JobRunner {
     );
   }
 
-  /** Jobs queued or running, per repo; for tests and metrics. */
-  get pending(): number {
-    let n = 0;
-    for (const lane of this.lanes.values()) n += lane.queue.length;
-    return n;
-  }
-
   private observe(batch: readonly RecordedEvent[]): void {
     for (const event of batch) {
       const jobId = jobIdOfStream(event.streamId)!;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
+import { FINAL_JOB_EVENT_TYPES } from '../../src/domain/events/repo-action.events';
 import { loadConfig } from '../../src/infrastructure/config/app-config';
 import {
   EVENT_STORE,
@@ -50,11 +51,7 @@ export class TestApp {
     const end = await this.firstEvent(
       (e) =>
         e.streamId === `repo-action-${jobId}` &&
-        [
-          'RepoActionCompleted',
-          'RepoActionFailed',
-          'RepoActionCancelled',
-        ].includes(e.type),
+        FINAL_JOB_EVENT_TYPES.has(e.type),
     );
     await this.app
       .get(ProjectionRunnerService)

@@ -1,5 +1,6 @@
 import { Body, Controller, Inject, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { FINAL_JOB_EVENT_TYPES } from '../../domain/events/repo-action.events';
 import { validateActionRequest } from '../../domain/job/repo-action.request';
 import { repoActionStream } from '../../domain/streams';
 import { Org } from '../../infrastructure/auth/org.decorator';
@@ -12,12 +13,6 @@ import { JobQueries } from '../../read-models/job/job.queries';
 import type { JobResource } from '../../read-models/job/job.resource';
 import { RequestRepoActionCommand } from './request-repo-action.command';
 import { RequestRepoActionBody } from './request-repo-action.dto';
-
-const FINAL = new Set([
-  'RepoActionCompleted',
-  'RepoActionFailed',
-  'RepoActionCancelled',
-]);
 
 /**
  * The old design, kept only as the reference of `npm run bench:accept`: the request is held
@@ -55,7 +50,11 @@ export class RequestRepoActionSyncController {
     });
     try {
       for await (const batch of subscription)
-        if (batch.some((e) => e.streamId === stream && FINAL.has(e.type)))
+        if (
+          batch.some(
+            (e) => e.streamId === stream && FINAL_JOB_EVENT_TYPES.has(e.type),
+          )
+        )
           break;
     } finally {
       subscription.close();

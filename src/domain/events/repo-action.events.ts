@@ -113,6 +113,13 @@ export type RepoActionCancelled = Event<
   Record<string, never>
 >;
 
+/** The events that end a job; nothing follows them in its stream. */
+export const FINAL_JOB_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'RepoActionCompleted',
+  'RepoActionFailed',
+  'RepoActionCancelled',
+]);
+
 export type RepoActionEvent =
   | RepoActionRequested
   | RepoActionStarted
