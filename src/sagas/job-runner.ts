@@ -11,6 +11,7 @@ import {
   evolveJob,
   initialJobState,
   isFinished,
+  jobStateFrom,
   type JobState,
 } from '../domain/job/job.state';
 import type { MessageMetadata } from '../domain/message';
@@ -298,10 +299,7 @@ export class JobRunner {
   private async claimAndRun(jobId: string): Promise<LaneOutcome> {
     const stream = repoActionStream(jobId);
     const recorded = await this.store.readStream(stream);
-    const state = recorded.reduce(
-      (s, e) => evolveJob(s, e as unknown as RepoActionEvent),
-      initialJobState(),
-    );
+    const state = jobStateFrom(recorded as unknown as RepoActionEvent[]);
     const now = this.clock();
     const directive = react(state, now.toISOString());
     if (directive.kind === 'none') return 'done';

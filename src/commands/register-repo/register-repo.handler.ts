@@ -1,6 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { v5 as uuidv5 } from 'uuid';
+import { foldEvents } from '../../domain/decider';
+import type { RepoEvent } from '../../domain/events/repo.events';
 import { repoDecider } from '../../domain/repo/repo.decider';
 import { repoStream } from '../../domain/streams';
 import { ConcurrencyError } from '../../infrastructure/event-store/event-store.errors';
@@ -35,10 +37,8 @@ export class RegisterRepoHandler implements ICommandHandler<RegisterRepoCommand>
     const repoId = uuidv5(`${orgId}\n${name}`, REPO_IDS).replace(/-/g, '');
     const data = { repoId, orgId, name, remoteUrl, trunk };
     const at = new Date().toISOString();
-    let events = repoDecider.decide(
-      { type: 'RegisterRepo', data },
-      repoDecider.initialState(),
-    );
+    const register = { type: 'RegisterRepo' as const, data };
+    const events = repoDecider.decide(register, repoDecider.initialState());
     try {
       await this.store.appendToStream(
         repoStream(repoId),
@@ -55,15 +55,13 @@ export class RegisterRepoHandler implements ICommandHandler<RegisterRepoCommand>
       );
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;
-      // Decide again on the stored state: the name is taken.
+      // The name is taken: deciding on the stored state raises REPO.ALREADY_REGISTERED.
       const stored = await this.store.readStream(repoStream(repoId));
-      events = repoDecider.decide(
-        { type: 'RegisterRepo', data },
-        stored.reduce(
-          (s, e) => repoDecider.evolve(s, e as (typeof events)[number]),
-          repoDecider.initialState(),
-        ),
+      repoDecider.decide(
+        register,
+        foldEvents(repoDecider, stored as unknown as RepoEvent[]),
       );
+      throw error;
     }
     this.repos.add(data);
     const { job } = await this.commands.execute(
