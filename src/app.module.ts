@@ -3,6 +3,8 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CancelRepoActionController } from './commands/cancel-repo-action/cancel-repo-action.controller';
 import { CancelRepoActionHandler } from './commands/cancel-repo-action/cancel-repo-action.handler';
+import { CreateTaskController } from './commands/create-task/create-task.controller';
+import { CreateTaskHandler } from './commands/create-task/create-task.handler';
 import { RegisterRepoController } from './commands/register-repo/register-repo.controller';
 import { RegisterRepoHandler } from './commands/register-repo/register-repo.handler';
 import { RequestRepoActionController } from './commands/request-repo-action/request-repo-action.controller';
@@ -32,14 +34,24 @@ import { JobQueries } from './read-models/job/job.queries';
 import { RepoController } from './read-models/repo/repo.controller';
 import { RepoQueries } from './read-models/repo/repo.queries';
 import { RepoDirectory } from './read-models/repo/repo-directory';
+import { TaskController } from './read-models/task/task.controller';
+import { TaskQueries } from './read-models/task/task.queries';
 import { JobRunnerService } from './sagas/job-runner.service';
+import { TaskAttachService } from './sagas/task-attach.service';
 
 const COMMAND_HANDLERS = [
   RegisterRepoHandler,
   RequestRepoActionHandler,
   CancelRepoActionHandler,
+  CreateTaskHandler,
 ];
-const QUERIES = [RepoDirectory, RepoQueries, JobQueries, HistoryQueries];
+const QUERIES = [
+  RepoDirectory,
+  RepoQueries,
+  JobQueries,
+  HistoryQueries,
+  TaskQueries,
+];
 
 @Module({})
 export class AppModule {
@@ -52,8 +64,10 @@ export class AppModule {
         RegisterRepoController,
         RequestRepoActionController,
         CancelRepoActionController,
+        CreateTaskController,
         RepoController,
         JobController,
+        TaskController,
         EventsController,
         HealthController,
         MetricsController,
@@ -65,6 +79,7 @@ export class AppModule {
         ...QUERIES,
         ProjectionRunnerService,
         JobRunnerService,
+        TaskAttachService,
         MetricsService,
         ShutdownState,
         AcceptingCommandsGuard,

@@ -45,6 +45,13 @@ describe('org isolation with bearer tokens', () => {
     const jobId = repo.initialJobId!;
     await t.jobEnd(jobId);
     await t.job(jobId, ORG1);
+    const task = await t
+      .http()
+      .post(`/repos/${repo.repoId}/tasks`)
+      .set(as(ORG1))
+      .send({ title: 'Secret task', branchName: 'secret-branch' })
+      .expect(202);
+    const taskId = (task.body as { taskId: string }).taskId;
 
     const probes: Array<[string, string, object?]> = [
       ['get', `/repos/${repo.repoId}`],
@@ -55,6 +62,13 @@ describe('org isolation with bearer tokens', () => {
       ['post', `/repos/${repo.repoId}/actions`, { action: 'sync_repo' }],
       ['get', `/events?repoId=${repo.repoId}`],
       ['get', `/events?jobId=${jobId}`],
+      ['get', `/tasks/${taskId}`],
+      ['get', `/repos/${repo.repoId}/tasks`],
+      [
+        'post',
+        `/repos/${repo.repoId}/tasks`,
+        { title: 'Theirs', branchName: 'other' },
+      ],
     ];
     for (const [method, path, body] of probes) {
       const theirs = await (
@@ -67,7 +81,8 @@ describe('org isolation with bearer tokens', () => {
       ).set(as(ORG2));
       const unknownPath = path
         .replace(repo.repoId, 'nope')
-        .replace(jobId, 'nope');
+        .replace(jobId, 'nope')
+        .replace(taskId, 'nope');
       const unknown = await (
         method === 'get'
           ? t.http().get(unknownPath)

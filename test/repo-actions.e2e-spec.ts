@@ -359,4 +359,23 @@ describe('repo action jobs through the API, on real git repositories', () => {
     // Only the registered repo was ever cloned.
     expect(readdirSync(join(t.dataDir, 'repos'))).toEqual([`${repoId}.git`]);
   });
+
+  it('reads wait for the read models to include minPosition, the position a client saw on SSE', async () => {
+    const repoId = await register();
+    const { jobId } = await act(repoId, { action: 'sync_repo' });
+    const end = await t.firstEvent(
+      (e) =>
+        e.streamId === `repo-action-${jobId}` &&
+        e.type === 'RepoActionCompleted',
+    );
+    const job = (
+      await t
+        .http()
+        .get(`/jobs/${jobId}?minPosition=${end.globalPosition}`)
+        .expect(200)
+    ).body as JobResource;
+    expect(job.status).toBe('completed');
+    const bad = await t.http().get(`/jobs/${jobId}?minPosition=-1`).expect(400);
+    expect(bad.body).toMatchObject({ error: { code: 'REQUEST.INVALID' } });
+  });
 });

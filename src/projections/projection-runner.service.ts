@@ -48,11 +48,18 @@ export class ProjectionRunnerService
    * read-your-writes for a client that asks right after its own 202.
    */
   async catchUpToHead(maxWaitMs = 2000): Promise<void> {
-    const head = await this.store.headPosition();
-    if (this.runner.position >= head) return;
+    await this.reach(await this.store.headPosition(), maxWaitMs);
+  }
+
+  /**
+   * Waits (at most `maxWaitMs`) until the read models include the event at `position`: the
+   * read-your-writes token of a client that saw that event (on SSE) and reads after it.
+   */
+  async reach(position: number | undefined, maxWaitMs = 2000): Promise<void> {
+    if (position === undefined || this.runner.position >= position) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.runner.waitForPosition(head),
+      this.runner.waitForPosition(position),
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, maxWaitMs);
       }),

@@ -5,6 +5,8 @@ import { historyProjection } from './history/history.projection';
 import { historyWriter } from './history/history.writer';
 import { repoProjection } from './repo/repo.projection';
 import { repoWriter } from './repo/repo.writer';
+import { taskProjection } from './task/task.projection';
+import { taskWriter } from './task/task.writer';
 import type { Projector } from './projection';
 
 /** Every read model the service keeps, in the order the runner writes them. */
@@ -13,4 +15,5 @@ export const READ_MODEL_PROJECTORS: readonly Projector<any, EntityManager>[] = [
   { projection: jobProjection, writer: jobWriter },
   { projection: repoProjection, writer: repoWriter },
   { projection: historyProjection, writer: historyWriter },
+  { projection: taskProjection, writer: taskWriter },
 ];

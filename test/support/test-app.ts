@@ -59,6 +59,20 @@ export class TestApp {
     return end;
   }
 
+  /** Resolves once a task's attach outcome is in the store and in the read models. */
+  async taskSettled(taskId: string): Promise<RecordedEvent> {
+    const end = await this.firstEvent(
+      (e) =>
+        e.streamId === `task-${taskId}` &&
+        (e.type === 'TaskBranchAttached' ||
+          e.type === 'TaskBranchAttachFailed'),
+    );
+    await this.app
+      .get(ProjectionRunnerService)
+      .runner.waitForPosition(end.globalPosition);
+    return end;
+  }
+
   /** The first event (from the start of the store) that matches. */
   async firstEvent(
     match: (e: RecordedEvent) => boolean,

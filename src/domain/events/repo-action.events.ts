@@ -42,6 +42,8 @@ export type RepoActionRequested = Event<
     branchName?: string;
     parentBranch?: string;
     idempotencyKey?: string;
+    /** The task this job attaches a branch for (`register_existing_branch` of a task). */
+    taskId?: string;
   }
 >;
 

@@ -4,9 +4,19 @@ import type { Event } from '../message';
 
 export type TaskCreated = Event<
   'TaskCreated',
-  { taskId: string; repoId: string; title: string; branchName: string }
+  {
+    taskId: string;
+    repoId: string;
+    title: string;
+    branchName: string;
+    /** The parent the attach job should track the branch under (else it finds one). */
+    parentBranch?: string;
+    /** The client's `Idempotency-Key`, to recognise a retry of the same request. */
+    idempotencyKey?: string;
+  }
 >;
 
+/** The branch was not known tracked and fresh: a `register_existing_branch` job attaches it. */
 export type TaskBranchAttachRequested = Event<
   'TaskBranchAttachRequested',
   { jobId: string }

@@ -3,18 +3,22 @@ import { JobEntity } from '../../read-models/job/job.entity';
 import { ProjectionCheckpointEntity } from '../../read-models/projection-checkpoint.entity';
 import { HistoryEntity } from '../../read-models/history/history.entity';
 import { RepoEntity } from '../../read-models/repo/repo.entity';
+import { TaskEntity } from '../../read-models/task/task.entity';
 import { InitialReadModels1732406400000 } from './migrations/1732406400000-initial-read-models';
 import { ReposAndHistory1764000000000 } from './migrations/1764000000000-repos-and-history';
+import { Tasks1764200000000 } from './migrations/1764200000000-tasks';
 
 export const READ_MODEL_ENTITIES = [
   ProjectionCheckpointEntity,
   JobEntity,
   RepoEntity,
   HistoryEntity,
+  TaskEntity,
 ];
 export const READ_MODEL_MIGRATIONS = [
   InitialReadModels1732406400000,
   ReposAndHistory1764000000000,
+  Tasks1764200000000,
 ];
 
 /**

@@ -40,6 +40,7 @@ export const jobProjection: Projection<JobRow> = {
         branchName: d.branchName ?? null,
         parentBranch: d.parentBranch ?? null,
         idempotencyKey: d.idempotencyKey ?? null,
+        taskId: d.taskId ?? null,
         status: 'queued',
         step: null,
         message: null,

@@ -18,6 +18,8 @@ export interface JobRow {
   branchName: string | null;
   parentBranch: string | null;
   idempotencyKey: string | null;
+  /** The task whose branch this job attaches, if any. */
+  taskId: string | null;
   status: JobStatus;
   step: JobStep | null;
   message: string | null;

@@ -17,6 +17,7 @@ export const jobWriter = tableWriter<JobRow>(JobEntity, 'jobId', {
     'branchName',
     'parentBranch',
     'idempotencyKey',
+    'taskId',
     'status',
     'step',
     'message',

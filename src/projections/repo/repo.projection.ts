@@ -1,11 +1,13 @@
 import type { RepoActionRequested } from '../../domain/events/repo-action.events';
 import type { RepoEvent } from '../../domain/events/repo.events';
+import type { TaskCreated } from '../../domain/events/task.events';
 import { REPO_ACTION_STREAM_PREFIX } from '../../domain/streams';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
 import type { Projection } from '../projection';
 import type { RepoBranchRow, RepoRow } from './repo.row';
 
 const REPO_STREAM_PREFIX = 'repo-';
+const TASK_STREAM_PREFIX = 'task-';
 
 const EVENT_TYPES: readonly string[] = [
   'RepoRegistered',
@@ -15,6 +17,8 @@ const EVENT_TYPES: readonly string[] = [
   'BranchUntracked',
   'RepoBranchesObserved',
   'RepoActionRequested',
+  'TaskCreated',
+  'TaskBranchAttachFailed',
 ];
 
 const byName = (a: { name: string }, b: { name: string }) =>
@@ -27,6 +31,8 @@ export const repoProjection: Projection<RepoRow> = {
   keyOf(event) {
     if (event.type === 'RepoActionRequested')
       return (event.data as RepoActionRequested['data']).repoId;
+    if (event.streamId.startsWith(TASK_STREAM_PREFIX))
+      return event.metadata?.repoId;
     return event.streamId.startsWith(REPO_STREAM_PREFIX) &&
       !event.streamId.startsWith(REPO_ACTION_STREAM_PREFIX)
       ? event.streamId.slice(REPO_STREAM_PREFIX.length)
@@ -50,6 +56,7 @@ export const repoProjection: Projection<RepoRow> = {
         lastJobId: null,
         branches: [],
         remoteBranches: [],
+        tasks: {},
         position: recorded.globalPosition,
       };
     }
@@ -72,6 +79,20 @@ export const repoProjection: Projection<RepoRow> = {
         lastJobId: d.jobId,
       };
     }
+    if (recorded.type === 'TaskCreated') {
+      const d = recorded.data as TaskCreated['data'];
+      return { ...next, tasks: { ...row.tasks, [d.branchName]: d.taskId } };
+    }
+    if (recorded.type === 'TaskBranchAttachFailed') {
+      // A task that could not attach its branch leaves the branch free for another.
+      const taskId = recorded.streamId.slice(TASK_STREAM_PREFIX.length);
+      return {
+        ...next,
+        tasks: Object.fromEntries(
+          Object.entries(row.tasks).filter(([, id]) => id !== taskId),
+        ),
+      };
+    }
     const event = recorded as unknown as RepoEvent;
     switch (event.type) {
       case 'BranchTracked': {
@@ -88,7 +109,6 @@ export const repoProjection: Projection<RepoRow> = {
               baseSha,
               sha: seen?.sha ?? null,
               lastJobId: jobOf(recorded),
-              taskId: null,
             },
           ].sort(byName),
         };

@@ -7,7 +7,6 @@ export interface RepoBranchRow {
   /** The branch head last seen (after a restack or a fetch), or null before any. */
   sha: string | null;
   lastJobId: string | null;
-  taskId: string | null;
 }
 
 /** One repo's overview: everything `GET /repos/:repoId` answers, without asking git. */
@@ -23,5 +22,7 @@ export interface RepoRow {
   branches: RepoBranchRow[];
   /** Every branch head on the remote at the last fetch. */
   remoteBranches: Array<{ name: string; sha: string }>;
+  /** The live task (pending or ready) of each branch that has one, by branch name. */
+  tasks: Record<string, string>;
   position: number;
 }

@@ -17,7 +17,12 @@ export const repoWriter = tableWriter<RepoRow>(RepoEntity, 'repoId', {
     'lastJobId',
     'branches',
     'remoteBranches',
+    'tasks',
     'position',
   ],
-  encode: { branches: jsonOrNull, remoteBranches: jsonOrNull },
+  encode: {
+    branches: jsonOrNull,
+    remoteBranches: jsonOrNull,
+    tasks: jsonOrNull,
+  },
 });

@@ -5,7 +5,15 @@ import {
 } from '../../commands/request-repo-action/request-repo-action.dto';
 import { RegisterRepoBody } from '../../commands/register-repo/register-repo.dto';
 import { REPO_ACTIONS } from '../../domain/events/repo-action.events';
-import { HistoryQuery, JOB_STATUSES, ListJobsQuery } from '../read-queries.dto';
+import { CreateTaskBody } from '../../commands/create-task/create-task.dto';
+import {
+  HistoryQuery,
+  JOB_STATUSES,
+  ListJobsQuery,
+  ListTasksQuery,
+  ReadQuery,
+  TASK_STATUSES,
+} from '../read-queries.dto';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input' });
 
@@ -83,6 +91,7 @@ export function openApiDocument(): object {
             action: { type: 'string', enum: [...REPO_ACTIONS] },
             branchName: { type: ['string', 'null'] },
             parentBranch: { type: ['string', 'null'] },
+            taskId: { type: ['string', 'null'] },
             status: { type: 'string', enum: [...JOB_STATUSES] },
             step: { type: ['string', 'null'] },
             message: { type: ['string', 'null'] },
@@ -96,6 +105,25 @@ export function openApiDocument(): object {
           },
         },
         Repo: { type: 'object', description: 'DESIGN.md "Resources": repo' },
+        CreateTask: schema(CreateTaskBody),
+        Task: {
+          type: 'object',
+          description: 'DESIGN.md "Resources": task',
+          properties: {
+            taskId: { type: 'string' },
+            repoId: { type: 'string' },
+            title: { type: 'string' },
+            branchName: { type: 'string' },
+            parentBranch: { type: ['string', 'null'] },
+            status: { type: 'string', enum: [...TASK_STATUSES] },
+            jobId: { type: ['string', 'null'] },
+            headSha: { type: ['string', 'null'] },
+            parent: { type: ['string', 'null'] },
+            error: { type: ['object', 'null'] },
+            createdAt: { type: 'string', format: 'date-time' },
+            updatedAt: { type: 'string', format: 'date-time' },
+          },
+        },
       },
     },
     security: [{ bearer: [] }],
@@ -125,7 +153,7 @@ export function openApiDocument(): object {
       '/repos/{repoId}': {
         get: {
           summary: 'Stack overview from the cached projection',
-          parameters: [path('repoId')],
+          parameters: [path('repoId'), ...queryParams(ReadQuery)],
           responses: { 200: json('Repo', 'The repo'), 404: error },
         },
       },
@@ -183,10 +211,60 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/repos/{repoId}/tasks': {
+        post: {
+          summary:
+            'Create a branch-backed task; answers at once, ready or pending_branch_attach',
+          parameters: [
+            path('repoId'),
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: schema(IdempotencyKeyHeader),
+            },
+          ],
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: { $ref: '#/components/schemas/CreateTask' },
+              },
+            },
+          },
+          responses: {
+            202: json('Task', 'Accepted; Location: /tasks/{taskId}'),
+            200: json(
+              'Task',
+              'The task an earlier request with the same Idempotency-Key made',
+            ),
+            400: error,
+            404: error,
+            409: error,
+            422: error,
+            503: error,
+          },
+        },
+        get: {
+          summary: 'Tasks of a repo, newest first',
+          parameters: [path('repoId'), ...queryParams(ListTasksQuery)],
+          responses: {
+            200: { description: '{ items: Task[] }' },
+            400: error,
+            404: error,
+          },
+        },
+      },
+      '/tasks/{taskId}': {
+        get: {
+          summary: 'A task',
+          parameters: [path('taskId'), ...queryParams(ReadQuery)],
+          responses: { 200: json('Task', 'The task'), 404: error },
+        },
+      },
       '/jobs/{jobId}': {
         get: {
           summary: 'A job',
-          parameters: [path('jobId')],
+          parameters: [path('jobId'), ...queryParams(ReadQuery)],
           responses: { 200: json('Job', 'The job'), 404: error },
         },
       },

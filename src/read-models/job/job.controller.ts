@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import { parseInput } from '../../infrastructure/http/parse-body';
-import { ListJobsQuery } from '../read-queries.dto';
+import { ProjectionRunnerService } from '../../projections/projection-runner.service';
+import { ListJobsQuery, ReadQuery } from '../read-queries.dto';
 import { RepoQueries } from '../repo/repo.queries';
 import { type JobPage, JobQueries } from './job.queries';
 import type { JobResource } from './job.resource';
@@ -11,24 +12,29 @@ export class JobController {
   constructor(
     private readonly jobs: JobQueries,
     private readonly repos: RepoQueries,
+    private readonly projections: ProjectionRunnerService,
   ) {}
 
   @Get('jobs/:jobId')
-  get(
+  async get(
     @Org() orgId: string,
     @Param('jobId') jobId: string,
+    @Query() query: unknown,
   ): Promise<JobResource> {
+    const { minPosition } = parseInput(ReadQuery, query, 'query');
+    await this.projections.reach(minPosition);
     return this.jobs.get(orgId, jobId);
   }
 
   @Get('repos/:repoId/jobs')
-  list(
+  async list(
     @Org() orgId: string,
     @Param('repoId') repoId: string,
     @Query() query: unknown,
   ): Promise<JobPage> {
     const parsed = parseInput(ListJobsQuery, query, 'query');
     this.repos.assertVisible(orgId, repoId);
+    await this.projections.reach(parsed.minPosition);
     return this.jobs.list(repoId, parsed);
   }
 }

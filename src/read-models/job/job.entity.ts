@@ -16,6 +16,7 @@ export class JobEntity implements JobRow {
   @Column('text', { nullable: true }) branchName!: string | null;
   @Column('text', { nullable: true }) parentBranch!: string | null;
   @Column('text', { nullable: true }) idempotencyKey!: string | null;
+  @Column('text', { nullable: true }) taskId!: string | null;
   @Column('text') status!: JobStatus;
   @Column('text', { nullable: true }) step!: JobStep | null;
   @Column('text', { nullable: true }) message!: string | null;

@@ -7,6 +7,8 @@ export interface JobResource {
   action: JobRow['action'];
   branchName: string | null;
   parentBranch: string | null;
+  /** The task whose branch this job attaches, if any. */
+  taskId: string | null;
   status: JobRow['status'];
   step: JobRow['step'];
   message: string | null;
@@ -28,6 +30,7 @@ export function toJobResource(row: JobRow): JobResource {
     action: row.action,
     branchName: row.branchName,
     parentBranch: row.parentBranch,
+    taskId: row.taskId ?? null,
     status: row.status,
     step: row.step,
     message: row.message,

@@ -1,8 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import { parseInput } from '../../infrastructure/http/parse-body';
+import { ProjectionRunnerService } from '../../projections/projection-runner.service';
 import { type HistoryPage, HistoryQueries } from '../history/history.queries';
-import { HistoryQuery } from '../read-queries.dto';
+import { HistoryQuery, ReadQuery } from '../read-queries.dto';
 import type { RepoResource } from './repo.resource';
 import { RepoQueries } from './repo.queries';
 
@@ -11,30 +12,41 @@ export class RepoController {
   constructor(
     private readonly repos: RepoQueries,
     private readonly history: HistoryQueries,
+    private readonly projections: ProjectionRunnerService,
   ) {}
 
   @Get()
-  async list(@Org() orgId: string): Promise<{ items: RepoResource[] }> {
+  async list(
+    @Org() orgId: string,
+    @Query() query: unknown,
+  ): Promise<{ items: RepoResource[] }> {
+    const { minPosition } = parseInput(ReadQuery, query, 'query');
+    await this.projections.reach(minPosition);
     return { items: await this.repos.list(orgId) };
   }
 
   /** The stack overview, from the cached projection; never touches git. */
   @Get(':repoId')
-  get(
+  async get(
     @Org() orgId: string,
     @Param('repoId') repoId: string,
+    @Query() query: unknown,
   ): Promise<RepoResource> {
+    const { minPosition } = parseInput(ReadQuery, query, 'query');
+    this.repos.assertVisible(orgId, repoId);
+    await this.projections.reach(minPosition);
     return this.repos.get(orgId, repoId);
   }
 
   @Get(':repoId/history')
-  historyOf(
+  async historyOf(
     @Org() orgId: string,
     @Param('repoId') repoId: string,
     @Query() query: unknown,
   ): Promise<HistoryPage> {
     const parsed = parseInput(HistoryQuery, query, 'query');
     this.repos.assertVisible(orgId, repoId);
+    await this.projections.reach(parsed.minPosition);
     return this.history.list(repoId, parsed);
   }
 }

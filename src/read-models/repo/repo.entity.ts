@@ -14,5 +14,6 @@ export class RepoEntity implements RepoRow {
   @Column('text', { nullable: true }) lastJobId!: string | null;
   @Column('simple-json') branches!: RepoBranchRow[];
   @Column('simple-json') remoteBranches!: RepoRow['remoteBranches'];
+  @Column('simple-json') tasks!: RepoRow['tasks'];
   @Column('integer') position!: number;
 }

@@ -54,7 +54,7 @@ export function toRepoResource(row: RepoRow): RepoResource {
         parent: b.parent,
         sha: b.sha,
         needsRestack: parentHead !== null && parentHead !== b.baseSha,
-        taskId: b.taskId,
+        taskId: row.tasks?.[b.name] ?? null,
         lastJobId: b.lastJobId,
       };
     }),

@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { NotFoundError } from '../../domain/domain-error';
+import { ProjectionRunnerService } from '../../projections/projection-runner.service';
+import type { TaskRow } from '../../projections/task/task.row';
+import { TaskEntity } from './task.entity';
+import { type TaskResource, toTaskResource } from './task.resource';
+
+@Injectable()
+export class TaskQueries {
+  constructor(
+    private readonly db: DataSource,
+    private readonly projections: ProjectionRunnerService,
+  ) {}
+
+  /** The task if it belongs to `orgId`; waits briefly for the projection on a miss. */
+  async get(orgId: string, taskId: string): Promise<TaskResource> {
+    let row = await this.db.manager.findOneBy(TaskEntity, { taskId });
+    if (!row) {
+      await this.projections.catchUpToHead();
+      row = await this.db.manager.findOneBy(TaskEntity, { taskId });
+    }
+    if (!row || row.orgId !== orgId) {
+      throw new NotFoundError('TASK.NOT_FOUND', `No task ${taskId}`);
+    }
+    return toTaskResource(row);
+  }
+
+  /** A repo's tasks, newest first. */
+  async list(
+    repoId: string,
+    query: { status?: TaskRow['status']; limit: number },
+  ): Promise<TaskResource[]> {
+    const rows = await this.db.manager.find(TaskEntity, {
+      where: {
+        repoId,
+        ...(query.status !== undefined ? { status: query.status } : {}),
+      },
+      order: { createdAt: 'DESC', taskId: 'DESC' },
+      take: query.limit,
+    });
+    return rows.map(toTaskResource);
+  }
+}

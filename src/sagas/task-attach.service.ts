@@ -1,0 +1,224 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import {
+  attachJobIdOf,
+  requestAttachJob,
+} from '../commands/create-task/attach-job';
+import { FINAL_JOB_EVENT_TYPES } from '../domain/events/repo-action.events';
+import type { RepoBranchesObserved } from '../domain/events/repo.events';
+import type { TaskEvent } from '../domain/events/task.events';
+import { jobIdOfStream, repoActionStream, taskStream } from '../domain/streams';
+import { taskDecider } from '../domain/task/task.decider';
+import { type TaskState, taskStateFrom } from '../domain/task/task.state';
+import { ConcurrencyError } from '../infrastructure/event-store/event-store.errors';
+import {
+  EVENT_STORE,
+  type EventStore,
+  type EventSubscription,
+  type RecordedEvent,
+} from '../infrastructure/event-store/event-store.port';
+import { RepoStateReader } from './repo-state.reader';
+import { attachOutcome, type FinalJobEvent } from './task-attach.saga';
+
+const TASK_PREFIX = 'task-';
+const REPO_PREFIX = 'repo-';
+
+const EVENT_TYPES = [
+  'TaskBranchAttachRequested',
+  'TaskBranchAttached',
+  'TaskBranchAttachFailed',
+  'RepoBranchesObserved',
+  ...FINAL_JOB_EVENT_TYPES,
+];
+
+/**
+ * The process manager of branch-backed tasks: when a task's attach job ends, it records
+ * the task's outcome (attached with head and parent, or failed with the job's code).
+ *
+ * At boot it folds the history (which tasks wait on which job, the last observed heads)
+ * without acting, then settles what the history left open: a job that ended while the
+ * service was down, or a task whose job was never queued (a stop between the request's two
+ * appends). Recording is read → decide → append with the task stream's version, so running
+ * twice records once.
+ */
+@Injectable()
+export class TaskAttachService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  /** Attach job id → task id, for tasks still pending. */
+  private readonly pending = new Map<string, string>();
+  /** Jobs that ended while their task was pending, found while catching up at boot. */
+  private readonly endedAtBoot = new Map<string, RecordedEvent>();
+  /** Repo id → branch → head at the last observation. */
+  private readonly heads = new Map<string, Map<string, string>>();
+  private readonly repos: RepoStateReader;
+  private subscription: EventSubscription | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly logger = new Logger('TaskAttach');
+
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {
+    this.repos = new RepoStateReader(store);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const filter = { types: EVENT_TYPES };
+    let from = 1;
+    for (;;) {
+      const page = await this.store.readAll({
+        fromPosition: from,
+        limit: 5000,
+        filter,
+      });
+      for (const e of page.events) this.fold(e, true);
+      from = page.nextPosition;
+      if (page.isEnd) break;
+    }
+    for (const [jobId, end] of this.endedAtBoot) {
+      const taskId = this.pending.get(jobId);
+      if (taskId) await this.settle(taskId, end);
+    }
+    this.endedAtBoot.clear();
+    for (const [jobId, taskId] of this.pending)
+      await this.ensureJob(jobId, taskId);
+
+    const subscription = this.store.subscribe({ fromPosition: from, filter });
+    this.subscription = subscription;
+    this.loop = (async () => {
+      try {
+        for await (const batch of subscription) {
+          for (const e of batch) {
+            const ended = this.fold(e, false);
+            // One task's failure to record must not stop the others'; boot retries it.
+            if (ended)
+              await this.settle(ended, e).catch((error: unknown) =>
+                this.logger.error(`task ${ended}: ${String(error)}`),
+              );
+          }
+        }
+      } catch (error) {
+        this.logger.error(`task attach saga stopped: ${String(error)}`);
+      }
+    })();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.subscription?.close();
+    await this.loop;
+  }
+
+  /** Folds one event; returns the task to settle when a pending task's job just ended. */
+  private fold(e: RecordedEvent, booting: boolean): string | undefined {
+    switch (e.type) {
+      case 'TaskBranchAttachRequested':
+        this.pending.set(
+          (e.data as { jobId: string }).jobId,
+          e.streamId.slice(TASK_PREFIX.length),
+        );
+        return undefined;
+      case 'TaskBranchAttached':
+      case 'TaskBranchAttachFailed': {
+        const jobId = attachJobIdOf(e.streamId.slice(TASK_PREFIX.length));
+        this.pending.delete(jobId);
+        this.endedAtBoot.delete(jobId);
+        return undefined;
+      }
+      case 'RepoBranchesObserved': {
+        const data = e.data as RepoBranchesObserved['data'];
+        this.heads.set(
+          e.streamId.slice(REPO_PREFIX.length),
+          new Map(data.branches.map((b) => [b.name, b.sha])),
+        );
+        return undefined;
+      }
+      default: {
+        const jobId = jobIdOfStream(e.streamId);
+        const taskId =
+          jobId === undefined ? undefined : this.pending.get(jobId);
+        if (jobId === undefined || taskId === undefined) return undefined;
+        if (booting) {
+          this.endedAtBoot.set(jobId, e);
+          return undefined;
+        }
+        return taskId;
+      }
+    }
+  }
+
+  /** Records the task's outcome from its job's end, unless it is settled already. */
+  private async settle(taskId: string, end: RecordedEvent): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { state, version, orgId } = await this.readTask(taskId);
+      if (state.status !== 'pending_branch_attach') return;
+      const branch = state.branchName!;
+      const repoId = state.repoId!;
+      const stack = (await this.repos.read(repoId)).stack;
+      const headSha = this.heads.get(repoId)?.get(branch);
+      const command = attachOutcome(end as unknown as FinalJobEvent, branch, {
+        ...(stack.branches.has(branch)
+          ? { parent: stack.branches.get(branch)!.parent }
+          : {}),
+        ...(headSha !== undefined ? { headSha } : {}),
+      });
+      const events = taskDecider.decide(command, state);
+      try {
+        await this.store.appendToStream(
+          taskStream(taskId),
+          events.map((event) => ({
+            ...event,
+            metadata: {
+              correlationId: taskId,
+              causationId: end.eventId,
+              actor: 'system:task-attach',
+              orgId,
+              repoId,
+              jobId: state.jobId!,
+              at: new Date().toISOString(),
+            },
+          })),
+          { expectedVersion: version },
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+      }
+    }
+    this.logger.warn(`task ${taskId}: could not record its attach outcome`);
+  }
+
+  /** Queues the task's attach job if the request stopped before it could. */
+  private async ensureJob(jobId: string, taskId: string): Promise<void> {
+    const [first] = await this.store.readStream(repoActionStream(jobId), {
+      maxCount: 1,
+    });
+    if (first) return;
+    const { state, orgId } = await this.readTask(taskId);
+    this.logger.warn(
+      `task ${taskId}: queueing its missing attach job ${jobId}`,
+    );
+    await requestAttachJob(this.store, {
+      orgId,
+      repoId: state.repoId!,
+      taskId,
+      branchName: state.branchName!,
+      parentBranch: state.parentBranch ?? undefined,
+      at: new Date().toISOString(),
+    });
+  }
+
+  private async readTask(
+    taskId: string,
+  ): Promise<{ state: TaskState; version: number; orgId: string }> {
+    const events = await this.store.readStream(taskStream(taskId));
+    const state = taskStateFrom(events.map((e) => e as unknown as TaskEvent));
+    return {
+      state,
+      version: events.at(-1)?.streamVersion ?? -1,
+      orgId: events[0]?.metadata.orgId ?? '',
+    };
+  }
+}
