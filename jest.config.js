@@ -1,5 +1,6 @@
 // Test tiers are chosen by file suffix: *.spec.ts (unit, no I/O beyond memory),
-// *.int-spec.ts (real SQLite files, real git repositories), *.e2e-spec.ts (the running app).
+// *.int-spec.ts (real SQLite files, real git repositories), *.e2e-spec.ts (the running app),
+// *.browser-spec.ts (the dashboard in headless Chromium).
 const transformer = '<rootDir>/test/jest-transformer.js';
 const slowTier = '<rootDir>/test/slow-tier.setup.ts';
 
@@ -22,6 +23,11 @@ module.exports = {
     tier('e2e', 'e2e-spec', {
       setupFilesAfterEnv: [slowTier],
       globalSetup: '<rootDir>/test/e2e-global-setup.js',
+    }),
+    // Not part of `npm test`: needs Chromium; `npm run test:browser` runs it.
+    tier('browser', 'browser-spec', {
+      setupFilesAfterEnv: [slowTier],
+      globalSetup: '<rootDir>/test/browser-global-setup.js',
     }),
   ],
 };

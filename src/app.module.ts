@@ -22,6 +22,7 @@ import { MetricsService } from './infrastructure/metrics/metrics.service';
 import type { Storage } from './infrastructure/storage/storage';
 import { StorageModule } from './infrastructure/storage/storage.module';
 import { ProjectionRunnerService } from './projections/projection-runner.service';
+import { DashboardController } from './read-models/dashboard/dashboard.controller';
 import { DocsController } from './read-models/docs/docs.controller';
 import {
   EventsController,
@@ -72,6 +73,7 @@ export class AppModule {
         HealthController,
         MetricsController,
         DocsController,
+        DashboardController,
         ...(config.benchRoutes ? [RequestRepoActionSyncController] : []),
       ],
       providers: [

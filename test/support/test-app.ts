@@ -25,13 +25,15 @@ export class TestApp {
   static async start(
     dataDir = mkdtempSync(join(tmpdir(), 'stackyard-e2e-')),
     env: Record<string, string> = {},
+    /** 0 picks a free one; a restart test passes the previous app's port to keep its URL. */
+    port = 0,
   ): Promise<TestApp> {
     const config = {
       ...loadConfig({ STACKYARD_DATA_DIR: dataDir, ...env }),
       logLevel: 'error' as const,
     };
     const app = await createApp(config, await openStorage(dataDir));
-    await app.listen(0, '127.0.0.1');
+    await app.listen(port, '127.0.0.1');
     return new TestApp(app, dataDir);
   }
 

@@ -1,0 +1,97 @@
+/**
+ * The API's resources as the dashboard reads them (DESIGN.md "Resources"; the server's own
+ * types live in src/read-models). The dashboard is a separate browser program, so it names
+ * the wire contract here rather than importing server code.
+ */
+
+export type JobStatus =
+  'queued' | 'running' | 'completed' | 'error' | 'cancelled';
+
+export const REPO_ACTIONS = ['sync_repo', 'restack_repo'] as const;
+export const BRANCH_ACTIONS = ['restack_subtree', 'rebase_branch'] as const;
+export type ActionName =
+  | (typeof REPO_ACTIONS)[number]
+  | (typeof BRANCH_ACTIONS)[number]
+  | 'reparent_branch'
+  | 'register_existing_branch';
+
+export interface ActionRequest {
+  action: ActionName;
+  branchName?: string;
+  parentBranch?: string;
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string };
+}
+
+export interface Job {
+  jobId: string;
+  repoId: string;
+  action: string;
+  branchName: string | null;
+  parentBranch: string | null;
+  status: JobStatus;
+  step: string | null;
+  message: string | null;
+  progress: { done: number; total: number } | null;
+  attempt: number;
+  cancelRequested?: boolean;
+  requestedAt: string;
+  updatedAt?: string;
+  finishedAt: string | null;
+  error: {
+    code: string;
+    message: string;
+    conflict?: { branch: string; files: string[] };
+  } | null;
+}
+
+export interface Branch {
+  name: string;
+  parent: string;
+  sha: string | null;
+  needsRestack: boolean;
+  taskId: string | null;
+  lastJobId: string | null;
+}
+
+export interface Repo {
+  repoId: string;
+  name: string;
+  remoteUrl: string;
+  trunk: string;
+  trunkSha: string | null;
+  lastJobId?: string | null;
+  branches: Branch[];
+  untrackedBranches?: Array<{ name: string; sha: string }>;
+}
+
+export type TaskStatus = 'pending_branch_attach' | 'ready' | 'attach_failed';
+
+export interface Task {
+  taskId: string;
+  repoId: string;
+  title: string;
+  branchName: string;
+  status: TaskStatus;
+  jobId: string | null;
+  headSha: string | null;
+  parent: string | null;
+  error: { code: string; message: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface HistoryItem {
+  position: number;
+  type: string;
+  at: string;
+  jobId: string | null;
+  data: Record<string, unknown>;
+}
+
+/** One SSE message's `data` (src/read-models/events/sse.filter.ts). */
+export interface LiveEvent extends HistoryItem {
+  repoId: string | null;
+}
