@@ -42,8 +42,11 @@ export class HistoryPanel {
 
   /** Loads the newest page; resolves with the newest position (where live events resume). */
   async load(): Promise<number | undefined> {
-    await this.page(undefined);
-    return this.newest();
+    const readAt = await this.page(undefined);
+    // Everything up to the read models' position is in the page (or is not timeline
+    // material), so the stream may resume after it even when the page is empty.
+    const newest = this.newest();
+    return readAt === undefined ? newest : Math.max(readAt, newest ?? 0);
   }
 
   newest(): number | undefined {
@@ -63,15 +66,17 @@ export class HistoryPanel {
     this.render();
   }
 
-  private async page(before: number | undefined): Promise<void> {
-    const page = await get<{ items: HistoryItem[]; nextBefore: number | null }>(
-      `/repos/${seg(this.repoId)}/history`,
-      { limit: PAGE, before },
-    );
+  private async page(before: number | undefined): Promise<number | undefined> {
+    const page = await get<{
+      items: HistoryItem[];
+      nextBefore: number | null;
+      position?: number;
+    }>(`/repos/${seg(this.repoId)}/history`, { limit: PAGE, before });
     for (const item of page.items) this.items.set(item.position, item);
     // The newest page is read once; live events extend it at the top from then on.
     this.nextBefore = page.nextBefore;
     this.render();
+    return page.position;
   }
 
   private render(): void {

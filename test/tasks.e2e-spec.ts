@@ -106,7 +106,12 @@ describe('tasks', () => {
     expect(list.items.map((i) => i.taskId)).toEqual([created.taskId]);
     const history = (
       await t.http().get(`/repos/${repoId}/history?limit=200`).expect(200)
-    ).body as { items: Array<{ type: string }> };
+    ).body as {
+      items: Array<{ type: string; position: number }>;
+      position: number;
+    };
+    // The page says how far the read models were, so a live stream resumes right after it.
+    expect(history.position).toBeGreaterThanOrEqual(history.items[0]!.position);
     expect(history.items.map((i) => i.type)).toEqual(
       expect.arrayContaining([
         'TaskCreated',
@@ -268,6 +273,12 @@ describe('tasks', () => {
     );
     const other = await send({ title: 'B', branchName: 'feature' }).expect(422);
     expect(other.body).toMatchObject({
+      error: { code: 'IDEMPOTENCY.KEY_REUSED' },
+    });
+    const otherBranch = await send({ title: 'A', branchName: 'else' }).expect(
+      422,
+    );
+    expect(otherBranch.body).toMatchObject({
       error: { code: 'IDEMPOTENCY.KEY_REUSED' },
     });
   });

@@ -57,6 +57,9 @@ export class ProjectionRunnerService
    */
   async reach(position: number | undefined, maxWaitMs = 2000): Promise<void> {
     if (position === undefined || this.runner.position >= position) return;
+    // A position the store has not reached yet cannot be waited for: wait for the head.
+    position = Math.min(position, await this.store.headPosition());
+    if (this.runner.position >= position) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.runner.waitForPosition(position),

@@ -13,8 +13,9 @@ import { FINAL_JOB_EVENT_TYPES } from '../domain/events/repo-action.events';
 import type { RepoBranchesObserved } from '../domain/events/repo.events';
 import type { TaskEvent } from '../domain/events/task.events';
 import { jobIdOfStream, repoActionStream, taskStream } from '../domain/streams';
+import { foldEvents } from '../domain/decider';
 import { taskDecider } from '../domain/task/task.decider';
-import { type TaskState, taskStateFrom } from '../domain/task/task.state';
+import type { TaskState } from '../domain/task/task.state';
 import { ConcurrencyError } from '../infrastructure/event-store/event-store.errors';
 import {
   EVENT_STORE,
@@ -60,6 +61,9 @@ export class TaskAttachService
   private subscription: EventSubscription | undefined;
   private loop: Promise<void> | undefined;
   private readonly logger = new Logger('TaskAttach');
+  private stopping = false;
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private readonly retrying = new Set<Promise<void>>();
 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {
     this.repos = new RepoStateReader(store);
@@ -93,11 +97,7 @@ export class TaskAttachService
         for await (const batch of subscription) {
           for (const e of batch) {
             const ended = this.fold(e, false);
-            // One task's failure to record must not stop the others'; boot retries it.
-            if (ended)
-              await this.settle(ended, e).catch((error: unknown) =>
-                this.logger.error(`task ${ended}: ${String(error)}`),
-              );
+            if (ended) await this.settleOrRetry(ended, e, 0);
           }
         }
       } catch (error) {
@@ -107,8 +107,38 @@ export class TaskAttachService
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     this.subscription?.close();
+    for (const timer of this.retries) clearTimeout(timer);
     await this.loop;
+    await Promise.all(this.retrying);
+  }
+
+  /**
+   * One task's failure to record must not stop the others': it is tried again with backoff
+   * (1, 2, 4, 8, 16 s), and at the next boot if it still fails.
+   */
+  private async settleOrRetry(
+    taskId: string,
+    end: RecordedEvent,
+    attempt: number,
+  ): Promise<void> {
+    try {
+      await this.settle(taskId, end);
+    } catch (error) {
+      this.logger.error(`task ${taskId}: ${String(error)}`);
+      if (this.stopping || attempt >= 5) return;
+      const timer = setTimeout(
+        () => {
+          this.retries.delete(timer);
+          const retry = this.settleOrRetry(taskId, end, attempt + 1);
+          this.retrying.add(retry);
+          void retry.finally(() => this.retrying.delete(retry));
+        },
+        1000 * 2 ** attempt,
+      );
+      this.retries.add(timer);
+    }
   }
 
   /** Folds one event; returns the task to settle when a pending task's job just ended. */
@@ -187,7 +217,9 @@ export class TaskAttachService
         if (!(error instanceof ConcurrencyError)) throw error;
       }
     }
-    this.logger.warn(`task ${taskId}: could not record its attach outcome`);
+    throw new Error(
+      'the task stream kept changing while its outcome was recorded',
+    );
   }
 
   /** Queues the task's attach job if the request stopped before it could. */
@@ -214,7 +246,10 @@ export class TaskAttachService
     taskId: string,
   ): Promise<{ state: TaskState; version: number; orgId: string }> {
     const events = await this.store.readStream(taskStream(taskId));
-    const state = taskStateFrom(events.map((e) => e as unknown as TaskEvent));
+    const state = foldEvents(
+      taskDecider,
+      events.map((e) => e as unknown as TaskEvent),
+    );
     return {
       state,
       version: events.at(-1)?.streamVersion ?? -1,

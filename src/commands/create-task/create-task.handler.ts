@@ -5,6 +5,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { DomainError, NotFoundError } from '../../domain/domain-error';
 import type { TaskEvent } from '../../domain/events/task.events';
 import { taskStream } from '../../domain/streams';
+import { foldEvents } from '../../domain/decider';
 import {
   type BranchAttachment,
   branchTaken,
@@ -21,11 +22,12 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '../../infrastructure/event-store/event-store.port';
+import { ProjectionRunnerService } from '../../projections/projection-runner.service';
 import { taskFromStream } from '../../projections/task/task-from-stream';
 import { RepoEntity } from '../../read-models/repo/repo.entity';
 import { RepoDirectory } from '../../read-models/repo/repo-directory';
+import { TaskEntity } from '../../read-models/task/task.entity';
 import { toTaskResource } from '../../read-models/task/task.resource';
-import { taskStateFrom } from '../../domain/task/task.state';
 import { requestMetadata } from '../event-metadata';
 import { attachJobIdOf, requestAttachJob } from './attach-job';
 import {
@@ -52,6 +54,7 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly repos: RepoDirectory,
     private readonly db: DataSource,
+    private readonly projections: ProjectionRunnerService,
   ) {}
 
   async execute(command: CreateTaskCommand): Promise<CreateTaskResult> {
@@ -60,6 +63,8 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
     if (!repo)
       throw new NotFoundError('REPO.NOT_FOUND', `No repository ${repoId}`);
     const request = validateTaskRequest(command.input, repo.trunk);
+    if (idempotencyKey !== undefined)
+      await this.assertKeyFree(repoId, idempotencyKey, request.branchName);
     const known = await this.knownBranch(repoId, request.branchName);
     const at = new Date().toISOString();
     for (let generation = 0; ; generation++) {
@@ -134,6 +139,32 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
   }
 
   /**
+   * A key that made a task on another branch is a reuse for a different request (a retry on
+   * the same branch meets its task in `existing`). Read from the tasks read model once it
+   * has caught up: two concurrent first requests with one key and different branches are
+   * not caught.
+   */
+  private async assertKeyFree(
+    repoId: string,
+    idempotencyKey: string,
+    branchName: string,
+  ): Promise<void> {
+    await this.projections.catchUpToHead();
+    const prior = await this.db.manager.findOneBy(TaskEntity, {
+      repoId,
+      idempotencyKey,
+    });
+    if (prior && prior.branchName !== branchName) {
+      throw new DomainError(
+        'IDEMPOTENCY.KEY_REUSED',
+        'unprocessable',
+        'This Idempotency-Key was used for a different request',
+        { taskId: prior.taskId },
+      );
+    }
+  }
+
+  /**
    * The branch's head and parent when the cached overview tracks it with the head last
    * seen on the remote; undefined when a job must find out. One read-model lookup, no git.
    */
@@ -145,7 +176,7 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
     const branch = row?.branches.find((b) => b.name === branchName);
     if (!branch?.sha) return undefined;
     const seen = row!.remoteBranches.find((b) => b.name === branchName);
-    return seen?.sha === branch.sha
+    return seen?.remoteSha === branch.sha
       ? { headSha: branch.sha, parent: branch.parent }
       : undefined;
   }
@@ -160,7 +191,10 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
     idempotencyKey: string | undefined,
   ): Promise<CreateTaskResult | 'free'> {
     const events = await this.store.readStream(stream);
-    const state = taskStateFrom(events.map((e) => e as unknown as TaskEvent));
+    const state = foldEvents(
+      taskDecider,
+      events.map((e) => e as unknown as TaskEvent),
+    );
     if (
       idempotencyKey !== undefined &&
       state.idempotencyKey === idempotencyKey
@@ -177,6 +211,17 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
           'This Idempotency-Key was used for a different request',
           { taskId: state.taskId },
         );
+      }
+      if (state.status === 'pending_branch_attach' && state.jobId !== null) {
+        // The first request may have stopped before queueing the job; queueing is idempotent.
+        await requestAttachJob(this.store, {
+          orgId: events[0]!.metadata.orgId!,
+          repoId: state.repoId!,
+          taskId: state.taskId!,
+          branchName: state.branchName!,
+          parentBranch: state.parentBranch ?? undefined,
+          at: new Date().toISOString(),
+        });
       }
       return { task: toTaskResource(taskFromStream(events)!), replayed: true };
     }

@@ -1,5 +1,5 @@
 import { ValidationError } from '../domain-error';
-import { assertBranchName } from '../stack/branch-name';
+import { validateActionRequest } from '../job/repo-action.request';
 
 export const MAX_TASK_TITLE_LENGTH = 200;
 
@@ -12,8 +12,8 @@ export interface ValidTaskRequest {
 
 /**
  * The rules of `POST /repos/:repoId/tasks`, checked before anything is written: a title
- * (trimmed, one line), a valid branch name that is not the trunk, and an optional parent
- * that is a valid name other than the branch itself.
+ * (trimmed, one line), then the branch and optional parent by the rules of
+ * `register_existing_branch`, and a branch that is not the trunk.
  */
 export function validateTaskRequest(
   input: {
@@ -48,28 +48,23 @@ export function validateTaskRequest(
       { field: 'title' },
     );
   }
-  assertBranchName(input.branchName, 'branchName');
-  if (input.branchName === trunk) {
+  // The branch and parent follow the rules of the job that attaches the branch.
+  const { branchName, parentBranch } = validateActionRequest({
+    action: 'register_existing_branch',
+    branchName: input.branchName,
+    parentBranch: input.parentBranch,
+  });
+  if (branchName === trunk) {
     throw new ValidationError(
       'TASK.BRANCH_IS_TRUNK',
       `${trunk} is the trunk; a task needs a branch of its own`,
       { field: 'branchName' },
     );
   }
-  if (input.parentBranch === undefined)
-    return { title, branchName: input.branchName };
-  assertBranchName(input.parentBranch, 'parentBranch');
-  if (input.parentBranch === input.branchName) {
-    throw new ValidationError(
-      'STACK.REPARENT_ONTO_ITSELF',
-      `${input.branchName} cannot be its own parent`,
-      { field: 'parentBranch' },
-    );
-  }
   return {
     title,
-    branchName: input.branchName,
-    parentBranch: input.parentBranch,
+    branchName: branchName!,
+    ...(parentBranch !== undefined ? { parentBranch } : {}),
   };
 }
 

@@ -70,7 +70,3 @@ export function evolveTask(state: TaskState, event: TaskEvent): TaskState {
 /** A task whose branch is attached or failed to attach has nothing left to wait for. */
 export const isSettled = (state: TaskState): boolean =>
   state.status === 'ready' || state.status === 'attach_failed';
-
-/** A task's state from its stream. */
-export const taskStateFrom = (events: readonly TaskEvent[]): TaskState =>
-  events.reduce(evolveTask, initialTaskState());

@@ -142,6 +142,7 @@ export const repoProjection: Projection<RepoRow> = {
           remoteBranches: event.data.branches.map((b) => ({
             name: b.name,
             sha: b.sha,
+            remoteSha: b.remoteSha,
           })),
         };
       }

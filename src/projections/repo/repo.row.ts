@@ -20,8 +20,15 @@ export interface RepoRow {
   updatedAt: string;
   lastJobId: string | null;
   branches: RepoBranchRow[];
-  /** Every branch head on the remote at the last fetch. */
-  remoteBranches: Array<{ name: string; sha: string }>;
+  /**
+   * Every remote branch at the last fetch: `sha` is our clone's head of it (the remote's when
+   * we have none), `remoteSha` the remote's own head (absent in rows projected before it was kept).
+   */
+  remoteBranches: Array<{
+    name: string;
+    sha: string;
+    remoteSha?: string | null;
+  }>;
   /** The live task (pending or ready) of each branch that has one, by branch name. */
   tasks: Record<string, string>;
   position: number;

@@ -14,16 +14,25 @@ export interface HistoryPage {
   items: HistoryItem[];
   /** Pass as `before` for the next (older) page; null on the last page. */
   nextBefore: number | null;
+  /**
+   * The read models' position when the page was read: every timeline event up to it is in
+   * the page or an older one, so a live stream may resume after it.
+   */
+  position: number;
 }
 
 @Injectable()
 export class HistoryQueries {
   constructor(private readonly db: DataSource) {}
 
-  /** A repo's timeline, newest first, before a global position. */
+  /**
+   * A repo's timeline, newest first, before a global position. `position` is the read
+   * models' position, taken by the caller before the read.
+   */
   async list(
     repoId: string,
     query: { limit: number; before?: number },
+    position: number,
   ): Promise<HistoryPage> {
     const rows = await this.db.manager.find(HistoryEntity, {
       where: {
@@ -45,6 +54,7 @@ export class HistoryQueries {
     return {
       items,
       nextBefore: rows.length > query.limit ? items.at(-1)!.position : null,
+      position,
     };
   }
 }

@@ -47,6 +47,6 @@ export class RepoController {
     const parsed = parseInput(HistoryQuery, query, 'query');
     this.repos.assertVisible(orgId, repoId);
     await this.projections.reach(parsed.minPosition);
-    return this.history.list(repoId, parsed);
+    return this.history.list(repoId, parsed, this.projections.runner.position);
   }
 }

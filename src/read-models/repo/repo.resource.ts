@@ -58,8 +58,8 @@ export function toRepoResource(row: RepoRow): RepoResource {
         lastJobId: b.lastJobId,
       };
     }),
-    untrackedBranches: row.remoteBranches.filter(
-      (b) => b.name !== row.trunk && !tracked.has(b.name),
-    ),
+    untrackedBranches: row.remoteBranches
+      .filter((b) => b.name !== row.trunk && !tracked.has(b.name))
+      .map((b) => ({ name: b.name, sha: b.sha })),
   };
 }
