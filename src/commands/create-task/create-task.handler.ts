@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { v5 as uuidv5 } from 'uuid';
-import { DomainError, NotFoundError } from '../../domain/domain-error';
+import { NotFoundError } from '../../domain/domain-error';
 import type { TaskEvent } from '../../domain/events/task.events';
 import { taskStream } from '../../domain/streams';
 import { foldEvents } from '../../domain/decider';
@@ -29,6 +29,7 @@ import { RepoDirectory } from '../../read-models/repo/repo-directory';
 import { TaskEntity } from '../../read-models/task/task.entity';
 import { toTaskResource } from '../../read-models/task/task.resource';
 import { requestMetadata } from '../event-metadata';
+import { idempotencyKeyReused } from '../idempotency';
 import { attachJobIdOf, requestAttachJob } from './attach-job';
 import {
   CreateTaskCommand,
@@ -155,12 +156,7 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
       idempotencyKey,
     });
     if (prior && prior.branchName !== branchName) {
-      throw new DomainError(
-        'IDEMPOTENCY.KEY_REUSED',
-        'unprocessable',
-        'This Idempotency-Key was used for a different request',
-        { taskId: prior.taskId },
-      );
+      throw idempotencyKeyReused({ taskId: prior.taskId });
     }
   }
 
@@ -205,12 +201,7 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
           request,
         )
       ) {
-        throw new DomainError(
-          'IDEMPOTENCY.KEY_REUSED',
-          'unprocessable',
-          'This Idempotency-Key was used for a different request',
-          { taskId: state.taskId },
-        );
+        throw idempotencyKeyReused({ taskId: state.taskId });
       }
       if (state.status === 'pending_branch_attach' && state.jobId !== null) {
         // The first request may have stopped before queueing the job; queueing is idempotent.

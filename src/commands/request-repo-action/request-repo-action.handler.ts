@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
-import { DomainError, NotFoundError } from '../../domain/domain-error';
+import { NotFoundError } from '../../domain/domain-error';
 import type { RepoActionRequested } from '../../domain/events/repo-action.events';
 import { jobDecider } from '../../domain/job/job.decider';
 import {
@@ -19,6 +19,7 @@ import { jobFromStream } from '../../projections/job/job-from-stream';
 import { toJobResource } from '../../read-models/job/job.resource';
 import { RepoDirectory } from '../../read-models/repo/repo-directory';
 import { requestMetadata } from '../event-metadata';
+import { idempotencyKeyReused } from '../idempotency';
 import {
   RequestRepoActionCommand,
   type RequestRepoActionResult,
@@ -112,12 +113,7 @@ export class RequestRepoActionHandler implements ICommandHandler<RequestRepoActi
       RepoActionRequested['data']
     >;
     if (!sameActionRequest(first.data, request)) {
-      throw new DomainError(
-        'IDEMPOTENCY.KEY_REUSED',
-        'unprocessable',
-        'This Idempotency-Key was used for a different request',
-        { jobId: first.data.jobId },
-      );
+      throw idempotencyKeyReused({ jobId: first.data.jobId });
     }
     return { job: toJobResource(jobFromStream(events)!), replayed: true };
   }
