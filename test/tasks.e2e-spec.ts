@@ -33,15 +33,20 @@ describe('tasks', () => {
     return t;
   }
 
-  /** Registers the fixture's origin and waits for the clone. */
-  async function register(t: TestApp): Promise<string> {
-    const repo = (
+  /** Registers the fixture's origin; the clone job is queued, not awaited. */
+  async function registerQueued(t: TestApp): Promise<RepoResource> {
+    return (
       await t
         .http()
         .post('/repos')
         .send({ name: 'demo', remoteUrl: fx.origin })
         .expect(202)
     ).body as RepoResource;
+  }
+
+  /** Registers the fixture's origin and waits for the clone. */
+  async function register(t: TestApp): Promise<string> {
+    const repo = await registerQueued(t);
     await t.jobEnd(repo.initialJobId!);
     return repo.repoId;
   }
@@ -155,13 +160,7 @@ describe('tasks', () => {
     fx.branch('feature', fx.trunk);
     const gate = new GatedGit(dir, 'fetch');
     const t = await start({ STACKYARD_GIT_BIN: gate.bin });
-    const repo = (
-      await t
-        .http()
-        .post('/repos')
-        .send({ name: 'demo', remoteUrl: fx.origin })
-        .expect(202)
-    ).body as RepoResource;
+    const repo = await registerQueued(t);
     // The clone job holds the repo's lane at its fetch; the task's job waits behind it.
     const created = await createTask(t, repo.repoId, {
       title: 'While busy',
@@ -236,13 +235,7 @@ describe('tasks', () => {
     fx.branch('feature', fx.trunk);
     const gate = new GatedGit(dir, 'fetch');
     const t = await start({ STACKYARD_GIT_BIN: gate.bin });
-    const repo = (
-      await t
-        .http()
-        .post('/repos')
-        .send({ name: 'demo', remoteUrl: fx.origin })
-        .expect(202)
-    ).body as RepoResource;
+    const repo = await registerQueued(t);
     const created = await createTask(t, repo.repoId, {
       title: 'Cancelled',
       branchName: 'feature',

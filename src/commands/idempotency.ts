@@ -1,4 +1,21 @@
+import { z } from 'zod';
 import { DomainError } from '../domain/domain-error';
+import { parseInput } from '../infrastructure/http/parse-body';
+
+/** `Idempotency-Key`: printable ASCII, as in the IETF draft's examples. */
+export const IdempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'must be 1 to 200 printable ASCII characters');
+
+/** The checked `Idempotency-Key` header of a command request, if it has one. */
+export const parseIdempotencyKey = (
+  header: string | undefined,
+): string | undefined =>
+  header === undefined
+    ? undefined
+    : parseInput(IdempotencyKeyHeader, header, 'Idempotency-Key header');
 
 /** 422: an `Idempotency-Key` that made one thing was sent again for a different request. */
 export const idempotencyKeyReused = (

@@ -12,8 +12,8 @@ import type { FastifyReply } from 'fastify';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
+import { parseIdempotencyKey } from '../idempotency';
 import type { TaskResource } from '../../read-models/task/task.resource';
-import { IdempotencyKeyHeader } from '../request-repo-action/request-repo-action.dto';
 import { CreateTaskCommand } from './create-task.command';
 import { CreateTaskBody } from './create-task.dto';
 
@@ -35,10 +35,7 @@ export class CreateTaskController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskResource> {
     const input = parseInput(CreateTaskBody, body);
-    const idempotencyKey =
-      key === undefined
-        ? undefined
-        : parseInput(IdempotencyKeyHeader, key, 'Idempotency-Key header');
+    const idempotencyKey = parseIdempotencyKey(key);
     const { task, replayed } = await this.commands.execute(
       new CreateTaskCommand(orgId, repoId, input, idempotencyKey),
     );

@@ -13,12 +13,10 @@ import { validateActionRequest } from '../../domain/job/repo-action.request';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
+import { parseIdempotencyKey } from '../idempotency';
 import type { JobResource } from '../../read-models/job/job.resource';
 import { RequestRepoActionCommand } from './request-repo-action.command';
-import {
-  IdempotencyKeyHeader,
-  RequestRepoActionBody,
-} from './request-repo-action.dto';
+import { RequestRepoActionBody } from './request-repo-action.dto';
 
 @Controller('repos/:repoId/actions')
 @UseGuards(AcceptingCommandsGuard)
@@ -35,10 +33,7 @@ export class RequestRepoActionController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobResource> {
     const input = parseInput(RequestRepoActionBody, body);
-    const idempotencyKey =
-      key === undefined
-        ? undefined
-        : parseInput(IdempotencyKeyHeader, key, 'Idempotency-Key header');
+    const idempotencyKey = parseIdempotencyKey(key);
     const { job, replayed } = await this.commands.execute(
       new RequestRepoActionCommand(
         orgId,

@@ -6,10 +6,3 @@ export const RequestRepoActionBody = z.object({
   branchName: z.string().max(1000).optional(),
   parentBranch: z.string().max(1000).optional(),
 });
-
-/** `Idempotency-Key`: printable ASCII, as in the IETF draft's examples. */
-export const IdempotencyKeyHeader = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[\x21-\x7e]+$/, 'must be 1 to 200 printable ASCII characters');

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import {
-  IdempotencyKeyHeader,
-  RequestRepoActionBody,
-} from '../../commands/request-repo-action/request-repo-action.dto';
+import { IdempotencyKeyHeader } from '../../commands/idempotency';
+import { RequestRepoActionBody } from '../../commands/request-repo-action/request-repo-action.dto';
 import { RegisterRepoBody } from '../../commands/register-repo/register-repo.dto';
 import { REPO_ACTIONS } from '../../domain/events/repo-action.events';
 import { CreateTaskBody } from '../../commands/create-task/create-task.dto';
@@ -36,6 +34,12 @@ const queryParams = (s: z.ZodObject) =>
     required: false,
     schema: { type: 'string' },
   }));
+const idempotencyKeyParam = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  schema: schema(IdempotencyKeyHeader),
+};
 const path = (name: string) => ({
   name,
   in: 'path',
@@ -160,15 +164,7 @@ export function openApiDocument(): object {
       '/repos/{repoId}/actions': {
         post: {
           summary: 'Request a repo action; answers at once with the queued job',
-          parameters: [
-            path('repoId'),
-            {
-              name: 'Idempotency-Key',
-              in: 'header',
-              required: false,
-              schema: schema(IdempotencyKeyHeader),
-            },
-          ],
+          parameters: [path('repoId'), idempotencyKeyParam],
           requestBody: {
             content: {
               'application/json': {
@@ -215,15 +211,7 @@ export function openApiDocument(): object {
         post: {
           summary:
             'Create a branch-backed task; answers at once, ready or pending_branch_attach',
-          parameters: [
-            path('repoId'),
-            {
-              name: 'Idempotency-Key',
-              in: 'header',
-              required: false,
-              schema: schema(IdempotencyKeyHeader),
-            },
-          ],
+          parameters: [path('repoId'), idempotencyKeyParam],
           requestBody: {
             content: {
               'application/json': {
