@@ -1,15 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { CancelRepoActionController } from './commands/cancel-repo-action/cancel-repo-action.controller';
-import { CancelRepoActionHandler } from './commands/cancel-repo-action/cancel-repo-action.handler';
+import { CancelJobController } from './commands/cancel-job/cancel-job.controller';
+import { CancelJobHandler } from './commands/cancel-job/cancel-job.handler';
 import { CreateTaskController } from './commands/create-task/create-task.controller';
 import { CreateTaskHandler } from './commands/create-task/create-task.handler';
 import { RegisterRepoController } from './commands/register-repo/register-repo.controller';
 import { RegisterRepoHandler } from './commands/register-repo/register-repo.handler';
-import { RequestRepoActionController } from './commands/request-repo-action/request-repo-action.controller';
-import { RequestRepoActionSyncController } from './commands/request-repo-action/request-repo-action-sync.controller';
-import { RequestRepoActionHandler } from './commands/request-repo-action/request-repo-action.handler';
+import { RequestJobController } from './commands/request-job/request-job.controller';
+import { RequestJobSyncController } from './commands/request-job/request-job-sync.controller';
+import { RequestJobHandler } from './commands/request-job/request-job.handler';
 import { AuthGuard } from './infrastructure/auth/auth.guard';
 import type { AppConfig } from './infrastructure/config/app-config';
 import {
@@ -42,8 +42,8 @@ import { TaskAttachService } from './sagas/task-attach.service';
 
 const COMMAND_HANDLERS = [
   RegisterRepoHandler,
-  RequestRepoActionHandler,
-  CancelRepoActionHandler,
+  RequestJobHandler,
+  CancelJobHandler,
   CreateTaskHandler,
 ];
 const QUERIES = [
@@ -63,8 +63,8 @@ export class AppModule {
       imports: [CqrsModule.forRoot(), StorageModule.forRoot(config, storage)],
       controllers: [
         RegisterRepoController,
-        RequestRepoActionController,
-        CancelRepoActionController,
+        RequestJobController,
+        CancelJobController,
         CreateTaskController,
         RepoController,
         JobController,
@@ -74,7 +74,7 @@ export class AppModule {
         MetricsController,
         DocsController,
         DashboardController,
-        ...(config.benchRoutes ? [RequestRepoActionSyncController] : []),
+        ...(config.benchRoutes ? [RequestJobSyncController] : []),
       ],
       providers: [
         ...COMMAND_HANDLERS,

@@ -22,7 +22,7 @@ import {
   aRepoActionCompleted,
   aRepoActionRequested,
   aRepoActionStarted,
-} from './builders/repo-action.builders';
+} from './builders/job.builders';
 
 const run = promisify(execFile);
 const REBUILD = join(__dirname, '..', 'dist', 'src', 'rebuild-read-models.js');

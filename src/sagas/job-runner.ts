@@ -3,9 +3,9 @@ import { DomainError } from '../domain/domain-error';
 import type {
   ExecutionPlan,
   JobStep,
-  RepoActionEvent,
+  JobEvent,
   RepoActionRequested,
-} from '../domain/events/repo-action.events';
+} from '../domain/events/job.events';
 import type { RepoBranchesObserved } from '../domain/events/repo.events';
 import {
   evolveJob,
@@ -17,9 +17,9 @@ import {
 import type { MessageMetadata } from '../domain/message';
 import type { RepoState } from '../domain/repo/repo.decider';
 import {
-  REPO_ACTION_STREAM_PREFIX,
+  JOB_STREAM_PREFIX,
   jobIdOfStream,
-  repoActionStream,
+  jobStream,
   repoStream,
 } from '../domain/streams';
 import type {
@@ -40,7 +40,7 @@ import {
   retryDelayMs,
   type RetryPolicy,
   shouldRetry,
-} from './repo-action.saga';
+} from './job.saga';
 import { RepoStateReader } from './repo-state.reader';
 import { Semaphore } from './semaphore';
 
@@ -98,7 +98,7 @@ type LaneOutcome = 'done' | 'stopped' | { retryInMs: number };
  * The job runner: follows every `repo-action-*` stream through a durable subscription of
  * the store, runs each repo's jobs one at a time in request order and different repos in
  * parallel (up to `concurrency`), and records each step, its progress and the outcome as
- * events of the job's stream. Its decisions come from `repo-action.saga.ts`.
+ * events of the job's stream. Its decisions come from `job.saga.ts`.
  */
 export class JobRunner {
   private readonly lanes = new Map<string, Lane>();
@@ -134,7 +134,7 @@ export class JobRunner {
    * found `running` resume from their first incomplete step), then follows new requests.
    */
   async start(): Promise<void> {
-    const filter = { streamPrefix: REPO_ACTION_STREAM_PREFIX };
+    const filter = { streamPrefix: JOB_STREAM_PREFIX };
     const states = new Map<string, JobState>();
     let from = 1;
     for (;;) {
@@ -147,7 +147,7 @@ export class JobRunner {
         const jobId = jobIdOfStream(event.streamId)!;
         const next = evolveJob(
           states.get(jobId) ?? initialJobState(),
-          event as unknown as RepoActionEvent,
+          event as unknown as JobEvent,
         );
         if (isFinished(next)) states.delete(jobId);
         else states.set(jobId, next);
@@ -297,9 +297,9 @@ export class JobRunner {
   }
 
   private async claimAndRun(jobId: string): Promise<LaneOutcome> {
-    const stream = repoActionStream(jobId);
+    const stream = jobStream(jobId);
     const recorded = await this.store.readStream(stream);
-    const state = jobStateFrom(recorded as unknown as RepoActionEvent[]);
+    const state = jobStateFrom(recorded as unknown as JobEvent[]);
     const now = this.clock();
     const directive = react(state, now.toISOString());
     if (directive.kind === 'none') return 'done';

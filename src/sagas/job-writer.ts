@@ -1,4 +1,4 @@
-import type { RepoActionEvent } from '../domain/events/repo-action.events';
+import type { JobEvent } from '../domain/events/job.events';
 import type { MessageMetadata } from '../domain/message';
 import { ConcurrencyError } from '../infrastructure/event-store/event-store.errors';
 import type { EventStore } from '../infrastructure/event-store/event-store.port';
@@ -30,14 +30,14 @@ export class JobWriter {
   ) {}
 
   /** Appends in order after every earlier append; rejects once the writer is closed. */
-  append(...events: RepoActionEvent[]): Promise<void> {
+  append(...events: JobEvent[]): Promise<void> {
     const next = this.chain.then(() => this.write(events));
     this.chain = next.catch(() => undefined);
     return next;
   }
 
   /** Writes `events` last and closes: nothing is appended after them. */
-  async close(...events: RepoActionEvent[]): Promise<void> {
+  async close(...events: JobEvent[]): Promise<void> {
     const last = this.chain.then(async () => {
       if (!this.closed && events.length > 0) await this.write(events);
       this.closed = true;
@@ -50,7 +50,7 @@ export class JobWriter {
     return this.closed;
   }
 
-  private async write(events: RepoActionEvent[]): Promise<void> {
+  private async write(events: JobEvent[]): Promise<void> {
     for (;;) {
       if (this.closed) throw new JobReleasedError('job writer is closed');
       const metadata = this.metadata();

@@ -2,7 +2,7 @@ import type {
   RepoActionCancelled,
   RepoActionCompleted,
   RepoActionFailed,
-} from '../domain/events/repo-action.events';
+} from '../domain/events/job.events';
 import type {
   RecordTaskBranchAttached,
   RecordTaskBranchAttachFailed,

@@ -9,10 +9,10 @@ import {
   attachJobIdOf,
   requestAttachJob,
 } from '../commands/create-task/attach-job';
-import { FINAL_JOB_EVENT_TYPES } from '../domain/events/repo-action.events';
+import { FINAL_JOB_EVENT_TYPES } from '../domain/events/job.events';
 import type { RepoBranchesObserved } from '../domain/events/repo.events';
 import type { TaskEvent } from '../domain/events/task.events';
-import { jobIdOfStream, repoActionStream, taskStream } from '../domain/streams';
+import { jobIdOfStream, jobStream, taskStream } from '../domain/streams';
 import { foldEvents } from '../domain/decider';
 import { taskDecider } from '../domain/task/task.decider';
 import type { TaskState } from '../domain/task/task.state';
@@ -224,7 +224,7 @@ export class TaskAttachService
 
   /** Queues the task's attach job if the request stopped before it could. */
   private async ensureJob(jobId: string, taskId: string): Promise<void> {
-    const [first] = await this.store.readStream(repoActionStream(jobId), {
+    const [first] = await this.store.readStream(jobStream(jobId), {
       maxCount: 1,
     });
     if (first) return;

@@ -24,7 +24,7 @@ import {
   aRepoActionRequested,
   aRepoActionStarted,
   aStepStarted,
-} from '../builders/repo-action.builders';
+} from '../builders/job.builders';
 
 const recordingLogger = () => {
   const lines: string[] = [];

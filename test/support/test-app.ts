@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
-import { FINAL_JOB_EVENT_TYPES } from '../../src/domain/events/repo-action.events';
+import { FINAL_JOB_EVENT_TYPES } from '../../src/domain/events/job.events';
 import { loadConfig } from '../../src/infrastructure/config/app-config';
 import {
   EVENT_STORE,

@@ -1,7 +1,7 @@
 import { v5 as uuidv5 } from 'uuid';
-import type { RepoActionRequested } from '../../domain/events/repo-action.events';
+import type { RepoActionRequested } from '../../domain/events/job.events';
 import { jobDecider } from '../../domain/job/job.decider';
-import { repoActionStream } from '../../domain/streams';
+import { jobStream } from '../../domain/streams';
 import { ConcurrencyError } from '../../infrastructure/event-store/event-store.errors';
 import type { EventStore } from '../../infrastructure/event-store/event-store.port';
 import { requestMetadata } from '../event-metadata';
@@ -42,7 +42,7 @@ export async function requestAttachJob(
     taskId: input.taskId,
   };
   const events = jobDecider.decide(
-    { type: 'RequestRepoAction', data },
+    { type: 'RequestJob', data },
     jobDecider.initialState(),
   );
   const metadata = requestMetadata({
@@ -54,7 +54,7 @@ export async function requestAttachJob(
   });
   try {
     await store.appendToStream(
-      repoActionStream(jobId),
+      jobStream(jobId),
       events.map((e) => ({ ...e, metadata })),
       { expectedVersion: 'no_stream' },
     );

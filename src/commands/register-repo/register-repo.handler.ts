@@ -13,7 +13,7 @@ import {
 import { RepoDirectory } from '../../read-models/repo/repo-directory';
 import type { RepoResource } from '../../read-models/repo/repo.resource';
 import { requestMetadata } from '../event-metadata';
-import { RequestRepoActionCommand } from '../request-repo-action/request-repo-action.command';
+import { RequestJobCommand } from '../request-job/request-job.command';
 import { RegisterRepoCommand } from './register-repo.command';
 
 /** Namespace of repo ids derived from (org, name). */
@@ -65,7 +65,7 @@ export class RegisterRepoHandler implements ICommandHandler<RegisterRepoCommand>
     }
     this.repos.add(data);
     const { job } = await this.commands.execute(
-      new RequestRepoActionCommand(
+      new RequestJobCommand(
         orgId,
         repoId,
         { action: 'sync_repo' },

@@ -1,9 +1,9 @@
-import type { RepoActionEvent } from './repo-action.events';
+import type { JobEvent } from './job.events';
 import type { RepoEvent } from './repo.events';
 import type { TaskEvent } from './task.events';
 
 /** Every event type Stackyard writes. */
-export type StackyardEvent = RepoEvent | RepoActionEvent | TaskEvent;
+export type StackyardEvent = RepoEvent | JobEvent | TaskEvent;
 export type StackyardEventType = StackyardEvent['type'];
 
 /**

@@ -2,9 +2,9 @@ import { ConflictError } from '../domain-error';
 import type {
   RepoActionCancelled,
   RepoActionCancelRequested,
-  RepoActionEvent,
+  JobEvent,
   RepoActionRequested,
-} from '../events/repo-action.events';
+} from '../events/job.events';
 import type { Command } from '../message';
 import type { Decider } from '../decider';
 import {
@@ -15,20 +15,20 @@ import {
   type JobState,
 } from './job.state';
 
-export type RequestRepoAction = Command<
-  'RequestRepoAction',
+export type RequestJob = Command<
+  'RequestJob',
   RepoActionRequested['data']
 >;
-export type CancelRepoAction = Command<'CancelRepoAction', { jobId: string }>;
-export type JobCommand = RequestRepoAction | CancelRepoAction;
+export type CancelJob = Command<'CancelJob', { jobId: string }>;
+export type JobCommand = RequestJob | CancelJob;
 
 /** The decisions clients make about a job; the runner's own steps are in `job.runner`. */
-export const jobDecider: Decider<JobState, JobCommand, RepoActionEvent> = {
+export const jobDecider: Decider<JobState, JobCommand, JobEvent> = {
   initialState: initialJobState,
   evolve: evolveJob,
   decide(command, state) {
     switch (command.type) {
-      case 'RequestRepoAction': {
+      case 'RequestJob': {
         if (state.phase !== 'absent') {
           throw new ConflictError(
             'JOB.ALREADY_EXISTS',
@@ -41,7 +41,7 @@ export const jobDecider: Decider<JobState, JobCommand, RepoActionEvent> = {
         };
         return [requested];
       }
-      case 'CancelRepoAction':
+      case 'CancelJob':
         return decideCancel(command.data.jobId, state);
     }
   },
@@ -52,7 +52,7 @@ export const jobDecider: Decider<JobState, JobCommand, RepoActionEvent> = {
  * job is asked to stop at its next step boundary, unless it has already published: then its
  * refs have moved and it runs to its end. A finished job cannot be cancelled.
  */
-function decideCancel(jobId: string, state: JobState): RepoActionEvent[] {
+function decideCancel(jobId: string, state: JobState): JobEvent[] {
   if (isFinished(state)) {
     throw new ConflictError(
       'JOB.ALREADY_FINISHED',

@@ -1,9 +1,9 @@
 import type {
   ExecutionPlan,
   JobStep,
-  RepoActionEvent,
+  JobEvent,
   RepoActionRequested,
-} from '../events/repo-action.events';
+} from '../events/job.events';
 
 /**
  * Where a job is, as its own stream says. `waiting` is a job between attempts (a retry is
@@ -53,7 +53,7 @@ export const isFinished = (state: JobState): boolean =>
 export const hasPublished = (state: JobState): boolean =>
   state.completedSteps.includes('publish');
 
-export function evolveJob(state: JobState, event: RepoActionEvent): JobState {
+export function evolveJob(state: JobState, event: JobEvent): JobState {
   if (event.type !== 'RepoActionRequested' && state.phase === 'absent')
     return state;
   if (FINISHED.has(state.phase)) return state;
@@ -95,5 +95,5 @@ export function evolveJob(state: JobState, event: RepoActionEvent): JobState {
   }
 }
 
-export const jobStateFrom = (events: readonly RepoActionEvent[]): JobState =>
+export const jobStateFrom = (events: readonly JobEvent[]): JobState =>
   events.reduce(evolveJob, initialJobState());

@@ -1,5 +1,5 @@
 import { ValidationError } from '../domain-error';
-import { validateActionRequest } from '../job/repo-action.request';
+import { validateActionRequest } from '../job/job.request';
 
 export const MAX_TASK_TITLE_LENGTH = 200;
 

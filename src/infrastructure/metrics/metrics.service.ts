@@ -6,7 +6,7 @@ import {
   Histogram,
   Registry,
 } from 'prom-client';
-import type { JobStep } from '../../domain/events/repo-action.events';
+import type { JobStep } from '../../domain/events/job.events';
 
 /**
  * The service's Prometheus metrics, in a registry of its own (so that two apps in one

@@ -1,10 +1,10 @@
-import type { RepoActionEvent } from '../../domain/events/repo-action.events';
+import type { JobEvent } from '../../domain/events/job.events';
 import { jobIdOfStream } from '../../domain/streams';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
 import type { Projection } from '../projection';
 import type { JobRow } from './job.row';
 
-const EVENT_TYPES: readonly RepoActionEvent['type'][] = [
+const EVENT_TYPES: readonly JobEvent['type'][] = [
   'RepoActionRequested',
   'RepoActionStarted',
   'RepoActionStepStarted',
@@ -26,7 +26,7 @@ export const jobProjection: Projection<JobRow> = {
   eventTypes: EVENT_TYPES,
   keyOf: (event) => jobIdOfStream(event.streamId),
   evolve(row, recorded) {
-    const event = recorded as RecordedEvent & RepoActionEvent;
+    const event = recorded as RecordedEvent & JobEvent;
     // The time the request was made (metadata), so that the 202 and later reads agree.
     const at = recorded.metadata?.at ?? recorded.recordedAt;
     if (event.type === 'RepoActionRequested') {

@@ -2,8 +2,8 @@ import type {
   BranchChange,
   ConflictInfo,
   JobStep,
-  RepoActionName,
-} from '../../domain/events/repo-action.events';
+  JobAction,
+} from '../../domain/events/job.events';
 
 /** The job vocabulary every client shares. */
 export type JobStatus =
@@ -14,7 +14,7 @@ export interface JobRow {
   jobId: string;
   orgId: string;
   repoId: string;
-  action: RepoActionName;
+  action: JobAction;
   branchName: string | null;
   parentBranch: string | null;
   idempotencyKey: string | null;

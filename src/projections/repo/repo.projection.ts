@@ -1,7 +1,7 @@
-import type { RepoActionRequested } from '../../domain/events/repo-action.events';
+import type { RepoActionRequested } from '../../domain/events/job.events';
 import type { RepoEvent } from '../../domain/events/repo.events';
 import type { TaskCreated } from '../../domain/events/task.events';
-import { REPO_ACTION_STREAM_PREFIX } from '../../domain/streams';
+import { JOB_STREAM_PREFIX } from '../../domain/streams';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
 import type { Projection } from '../projection';
 import type { RepoBranchRow, RepoRow } from './repo.row';
@@ -34,7 +34,7 @@ export const repoProjection: Projection<RepoRow> = {
     if (event.streamId.startsWith(TASK_STREAM_PREFIX))
       return event.metadata?.repoId;
     return event.streamId.startsWith(REPO_STREAM_PREFIX) &&
-      !event.streamId.startsWith(REPO_ACTION_STREAM_PREFIX)
+      !event.streamId.startsWith(JOB_STREAM_PREFIX)
       ? event.streamId.slice(REPO_STREAM_PREFIX.length)
       : undefined;
   },

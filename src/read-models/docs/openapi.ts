@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { IdempotencyKeyHeader } from '../../commands/idempotency';
-import { RequestRepoActionBody } from '../../commands/request-repo-action/request-repo-action.dto';
+import { RequestJobBody } from '../../commands/request-job/request-job.dto';
 import { RegisterRepoBody } from '../../commands/register-repo/register-repo.dto';
-import { REPO_ACTIONS } from '../../domain/events/repo-action.events';
+import { JOB_ACTIONS } from '../../domain/events/job.events';
 import { CreateTaskBody } from '../../commands/create-task/create-task.dto';
 import {
   HistoryQuery,
@@ -78,12 +78,12 @@ export function openApiDocument(): object {
           },
         },
         RegisterRepo: schema(RegisterRepoBody),
-        RequestRepoAction: {
-          ...schema(RequestRepoActionBody),
+        RequestJob: {
+          ...schema(RequestJobBody),
           properties: {
-            ...(schema(RequestRepoActionBody) as { properties: object })
+            ...(schema(RequestJobBody) as { properties: object })
               .properties,
-            action: { type: 'string', enum: [...REPO_ACTIONS] },
+            action: { type: 'string', enum: [...JOB_ACTIONS] },
           },
         },
         Job: {
@@ -92,7 +92,7 @@ export function openApiDocument(): object {
           properties: {
             jobId: { type: 'string' },
             repoId: { type: 'string' },
-            action: { type: 'string', enum: [...REPO_ACTIONS] },
+            action: { type: 'string', enum: [...JOB_ACTIONS] },
             branchName: { type: ['string', 'null'] },
             parentBranch: { type: ['string', 'null'] },
             taskId: { type: ['string', 'null'] },
@@ -168,7 +168,7 @@ export function openApiDocument(): object {
           requestBody: {
             content: {
               'application/json': {
-                schema: { $ref: '#/components/schemas/RequestRepoAction' },
+                schema: { $ref: '#/components/schemas/RequestJob' },
               },
             },
           },

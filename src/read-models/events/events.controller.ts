@@ -12,7 +12,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError } from '../../domain/domain-error';
-import { repoActionStream } from '../../domain/streams';
+import { jobStream } from '../../domain/streams';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import {
   EVENT_STORE,
@@ -129,7 +129,7 @@ export class EventsController {
   }
 
   private async assertJobVisible(orgId: string, jobId: string): Promise<void> {
-    const [first] = await this.store.readStream(repoActionStream(jobId), {
+    const [first] = await this.store.readStream(jobStream(jobId), {
       maxCount: 1,
     });
     if (first?.metadata.orgId !== orgId) {

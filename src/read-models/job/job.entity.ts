@@ -2,8 +2,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { JobRow, JobStatus } from '../../projections/job/job.row';
 import type {
   JobStep,
-  RepoActionName,
-} from '../../domain/events/repo-action.events';
+  JobAction,
+} from '../../domain/events/job.events';
 
 @Entity({ name: 'jobs' })
 @Index('jobs_repo_requested', ['repoId', 'requestedAt'])
@@ -12,7 +12,7 @@ export class JobEntity implements JobRow {
   @PrimaryColumn('text') jobId!: string;
   @Column('text') orgId!: string;
   @Column('text') repoId!: string;
-  @Column('text') action!: RepoActionName;
+  @Column('text') action!: JobAction;
   @Column('text', { nullable: true }) branchName!: string | null;
   @Column('text', { nullable: true }) parentBranch!: string | null;
   @Column('text', { nullable: true }) idempotencyKey!: string | null;

@@ -1,15 +1,15 @@
 import { jobDecider } from '../../../src/domain/job/job.decider';
 import { jobStateFrom } from '../../../src/domain/job/job.state';
-import type { RepoActionEvent } from '../../../src/domain/events/repo-action.events';
+import type { JobEvent } from '../../../src/domain/events/job.events';
 import {
   aRepoActionRequested,
   aRepoActionStarted,
   aStepStarted,
-} from '../../builders/repo-action.builders';
+} from '../../builders/job.builders';
 
-const cancel = (...given: RepoActionEvent[]) =>
+const cancel = (...given: JobEvent[]) =>
   jobDecider.decide(
-    { type: 'CancelRepoAction', data: { jobId: 'job-1' } },
+    { type: 'CancelJob', data: { jobId: 'job-1' } },
     jobStateFrom(given),
   );
 
@@ -24,13 +24,13 @@ describe('job decider', () => {
     const request = aRepoActionRequested();
     expect(
       jobDecider.decide(
-        { type: 'RequestRepoAction', data: request.data },
+        { type: 'RequestJob', data: request.data },
         jobStateFrom([]),
       ),
     ).toEqual([request]);
     expect(() =>
       jobDecider.decide(
-        { type: 'RequestRepoAction', data: request.data },
+        { type: 'RequestJob', data: request.data },
         jobStateFrom([request]),
       ),
     ).toThrow(expect.objectContaining({ code: 'JOB.ALREADY_EXISTS' }) as Error);

@@ -8,7 +8,7 @@ import {
   aRepoActionStarted,
   aStepStarted,
   recorded,
-} from '../../builders/repo-action.builders';
+} from '../../builders/job.builders';
 
 const project = (events: readonly { type: string; data: object }[]) =>
   recorded('repo-action-job-1', events).reduce<JobRow | null>(

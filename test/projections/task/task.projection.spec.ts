@@ -3,7 +3,7 @@ import { repoProjection } from '../../../src/projections/repo/repo.projection';
 import type { RepoRow } from '../../../src/projections/repo/repo.row';
 import { taskProjection } from '../../../src/projections/task/task.projection';
 import type { TaskRow } from '../../../src/projections/task/task.row';
-import { recorded } from '../../builders/repo-action.builders';
+import { recorded } from '../../builders/job.builders';
 import {
   aTaskBranchAttached,
   aTaskBranchAttachFailed,

@@ -1,8 +1,8 @@
 import { ConflictError, ValidationError } from '../../../domain/domain-error';
 import type {
   BranchChange,
-  RepoActionName,
-} from '../../../domain/events/repo-action.events';
+  JobAction,
+} from '../../../domain/events/job.events';
 import type {
   BranchReparented,
   BranchRestacked,
@@ -29,7 +29,7 @@ import type { GitEngine, RefMove } from '../git-engine.port';
 export interface OperationRequest {
   repoId: string;
   jobId: string;
-  action: RepoActionName;
+  action: JobAction;
   branchName?: string;
   parentBranch?: string;
 }

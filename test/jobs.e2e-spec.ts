@@ -7,7 +7,7 @@ import { TestApp } from './support/test-app';
 
 type Body = Record<string, unknown>;
 
-describe('repo action jobs through the API, on real git repositories', () => {
+describe('jobs through the API, on real git repositories', () => {
   let fx: GitFixture;
   let t: TestApp;
 

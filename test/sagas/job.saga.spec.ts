@@ -7,11 +7,11 @@ import {
   remainingSteps,
   retryDelayMs,
   shouldRetry,
-} from '../../src/sagas/repo-action.saga';
+} from '../../src/sagas/job.saga';
 import {
   aRepoActionRequested,
   aRepoActionStarted,
-} from '../builders/repo-action.builders';
+} from '../builders/job.builders';
 
 const NOW = '2026-01-01T00:00:10.000Z';
 

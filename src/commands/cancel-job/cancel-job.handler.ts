@@ -1,10 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { NotFoundError } from '../../domain/domain-error';
-import type { RepoActionEvent } from '../../domain/events/repo-action.events';
+import type { JobEvent } from '../../domain/events/job.events';
 import { jobDecider } from '../../domain/job/job.decider';
 import { jobStateFrom } from '../../domain/job/job.state';
-import { repoActionStream } from '../../domain/streams';
+import { jobStream } from '../../domain/streams';
 import { ConcurrencyError } from '../../infrastructure/event-store/event-store.errors';
 import {
   EVENT_STORE,
@@ -16,31 +16,31 @@ import {
   toJobResource,
 } from '../../read-models/job/job.resource';
 import { requestMetadata } from '../event-metadata';
-import { CancelRepoActionCommand } from './cancel-repo-action.command';
+import { CancelJobCommand } from './cancel-job.command';
 
 /** Appends run against the stream version read; a lost race is decided again on fresh state. */
 const MAX_TRIES = 5;
 
 /** The generic read → evolve → decide → append-with-expected-version loop, for cancel. */
-@CommandHandler(CancelRepoActionCommand)
-export class CancelRepoActionHandler implements ICommandHandler<CancelRepoActionCommand> {
+@CommandHandler(CancelJobCommand)
+export class CancelJobHandler implements ICommandHandler<CancelJobCommand> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({
     orgId,
     jobId,
-  }: CancelRepoActionCommand): Promise<JobResource> {
-    const stream = repoActionStream(jobId);
+  }: CancelJobCommand): Promise<JobResource> {
+    const stream = jobStream(jobId);
     for (let attempt = 1; ; attempt++) {
       const recorded = await this.store.readStream(stream);
       const state = jobStateFrom(
-        recorded as unknown as readonly RepoActionEvent[],
+        recorded as unknown as readonly JobEvent[],
       );
       if (!state.request || state.request.orgId !== orgId) {
         throw new NotFoundError('JOB.NOT_FOUND', `No job ${jobId}`);
       }
       const events = jobDecider.decide(
-        { type: 'CancelRepoAction', data: { jobId } },
+        { type: 'CancelJob', data: { jobId } },
         state,
       );
       if (events.length === 0) return toJobResource(jobFromStream(recorded)!);

@@ -3,7 +3,7 @@ import {
   JOB_STEPS,
   type ConflictInfo,
   type JobStep,
-} from '../domain/events/repo-action.events';
+} from '../domain/events/job.events';
 import {
   hasPublished,
   isFinished,

@@ -1,8 +1,8 @@
 import { Body, Controller, Inject, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { FINAL_JOB_EVENT_TYPES } from '../../domain/events/repo-action.events';
-import { validateActionRequest } from '../../domain/job/repo-action.request';
-import { repoActionStream } from '../../domain/streams';
+import { FINAL_JOB_EVENT_TYPES } from '../../domain/events/job.events';
+import { validateActionRequest } from '../../domain/job/job.request';
+import { jobStream } from '../../domain/streams';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import {
   EVENT_STORE,
@@ -11,15 +11,15 @@ import {
 import { parseInput } from '../../infrastructure/http/parse-body';
 import { JobQueries } from '../../read-models/job/job.queries';
 import type { JobResource } from '../../read-models/job/job.resource';
-import { RequestRepoActionCommand } from './request-repo-action.command';
-import { RequestRepoActionBody } from './request-repo-action.dto';
+import { RequestJobCommand } from './request-job.command';
+import { RequestJobBody } from './request-job.dto';
 
 /**
  * The old design, kept only as the reference of `npm run bench:accept`: the request is held
  * open until its job has ended. Mounted only with STACKYARD_BENCH_ROUTES=1.
  */
 @Controller('bench/repos/:repoId/actions-sync')
-export class RequestRepoActionSyncController {
+export class RequestJobSyncController {
   constructor(
     private readonly commands: CommandBus,
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -32,18 +32,18 @@ export class RequestRepoActionSyncController {
     @Param('repoId') repoId: string,
     @Body() body: unknown,
   ): Promise<JobResource> {
-    const input = parseInput(RequestRepoActionBody, body);
+    const input = parseInput(RequestJobBody, body);
     // Everything the job will write comes after the present head.
     const from = (await this.store.headPosition()) + 1;
     const { job } = await this.commands.execute(
-      new RequestRepoActionCommand(
+      new RequestJobCommand(
         orgId,
         repoId,
         validateActionRequest(input),
         undefined,
       ),
     );
-    const stream = repoActionStream(job.jobId);
+    const stream = jobStream(job.jobId);
     const subscription = this.store.subscribe({
       fromPosition: from,
       filter: { streamPrefix: stream },

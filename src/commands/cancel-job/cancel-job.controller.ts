@@ -4,11 +4,11 @@ import type { FastifyReply } from 'fastify';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import type { JobResource } from '../../read-models/job/job.resource';
-import { CancelRepoActionCommand } from './cancel-repo-action.command';
+import { CancelJobCommand } from './cancel-job.command';
 
 @Controller('jobs/:jobId/cancel')
 @UseGuards(AcceptingCommandsGuard)
-export class CancelRepoActionController {
+export class CancelJobController {
   constructor(private readonly commands: CommandBus) {}
 
   /** 200 with the job `cancelled` when it had not started; 202 when a running job was asked to stop. */
@@ -19,7 +19,7 @@ export class CancelRepoActionController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobResource> {
     const job = await this.commands.execute(
-      new CancelRepoActionCommand(orgId, jobId),
+      new CancelJobCommand(orgId, jobId),
     );
     void reply.status(job.status === 'cancelled' ? 200 : 202);
     return job;

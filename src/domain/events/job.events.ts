@@ -3,7 +3,7 @@ import type { RepoEvent } from './repo.events';
 
 /** Events of the `repo-action-<jobId>` stream: one job. */
 
-export const REPO_ACTIONS = [
+export const JOB_ACTIONS = [
   'sync_repo',
   'restack_repo',
   'restack_subtree',
@@ -11,7 +11,7 @@ export const REPO_ACTIONS = [
   'reparent_branch',
   'register_existing_branch',
 ] as const;
-export type RepoActionName = (typeof REPO_ACTIONS)[number];
+export type JobAction = (typeof JOB_ACTIONS)[number];
 
 export const JOB_STEPS = [
   'pre_sync',
@@ -38,7 +38,7 @@ export type RepoActionRequested = Event<
     jobId: string;
     orgId: string;
     repoId: string;
-    action: RepoActionName;
+    action: JobAction;
     branchName?: string;
     parentBranch?: string;
     idempotencyKey?: string;
@@ -122,7 +122,7 @@ export const FINAL_JOB_EVENT_TYPES: ReadonlySet<string> = new Set([
   'RepoActionCancelled',
 ]);
 
-export type RepoActionEvent =
+export type JobEvent =
   | RepoActionRequested
   | RepoActionStarted
   | RepoActionStepStarted

@@ -1,4 +1,4 @@
-import { validateActionRequest } from '../../../src/domain/job/repo-action.request';
+import { validateActionRequest } from '../../../src/domain/job/job.request';
 
 const code = (input: Parameters<typeof validateActionRequest>[0]) => {
   try {
@@ -9,7 +9,7 @@ const code = (input: Parameters<typeof validateActionRequest>[0]) => {
   }
 };
 
-describe('request-time validation of repo actions', () => {
+describe('request-time validation of job requests', () => {
   it.each([
     [{ action: 'sync_repo' }, 'ok'],
     [{ action: 'restack_repo' }, 'ok'],

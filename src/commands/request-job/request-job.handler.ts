@@ -2,13 +2,13 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { NotFoundError } from '../../domain/domain-error';
-import type { RepoActionRequested } from '../../domain/events/repo-action.events';
+import type { RepoActionRequested } from '../../domain/events/job.events';
 import { jobDecider } from '../../domain/job/job.decider';
 import {
   sameActionRequest,
   type ValidActionRequest,
-} from '../../domain/job/repo-action.request';
-import { repoActionStream } from '../../domain/streams';
+} from '../../domain/job/job.request';
+import { jobStream } from '../../domain/streams';
 import { ConcurrencyError } from '../../infrastructure/event-store/event-store.errors';
 import {
   EVENT_STORE,
@@ -21,15 +21,15 @@ import { RepoDirectory } from '../../read-models/repo/repo-directory';
 import { requestMetadata } from '../event-metadata';
 import { idempotencyKeyReused } from '../idempotency';
 import {
-  RequestRepoActionCommand,
-  type RequestRepoActionResult,
-} from './request-repo-action.command';
+  RequestJobCommand,
+  type RequestJobResult,
+} from './request-job.command';
 
 /** Namespace of job ids derived from idempotency keys. */
 const IDEMPOTENT_JOB_IDS = '3f0c7a4e-8f3b-4c55-9d2e-6b1f0a9c2d71';
 
 /**
- * Accepts a repo action: decides on the request alone and appends `RepoActionRequested`.
+ * Accepts a job request: decides on the request alone and appends `RepoActionRequested`.
  * It never runs git, never reads the clone, never waits for the job.
  *
  * With an `Idempotency-Key` the job id is derived from (org, repo, key), and the append
@@ -37,16 +37,16 @@ const IDEMPOTENT_JOB_IDS = '3f0c7a4e-8f3b-4c55-9d2e-6b1f0a9c2d71';
  * gets the same job, concurrent retries cannot make two jobs, and the key lives as long as
  * the event history (at least the 24 h the API promises).
  */
-@CommandHandler(RequestRepoActionCommand)
-export class RequestRepoActionHandler implements ICommandHandler<RequestRepoActionCommand> {
+@CommandHandler(RequestJobCommand)
+export class RequestJobHandler implements ICommandHandler<RequestJobCommand> {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly repos: RepoDirectory,
   ) {}
 
   async execute(
-    command: RequestRepoActionCommand,
-  ): Promise<RequestRepoActionResult> {
+    command: RequestJobCommand,
+  ): Promise<RequestJobResult> {
     const { orgId, repoId, request, idempotencyKey } = command;
     if (!this.repos.find(orgId, repoId)) {
       throw new NotFoundError('REPO.NOT_FOUND', `No repository ${repoId}`);
@@ -64,7 +64,7 @@ export class RequestRepoActionHandler implements ICommandHandler<RequestRepoActi
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     };
     const events = jobDecider.decide(
-      { type: 'RequestRepoAction', data },
+      { type: 'RequestJob', data },
       jobDecider.initialState(),
     );
     const metadata = requestMetadata({
@@ -74,7 +74,7 @@ export class RequestRepoActionHandler implements ICommandHandler<RequestRepoActi
       jobId,
       at,
     });
-    const stream = repoActionStream(jobId);
+    const stream = jobStream(jobId);
     try {
       const appended = await this.store.appendToStream(
         stream,
@@ -106,7 +106,7 @@ export class RequestRepoActionHandler implements ICommandHandler<RequestRepoActi
   private async replay(
     stream: string,
     request: ValidActionRequest,
-  ): Promise<RequestRepoActionResult> {
+  ): Promise<RequestJobResult> {
     const events = await this.store.readStream(stream);
     const first = events[0] as RecordedEvent<
       'RepoActionRequested',

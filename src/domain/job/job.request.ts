@@ -1,18 +1,18 @@
 import { ValidationError } from '../domain-error';
 import {
-  REPO_ACTIONS,
-  type RepoActionName,
-} from '../events/repo-action.events';
+  JOB_ACTIONS,
+  type JobAction,
+} from '../events/job.events';
 import { assertBranchName } from '../stack/branch-name';
 
 /** An action request after the cheap checks: nothing here needs git or the clone. */
 export interface ValidActionRequest {
-  action: RepoActionName;
+  action: JobAction;
   branchName?: string;
   parentBranch?: string;
 }
 
-const NEEDS_BRANCH: ReadonlySet<RepoActionName> = new Set([
+const NEEDS_BRANCH: ReadonlySet<JobAction> = new Set([
   'restack_subtree',
   'rebase_branch',
   'reparent_branch',
@@ -20,14 +20,14 @@ const NEEDS_BRANCH: ReadonlySet<RepoActionName> = new Set([
 ]);
 
 /** Actions that take a `parentBranch` at all (required for reparent, optional for track). */
-const TAKES_PARENT: ReadonlySet<RepoActionName> = new Set([
+const TAKES_PARENT: ReadonlySet<JobAction> = new Set([
   'reparent_branch',
   'register_existing_branch',
 ]);
 
-export const isRepoAction = (action: unknown): action is RepoActionName =>
+export const isJobAction = (action: unknown): action is JobAction =>
   typeof action === 'string' &&
-  (REPO_ACTIONS as readonly string[]).includes(action);
+  (JOB_ACTIONS as readonly string[]).includes(action);
 
 /**
  * The request-time rules of DESIGN.md: the action is known, the branch fields it needs are
@@ -40,10 +40,10 @@ export function validateActionRequest(input: {
   parentBranch?: string;
 }): ValidActionRequest {
   const { action, branchName, parentBranch } = input;
-  if (!isRepoAction(action)) {
+  if (!isJobAction(action)) {
     throw new ValidationError(
       'REPO_ACTION.UNKNOWN_ACTION',
-      `Unknown action ${JSON.stringify(action)}; expected one of ${REPO_ACTIONS.join(', ')}`,
+      `Unknown action ${JSON.stringify(action)}; expected one of ${JOB_ACTIONS.join(', ')}`,
     );
   }
   if (!NEEDS_BRANCH.has(action)) return { action };

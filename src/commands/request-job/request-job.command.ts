@@ -1,14 +1,14 @@
 import { Command } from '@nestjs/cqrs';
-import type { ValidActionRequest } from '../../domain/job/repo-action.request';
+import type { ValidActionRequest } from '../../domain/job/job.request';
 import type { JobResource } from '../../read-models/job/job.resource';
 
 /** What the handler answers: the job, and whether an earlier request with the key made it. */
-export interface RequestRepoActionResult {
+export interface RequestJobResult {
   job: JobResource;
   replayed: boolean;
 }
 
-export class RequestRepoActionCommand extends Command<RequestRepoActionResult> {
+export class RequestJobCommand extends Command<RequestJobResult> {
   constructor(
     readonly orgId: string,
     readonly repoId: string,

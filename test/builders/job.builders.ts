@@ -5,7 +5,7 @@ import type {
   RepoActionRequested,
   RepoActionStarted,
   RepoActionStepStarted,
-} from '../../src/domain/events/repo-action.events';
+} from '../../src/domain/events/job.events';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.port';
 
 /** Deterministic test data: every builder takes overrides and fills the rest. */

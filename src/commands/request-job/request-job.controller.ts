@@ -9,18 +9,18 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
-import { validateActionRequest } from '../../domain/job/repo-action.request';
+import { validateActionRequest } from '../../domain/job/job.request';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
 import { parseIdempotencyKey } from '../idempotency';
 import type { JobResource } from '../../read-models/job/job.resource';
-import { RequestRepoActionCommand } from './request-repo-action.command';
-import { RequestRepoActionBody } from './request-repo-action.dto';
+import { RequestJobCommand } from './request-job.command';
+import { RequestJobBody } from './request-job.dto';
 
 @Controller('repos/:repoId/actions')
 @UseGuards(AcceptingCommandsGuard)
-export class RequestRepoActionController {
+export class RequestJobController {
   constructor(private readonly commands: CommandBus) {}
 
   /** 202 with the queued job; a retry with the same `Idempotency-Key` gets 200 and the same job. */
@@ -32,10 +32,10 @@ export class RequestRepoActionController {
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobResource> {
-    const input = parseInput(RequestRepoActionBody, body);
+    const input = parseInput(RequestJobBody, body);
     const idempotencyKey = parseIdempotencyKey(key);
     const { job, replayed } = await this.commands.execute(
-      new RequestRepoActionCommand(
+      new RequestJobCommand(
         orgId,
         repoId,
         validateActionRequest(input),

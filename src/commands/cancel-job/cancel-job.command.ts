@@ -1,7 +1,7 @@
 import { Command } from '@nestjs/cqrs';
 import type { JobResource } from '../../read-models/job/job.resource';
 
-export class CancelRepoActionCommand extends Command<JobResource> {
+export class CancelJobCommand extends Command<JobResource> {
   constructor(
     readonly orgId: string,
     readonly jobId: string,
