@@ -1,8 +1,7 @@
 /** Stream names. One place, so that readers and writers never disagree. */
 
 export const repoStream = (repoId: string): string => `repo-${repoId}`;
-export const jobStream = (jobId: string): string =>
-  `repo-action-${jobId}`;
+export const jobStream = (jobId: string): string => `repo-action-${jobId}`;
 export const taskStream = (taskId: string): string => `task-${taskId}`;
 
 export const JOB_STREAM_PREFIX = 'repo-action-';

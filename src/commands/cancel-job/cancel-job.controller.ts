@@ -18,9 +18,7 @@ export class CancelJobController {
     @Param('jobId') jobId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobResource> {
-    const job = await this.commands.execute(
-      new CancelJobCommand(orgId, jobId),
-    );
+    const job = await this.commands.execute(new CancelJobCommand(orgId, jobId));
     void reply.status(job.status === 'cancelled' ? 200 : 202);
     return job;
   }

@@ -26,16 +26,11 @@ const MAX_TRIES = 5;
 export class CancelJobHandler implements ICommandHandler<CancelJobCommand> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  async execute({
-    orgId,
-    jobId,
-  }: CancelJobCommand): Promise<JobResource> {
+  async execute({ orgId, jobId }: CancelJobCommand): Promise<JobResource> {
     const stream = jobStream(jobId);
     for (let attempt = 1; ; attempt++) {
       const recorded = await this.store.readStream(stream);
-      const state = jobStateFrom(
-        recorded as unknown as readonly JobEvent[],
-      );
+      const state = jobStateFrom(recorded as unknown as readonly JobEvent[]);
       if (!state.request || state.request.orgId !== orgId) {
         throw new NotFoundError('JOB.NOT_FOUND', `No job ${jobId}`);
       }

@@ -65,12 +65,7 @@ export class RegisterRepoHandler implements ICommandHandler<RegisterRepoCommand>
     }
     this.repos.add(data);
     const { job } = await this.commands.execute(
-      new RequestJobCommand(
-        orgId,
-        repoId,
-        { action: 'sync_repo' },
-        undefined,
-      ),
+      new RequestJobCommand(orgId, repoId, { action: 'sync_repo' }, undefined),
     );
     return {
       repoId,

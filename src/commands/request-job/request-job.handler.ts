@@ -44,9 +44,7 @@ export class RequestJobHandler implements ICommandHandler<RequestJobCommand> {
     private readonly repos: RepoDirectory,
   ) {}
 
-  async execute(
-    command: RequestJobCommand,
-  ): Promise<RequestJobResult> {
+  async execute(command: RequestJobCommand): Promise<RequestJobResult> {
     const { orgId, repoId, request, idempotencyKey } = command;
     if (!this.repos.find(orgId, repoId)) {
       throw new NotFoundError('REPO.NOT_FOUND', `No repository ${repoId}`);

@@ -15,10 +15,7 @@ import {
   type JobState,
 } from './job.state';
 
-export type RequestJob = Command<
-  'RequestJob',
-  RepoActionRequested['data']
->;
+export type RequestJob = Command<'RequestJob', RepoActionRequested['data']>;
 export type CancelJob = Command<'CancelJob', { jobId: string }>;
 export type JobCommand = RequestJob | CancelJob;
 

@@ -1,8 +1,5 @@
 import { ValidationError } from '../domain-error';
-import {
-  JOB_ACTIONS,
-  type JobAction,
-} from '../events/job.events';
+import { JOB_ACTIONS, type JobAction } from '../events/job.events';
 import { assertBranchName } from '../stack/branch-name';
 
 /** An action request after the cheap checks: nothing here needs git or the clone. */

@@ -81,8 +81,7 @@ export function openApiDocument(): object {
         RequestJob: {
           ...schema(RequestJobBody),
           properties: {
-            ...(schema(RequestJobBody) as { properties: object })
-              .properties,
+            ...(schema(RequestJobBody) as { properties: object }).properties,
             action: { type: 'string', enum: [...JOB_ACTIONS] },
           },
         },

@@ -1,9 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { JobRow, JobStatus } from '../../projections/job/job.row';
-import type {
-  JobStep,
-  JobAction,
-} from '../../domain/events/job.events';
+import type { JobStep, JobAction } from '../../domain/events/job.events';
 
 @Entity({ name: 'jobs' })
 @Index('jobs_repo_requested', ['repoId', 'requestedAt'])
