@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { isKnownEventType } from '../domain/events/stackyard-event';
+import { ALL_EVENTS } from '../domain/events/stackyard-event';
 import type {
   EventStore,
   EventSubscription,
@@ -206,7 +206,7 @@ export class ProjectionRunner {
 
   private reportUnknown(events: readonly RecordedEvent[]): void {
     for (const event of events) {
-      if (isKnownEventType(event.type) || this.reportedUnknown.has(event.type))
+      if (ALL_EVENTS.has(event.type) || this.reportedUnknown.has(event.type))
         continue;
       this.reportedUnknown.add(event.type);
       this.logger.warn(

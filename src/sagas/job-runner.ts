@@ -3,10 +3,14 @@ import { DomainError } from '../domain/domain-error';
 import type {
   ExecutionPlan,
   JobStep,
-  JobEvent,
   RepoActionRequested,
 } from '../domain/events/job.events';
 import type { RepoBranchesObserved } from '../domain/events/repo.events';
+import {
+  JOB_EVENTS,
+  narrow,
+  narrowAll,
+} from '../domain/events/stackyard-event';
 import {
   evolveJob,
   initialJobState,
@@ -145,10 +149,9 @@ export class JobRunner {
       });
       for (const event of page.events) {
         const jobId = jobIdOfStream(event.streamId)!;
-        const next = evolveJob(
-          states.get(jobId) ?? initialJobState(),
-          event as unknown as JobEvent,
-        );
+        const known = narrow(event, JOB_EVENTS);
+        if (!known) continue;
+        const next = evolveJob(states.get(jobId) ?? initialJobState(), known);
         if (isFinished(next)) states.delete(jobId);
         else states.set(jobId, next);
       }
@@ -299,7 +302,7 @@ export class JobRunner {
   private async claimAndRun(jobId: string): Promise<LaneOutcome> {
     const stream = jobStream(jobId);
     const recorded = await this.store.readStream(stream);
-    const state = jobStateFrom(recorded as unknown as JobEvent[]);
+    const state = jobStateFrom(narrowAll(recorded, JOB_EVENTS));
     const now = this.clock();
     const directive = react(state, now.toISOString());
     if (directive.kind === 'none') return 'done';

@@ -1,4 +1,4 @@
-import type { RepoEvent } from '../domain/events/repo.events';
+import { narrowAll, REPO_EVENTS } from '../domain/events/stackyard-event';
 import {
   evolveRepo,
   initialRepoState,
@@ -29,8 +29,8 @@ export class RepoStateReader {
       fromVersion: cached.version + 1,
     });
     let { state } = cached;
-    for (const event of fresh)
-      state = evolveRepo(state, event as unknown as RepoEvent);
+    for (const event of narrowAll(fresh, REPO_EVENTS))
+      state = evolveRepo(state, event);
     const version = fresh.at(-1)?.streamVersion ?? cached.version;
     this.cache.set(repoId, { version, state });
     return state;

@@ -1,15 +1,8 @@
-import type {
-  RepoActionCancelled,
-  RepoActionCompleted,
-  RepoActionFailed,
-} from '../domain/events/job.events';
+import type { FinalJobEvent } from '../domain/events/job.events';
 import type {
   RecordTaskBranchAttached,
   RecordTaskBranchAttachFailed,
 } from '../domain/task/task.decider';
-
-export type FinalJobEvent =
-  RepoActionCompleted | RepoActionFailed | RepoActionCancelled;
 
 /** What the stack says about the task's branch once its attach job has ended. */
 export interface AttachedBranchFacts {

@@ -6,12 +6,20 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import {
+  FINAL_JOB_EVENTS,
+  narrow,
+  narrowAll,
+  TASK_EVENTS,
+} from '../domain/events/stackyard-event';
+import {
   attachJobIdOf,
   requestAttachJob,
 } from '../commands/create-task/attach-job';
-import { FINAL_JOB_EVENT_TYPES } from '../domain/events/job.events';
+import {
+  FINAL_JOB_EVENT_TYPES,
+  type FinalJobEvent,
+} from '../domain/events/job.events';
 import type { RepoBranchesObserved } from '../domain/events/repo.events';
-import type { TaskEvent } from '../domain/events/task.events';
 import { jobIdOfStream, jobStream, taskStream } from '../domain/streams';
 import { foldEvents } from '../domain/decider';
 import { taskDecider } from '../domain/task/task.decider';
@@ -24,7 +32,10 @@ import {
   type RecordedEvent,
 } from '../infrastructure/event-store/event-store.port';
 import { RepoStateReader } from './repo-state.reader';
-import { attachOutcome, type FinalJobEvent } from './task-attach.saga';
+import { attachOutcome } from './task-attach.saga';
+
+/** The final event of a job, as stored. */
+type EndedJob = RecordedEvent & FinalJobEvent;
 
 const TASK_PREFIX = 'task-';
 const REPO_PREFIX = 'repo-';
@@ -54,7 +65,7 @@ export class TaskAttachService
   /** Attach job id → task id, for tasks still pending. */
   private readonly pending = new Map<string, string>();
   /** Jobs that ended while their task was pending, found while catching up at boot. */
-  private readonly endedAtBoot = new Map<string, RecordedEvent>();
+  private readonly endedAtBoot = new Map<string, EndedJob>();
   /** Repo id → branch → head at the last observation. */
   private readonly heads = new Map<string, Map<string, string>>();
   private readonly repos: RepoStateReader;
@@ -97,7 +108,7 @@ export class TaskAttachService
         for await (const batch of subscription) {
           for (const e of batch) {
             const ended = this.fold(e, false);
-            if (ended) await this.settleOrRetry(ended, e, 0);
+            if (ended) await this.settleOrRetry(ended.taskId, ended.end, 0);
           }
         }
       } catch (error) {
@@ -120,7 +131,7 @@ export class TaskAttachService
    */
   private async settleOrRetry(
     taskId: string,
-    end: RecordedEvent,
+    end: EndedJob,
     attempt: number,
   ): Promise<void> {
     try {
@@ -142,7 +153,10 @@ export class TaskAttachService
   }
 
   /** Folds one event; returns the task to settle when a pending task's job just ended. */
-  private fold(e: RecordedEvent, booting: boolean): string | undefined {
+  private fold(
+    e: RecordedEvent,
+    booting: boolean,
+  ): { taskId: string; end: EndedJob } | undefined {
     switch (e.type) {
       case 'TaskBranchAttachRequested':
         this.pending.set(
@@ -166,21 +180,23 @@ export class TaskAttachService
         return undefined;
       }
       default: {
+        const end = narrow(e, FINAL_JOB_EVENTS);
         const jobId = jobIdOfStream(e.streamId);
         const taskId =
           jobId === undefined ? undefined : this.pending.get(jobId);
-        if (jobId === undefined || taskId === undefined) return undefined;
+        if (!end || jobId === undefined || taskId === undefined)
+          return undefined;
         if (booting) {
-          this.endedAtBoot.set(jobId, e);
+          this.endedAtBoot.set(jobId, end);
           return undefined;
         }
-        return taskId;
+        return { taskId, end };
       }
     }
   }
 
   /** Records the task's outcome from its job's end, unless it is settled already. */
-  private async settle(taskId: string, end: RecordedEvent): Promise<void> {
+  private async settle(taskId: string, end: EndedJob): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const { state, version, orgId } = await this.readTask(taskId);
       if (state.status !== 'pending_branch_attach') return;
@@ -188,7 +204,7 @@ export class TaskAttachService
       const repoId = state.repoId!;
       const stack = (await this.repos.read(repoId)).stack;
       const headSha = this.heads.get(repoId)?.get(branch);
-      const command = attachOutcome(end as unknown as FinalJobEvent, branch, {
+      const command = attachOutcome(end, branch, {
         ...(stack.branches.has(branch)
           ? { parent: stack.branches.get(branch)!.parent }
           : {}),
@@ -246,10 +262,7 @@ export class TaskAttachService
     taskId: string,
   ): Promise<{ state: TaskState; version: number; orgId: string }> {
     const events = await this.store.readStream(taskStream(taskId));
-    const state = foldEvents(
-      taskDecider,
-      events.map((e) => e as unknown as TaskEvent),
-    );
+    const state = foldEvents(taskDecider, narrowAll(events, TASK_EVENTS));
     return {
       state,
       version: events.at(-1)?.streamVersion ?? -1,

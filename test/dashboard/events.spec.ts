@@ -3,12 +3,12 @@ import {
   HISTORY_TYPES,
   refreshesOf,
 } from '../../dashboard/events';
-import { KNOWN_EVENT_TYPES } from '../../src/domain/events/stackyard-event';
+import { ALL_EVENTS } from '../../src/domain/events/stackyard-event';
 import { historyProjection } from '../../src/projections/history/history.projection';
 
 describe("the dashboard's event lists", () => {
   it('listen to every event type the service writes', () => {
-    expect([...EVENT_TYPES].sort()).toEqual([...KNOWN_EVENT_TYPES].sort());
+    expect([...EVENT_TYPES].sort()).toEqual([...ALL_EVENTS.types].sort());
   });
 
   it('keep in the timeline exactly what the history projection keeps', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
-import { FINAL_JOB_EVENT_TYPES } from '../../src/domain/events/job.events';
+import { FINAL_JOB_EVENTS } from '../../src/domain/events/stackyard-event';
 import { loadConfig } from '../../src/infrastructure/config/app-config';
 import {
   EVENT_STORE,
@@ -52,8 +52,7 @@ export class TestApp {
   async jobEnd(jobId: string): Promise<RecordedEvent> {
     const end = await this.firstEvent(
       (e) =>
-        e.streamId === `repo-action-${jobId}` &&
-        FINAL_JOB_EVENT_TYPES.has(e.type),
+        e.streamId === `repo-action-${jobId}` && FINAL_JOB_EVENTS.has(e.type),
     );
     await this.app
       .get(ProjectionRunnerService)

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
+import { JOB_EVENTS, narrowAll } from '../../domain/events/stackyard-event';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { NotFoundError } from '../../domain/domain-error';
-import type { JobEvent } from '../../domain/events/job.events';
 import { jobDecider } from '../../domain/job/job.decider';
 import { jobStateFrom } from '../../domain/job/job.state';
 import { jobStream } from '../../domain/streams';
@@ -30,7 +30,7 @@ export class CancelJobHandler implements ICommandHandler<CancelJobCommand> {
     const stream = jobStream(jobId);
     for (let attempt = 1; ; attempt++) {
       const recorded = await this.store.readStream(stream);
-      const state = jobStateFrom(recorded as unknown as readonly JobEvent[]);
+      const state = jobStateFrom(narrowAll(recorded, JOB_EVENTS));
       if (!state.request || state.request.orgId !== orgId) {
         throw new NotFoundError('JOB.NOT_FOUND', `No job ${jobId}`);
       }

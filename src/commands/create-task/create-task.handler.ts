@@ -1,9 +1,9 @@
 import { Inject } from '@nestjs/common';
+import { narrowAll, TASK_EVENTS } from '../../domain/events/stackyard-event';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { v5 as uuidv5 } from 'uuid';
 import { NotFoundError } from '../../domain/domain-error';
-import type { TaskEvent } from '../../domain/events/task.events';
 import { taskStream } from '../../domain/streams';
 import { foldEvents } from '../../domain/decider';
 import {
@@ -187,10 +187,7 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
     idempotencyKey: string | undefined,
   ): Promise<CreateTaskResult | 'free'> {
     const events = await this.store.readStream(stream);
-    const state = foldEvents(
-      taskDecider,
-      events.map((e) => e as unknown as TaskEvent),
-    );
+    const state = foldEvents(taskDecider, narrowAll(events, TASK_EVENTS));
     if (
       idempotencyKey !== undefined &&
       state.idempotencyKey === idempotencyKey

@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
+import { narrowAll, REPO_EVENTS } from '../../domain/events/stackyard-event';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { v5 as uuidv5 } from 'uuid';
 import { foldEvents } from '../../domain/decider';
-import type { RepoEvent } from '../../domain/events/repo.events';
 import { repoDecider } from '../../domain/repo/repo.decider';
 import { repoStream } from '../../domain/streams';
 import { ConcurrencyError } from '../../infrastructure/event-store/event-store.errors';
@@ -59,7 +59,7 @@ export class RegisterRepoHandler implements ICommandHandler<RegisterRepoCommand>
       const stored = await this.store.readStream(repoStream(repoId));
       repoDecider.decide(
         register,
-        foldEvents(repoDecider, stored as unknown as RepoEvent[]),
+        foldEvents(repoDecider, narrowAll(stored, REPO_EVENTS)),
       );
       throw error;
     }

@@ -1,6 +1,6 @@
 import { Body, Controller, Inject, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { FINAL_JOB_EVENT_TYPES } from '../../domain/events/job.events';
+import { FINAL_JOB_EVENTS } from '../../domain/events/stackyard-event';
 import { validateActionRequest } from '../../domain/job/job.request';
 import { jobStream } from '../../domain/streams';
 import { Org } from '../../infrastructure/auth/org.decorator';
@@ -52,7 +52,7 @@ export class RequestJobSyncController {
       for await (const batch of subscription)
         if (
           batch.some(
-            (e) => e.streamId === stream && FINAL_JOB_EVENT_TYPES.has(e.type),
+            (e) => e.streamId === stream && FINAL_JOB_EVENTS.has(e.type),
           )
         )
           break;

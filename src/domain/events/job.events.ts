@@ -1,4 +1,4 @@
-import type { Event } from '../message';
+import type { Event, EventOf } from '../message';
 import type { RepoEvent } from './repo.events';
 
 /** Events of the `repo-action-<jobId>` stream: one job. */
@@ -115,13 +115,6 @@ export type RepoActionCancelled = Event<
   Record<string, never>
 >;
 
-/** The events that end a job; nothing follows them in its stream. */
-export const FINAL_JOB_EVENT_TYPES: ReadonlySet<string> = new Set([
-  'RepoActionCompleted',
-  'RepoActionFailed',
-  'RepoActionCancelled',
-]);
-
 export type JobEvent =
   | RepoActionRequested
   | RepoActionStarted
@@ -134,3 +127,30 @@ export type JobEvent =
   | RepoActionCompleted
   | RepoActionFailed
   | RepoActionCancelled;
+
+/** Every type of the job stream, in the order a job usually writes them. */
+export const JOB_EVENT_TYPES = [
+  'RepoActionRequested',
+  'RepoActionStarted',
+  'RepoActionStepStarted',
+  'RepoActionProgressed',
+  'RepoActionStepCompleted',
+  'RepoActionRetryScheduled',
+  'RepoActionInterrupted',
+  'RepoActionCancelRequested',
+  'RepoActionCompleted',
+  'RepoActionFailed',
+  'RepoActionCancelled',
+] as const satisfies readonly JobEvent['type'][];
+
+/** The events that end a job; nothing follows them in its stream. */
+export const FINAL_JOB_EVENT_TYPES = [
+  'RepoActionCompleted',
+  'RepoActionFailed',
+  'RepoActionCancelled',
+] as const satisfies readonly JobEvent['type'][];
+
+export type FinalJobEvent = EventOf<
+  JobEvent,
+  (typeof FINAL_JOB_EVENT_TYPES)[number]
+>;

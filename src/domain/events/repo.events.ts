@@ -62,3 +62,13 @@ export type RepoEvent =
   | BranchRestacked
   | BranchUntracked
   | RepoBranchesObserved;
+
+/** Every type of the repo stream. */
+export const REPO_EVENT_TYPES = [
+  'RepoRegistered',
+  'BranchTracked',
+  'BranchReparented',
+  'BranchRestacked',
+  'BranchUntracked',
+  'RepoBranchesObserved',
+] as const satisfies readonly RepoEvent['type'][];

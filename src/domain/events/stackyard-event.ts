@@ -1,43 +1,96 @@
-import type { JobEvent } from './job.events';
-import type { RepoEvent } from './repo.events';
-import type { TaskEvent } from './task.events';
+import type { MessageMetadata } from '../message';
+import {
+  FINAL_JOB_EVENT_TYPES,
+  JOB_EVENT_TYPES,
+  type JobEvent,
+} from './job.events';
+import { REPO_EVENT_TYPES, type RepoEvent } from './repo.events';
+import { TASK_EVENT_TYPES, type TaskEvent } from './task.events';
 
 /** Every event type Stackyard writes. */
 export type StackyardEvent = RepoEvent | JobEvent | TaskEvent;
 export type StackyardEventType = StackyardEvent['type'];
 
+/** Fails to compile while `List` misses a member of the union `All`. */
+type Covers<All extends string, List extends readonly string[]> =
+  Exclude<All, List[number]> extends never ? true : never;
+const repoListIsComplete: Covers<RepoEvent['type'], typeof REPO_EVENT_TYPES> =
+  true;
+const jobListIsComplete: Covers<JobEvent['type'], typeof JOB_EVENT_TYPES> =
+  true;
+const taskListIsComplete: Covers<TaskEvent['type'], typeof TASK_EVENT_TYPES> =
+  true;
+void [repoListIsComplete, jobListIsComplete, taskListIsComplete];
+
 /**
- * The runtime list of known types. The `Record` makes the compiler fail when a type is
- * added to the union and forgotten here.
+ * A named set of event types: what a reader (a projection, a saga, a fold) takes from the
+ * store. `has` is the one check that turns a stored type string into a domain type.
  */
-const known: Record<StackyardEventType, true> = {
-  RepoRegistered: true,
-  BranchTracked: true,
-  BranchReparented: true,
-  BranchRestacked: true,
-  BranchUntracked: true,
-  RepoBranchesObserved: true,
-  RepoActionRequested: true,
-  RepoActionStarted: true,
-  RepoActionStepStarted: true,
-  RepoActionProgressed: true,
-  RepoActionStepCompleted: true,
-  RepoActionRetryScheduled: true,
-  RepoActionInterrupted: true,
-  RepoActionCancelRequested: true,
-  RepoActionCompleted: true,
-  RepoActionFailed: true,
-  RepoActionCancelled: true,
-  TaskCreated: true,
-  TaskBranchAttachRequested: true,
-  TaskBranchAttached: true,
-  TaskBranchAttachFailed: true,
-};
+export interface EventKind<T extends StackyardEventType> {
+  readonly types: readonly T[];
+  has(type: string): type is T;
+}
 
-export const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(
-  Object.keys(known),
-);
+/** The domain event of the types of `K`. */
+export type EventOfKind<K extends EventKind<StackyardEventType>> =
+  K extends EventKind<infer T> ? Extract<StackyardEvent, { type: T }> : never;
 
-export function isKnownEventType(type: string): type is StackyardEventType {
-  return KNOWN_EVENT_TYPES.has(type);
+/** A kind made of catalogue types; the list is checked against the union at compile time. */
+export function eventKind<T extends StackyardEventType>(
+  types: readonly T[],
+): EventKind<T> {
+  const set: ReadonlySet<string> = new Set(types);
+  return {
+    types,
+    has: (type: string): type is T => set.has(type),
+  };
+}
+
+/** The catalogue: every stream's events, and the groups more than one reader needs. */
+export const REPO_EVENTS = eventKind(REPO_EVENT_TYPES);
+export const JOB_EVENTS = eventKind(JOB_EVENT_TYPES);
+export const FINAL_JOB_EVENTS = eventKind(FINAL_JOB_EVENT_TYPES);
+export const TASK_EVENTS = eventKind(TASK_EVENT_TYPES);
+export const ALL_EVENTS = eventKind<StackyardEventType>([
+  ...REPO_EVENT_TYPES,
+  ...JOB_EVENT_TYPES,
+  ...TASK_EVENT_TYPES,
+]);
+
+/** What a stored event has in common with a domain event; the store's records fit it. */
+export interface StoredEventLike {
+  readonly type: string;
+  readonly data: object;
+  readonly metadata?: MessageMetadata;
+}
+
+/**
+ * The one way from a stored event to a domain event: by its type, checked against `kind`.
+ * The store only holds events this service wrote from these very types, so the type names
+ * the payload; an event of another kind (or of a type this version does not know) gives
+ * undefined.
+ */
+export function narrow<R extends StoredEventLike, T extends StackyardEventType>(
+  recorded: R,
+  kind: EventKind<T>,
+): (R & Extract<StackyardEvent, { type: T }>) | undefined {
+  return kind.has(recorded.type)
+    ? (recorded as R & Extract<StackyardEvent, { type: T }>)
+    : undefined;
+}
+
+/** The events of `kind` among `recorded`, in order (a stream's fold reads them this way). */
+export function narrowAll<
+  R extends StoredEventLike,
+  T extends StackyardEventType,
+>(
+  recorded: readonly R[],
+  kind: EventKind<T>,
+): Array<R & Extract<StackyardEvent, { type: T }>> {
+  const events: Array<R & Extract<StackyardEvent, { type: T }>> = [];
+  for (const event of recorded) {
+    const known = narrow(event, kind);
+    if (known) events.push(known);
+  }
+  return events;
 }

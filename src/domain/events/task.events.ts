@@ -37,3 +37,11 @@ export type TaskEvent =
   | TaskBranchAttachRequested
   | TaskBranchAttached
   | TaskBranchAttachFailed;
+
+/** Every type of the task stream. */
+export const TASK_EVENT_TYPES = [
+  'TaskCreated',
+  'TaskBranchAttachRequested',
+  'TaskBranchAttached',
+  'TaskBranchAttachFailed',
+] as const satisfies readonly TaskEvent['type'][];
