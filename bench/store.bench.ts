@@ -6,6 +6,7 @@
  * Environment: BENCH_REPLAY_EVENTS (default 1000000), BENCH_SCALE (default 1; 0.1 for a
  * quick look).
  */
+import { READ_MODEL_SCHEMA } from '../src/read-models/read-model.schema';
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -266,7 +267,10 @@ async function replay(events: number): Promise<number> {
     const store = SqliteEventStore.open(join(dir, 'events.sqlite'));
     await fillJobs(store, events);
     const head = await store.headPosition();
-    const ds = await openReadModelDataSource(join(dir, 'read-models.sqlite'));
+    const ds = await openReadModelDataSource(
+      join(dir, 'read-models.sqlite'),
+      READ_MODEL_SCHEMA,
+    );
     let position = 0;
     const seconds = await timed(async () => {
       ({ position } = await rebuildReadModels(
@@ -297,6 +301,7 @@ async function appendsWhileProjecting(
     const store = SqliteEventStore.open(eventsFile);
     const ds = await openReadModelDataSource(
       where === 'same' ? eventsFile : join(dir, 'read-models.sqlite'),
+      READ_MODEL_SCHEMA,
     );
     const runner = new ProjectionRunner(store, ds, READ_MODEL_PROJECTORS, {
       logger: quiet,

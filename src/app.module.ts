@@ -17,7 +17,7 @@ import {
   ShutdownState,
 } from './infrastructure/http/draining';
 import { HttpErrorFilter } from './infrastructure/http/http-error.filter';
-import { MetricsController } from './infrastructure/metrics/metrics.controller';
+import { MetricsController } from './read-models/metrics/metrics.controller';
 import { MetricsService } from './infrastructure/metrics/metrics.service';
 import type { Storage } from './infrastructure/storage/storage';
 import { StorageModule } from './infrastructure/storage/storage.module';
@@ -35,6 +35,7 @@ import { JobQueries } from './read-models/job/job.queries';
 import { RepoController } from './read-models/repo/repo.controller';
 import { RepoQueries } from './read-models/repo/repo.queries';
 import { RepoDirectory } from './read-models/repo/repo-directory';
+import { READ_MODEL_PROGRESS } from './read-models/read-model-progress.port';
 import { TaskController } from './read-models/task/task.controller';
 import { TaskQueries } from './read-models/task/task.queries';
 import { JobRunnerService } from './sagas/job-runner.service';
@@ -80,6 +81,7 @@ export class AppModule {
         ...COMMAND_HANDLERS,
         ...QUERIES,
         ProjectionRunnerService,
+        { provide: READ_MODEL_PROGRESS, useExisting: ProjectionRunnerService },
         JobRunnerService,
         TaskAttachService,
         MetricsService,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,7 +77,10 @@ async function main(): Promise<void> {
       ...loadConfig({ STACKYARD_DATA_DIR: join(dir, 'data') }),
       logLevel: 'warn' as const,
     };
-    const app = await createApp(config, await openStorage(config.dataDir));
+    const app = await createApp(
+      config,
+      await openStorage(config.dataDir, READ_MODEL_SCHEMA),
+    );
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
     close = () => app.close();

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { loadConfig, StartupError } from './infrastructure/config/app-config';
@@ -6,7 +7,7 @@ import { openStorage } from './infrastructure/storage/storage';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const storage = await openStorage(config.dataDir);
+  const storage = await openStorage(config.dataDir, READ_MODEL_SCHEMA);
   const app = await createApp(config, storage);
   await app.listen(config.port, config.host);
   new Logger('Stackyard').log(`listening on ${await app.getUrl()}`);

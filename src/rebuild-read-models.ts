@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
 import { loadConfig, StartupError } from './infrastructure/config/app-config';
 import { openStorage } from './infrastructure/storage/storage';
 import { READ_MODEL_PROJECTORS } from './projections/projectors';
@@ -10,7 +11,10 @@ import { rebuildReadModels } from './projections/rebuild-read-models';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { store, readModels } = await openStorage(config.dataDir);
+  const { store, readModels } = await openStorage(
+    config.dataDir,
+    READ_MODEL_SCHEMA,
+  );
   const started = process.hrtime.bigint();
   try {
     const { position } = await rebuildReadModels(

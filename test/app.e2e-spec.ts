@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { READ_MODEL_SCHEMA } from '../src/read-models/read-model.schema';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,10 @@ const run = promisify(execFile);
 const REBUILD = join(__dirname, '..', 'dist', 'src', 'rebuild-read-models.js');
 
 async function readJobs(dataDir: string): Promise<JobEntity[]> {
-  const ds = await openReadModelDataSource(join(dataDir, READ_MODELS_FILE));
+  const ds = await openReadModelDataSource(
+    join(dataDir, READ_MODELS_FILE),
+    READ_MODEL_SCHEMA,
+  );
   try {
     return await ds.manager.find(JobEntity, { order: { jobId: 'ASC' } });
   } finally {
@@ -46,7 +50,10 @@ describe('the app on real storage', () => {
       ...loadConfig({ STACKYARD_DATA_DIR: dataDir }),
       logLevel: 'warn' as const,
     };
-    app = await createApp(config, await openStorage(dataDir));
+    app = await createApp(
+      config,
+      await openStorage(dataDir, READ_MODEL_SCHEMA),
+    );
     await app.listen(0, '127.0.0.1');
   });
 

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { READ_MODEL_SCHEMA } from '../src/read-models/read-model.schema';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attachJobIdOf } from '../src/commands/create-task/attach-job';
@@ -351,7 +352,7 @@ describe('tasks', () => {
 
     const taskId = '0b8f0d7e-8a4f-4d1e-9a51-0c6a3e1d2f77';
     const jobId = attachJobIdOf(taskId);
-    const storage = await openStorage(join(dir, 'data'));
+    const storage = await openStorage(join(dir, 'data'), READ_MODEL_SCHEMA);
     const metadata = { orgId: 'default', repoId, at: new Date().toISOString() };
     await storage.store.appendToStream(
       `task-${taskId}`,

@@ -10,13 +10,23 @@ import {
   EVENT_STORE,
   type EventStore,
 } from '../infrastructure/event-store/event-store.port';
+import type {
+  ReadModelLag,
+  ReadModelProgress,
+} from '../read-models/read-model-progress.port';
 import { ProjectionRunner } from './projection-runner';
 import { READ_MODEL_PROJECTORS } from './projectors';
 
-/** Runs the projection runner for the life of the app: from boot until shutdown begins. */
+/**
+ * Runs the projection runner for the life of the app, from boot until shutdown begins, and
+ * tells the read side how far it has got.
+ */
 @Injectable()
 export class ProjectionRunnerService
-  implements OnApplicationBootstrap, BeforeApplicationShutdown
+  implements
+    OnApplicationBootstrap,
+    BeforeApplicationShutdown,
+    ReadModelProgress
 {
   readonly runner: ProjectionRunner;
 
@@ -32,6 +42,14 @@ export class ProjectionRunnerService
         logger: new Logger('Projections'),
       },
     );
+  }
+
+  get position(): number {
+    return this.runner.position;
+  }
+
+  get failure(): Error | undefined {
+    return this.runner.failure;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -71,7 +89,7 @@ export class ProjectionRunnerService
   }
 
   /** How far the read models trail the store. */
-  async lag(): Promise<{ position: number; head: number; lag: number }> {
+  async lag(): Promise<ReadModelLag> {
     const head = await this.store.headPosition();
     const position = this.runner.position;
     return { position, head, lag: head - position };

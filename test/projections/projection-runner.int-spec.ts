@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { READ_MODEL_SCHEMA } from '../../src/read-models/read-model.schema';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -7,7 +8,7 @@ import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-ev
 import { openReadModelDataSource } from '../../src/infrastructure/read-model-db/read-model-data-source';
 import { jobProjection } from '../../src/projections/job/job.projection';
 import { jobWriter } from '../../src/projections/job/job.writer';
-import type { JobRow } from '../../src/projections/job/job.row';
+import type { JobRow } from '../../src/read-models/job/job.row';
 import type { Projector } from '../../src/projections/projection';
 import {
   ProjectionRunner,
@@ -59,7 +60,10 @@ describe('ProjectionRunner on SQLite files', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stackyard-proj-'));
     store = SqliteEventStore.open(join(dir, 'events.sqlite'));
-    ds = await openReadModelDataSource(join(dir, 'read-models.sqlite'));
+    ds = await openReadModelDataSource(
+      join(dir, 'read-models.sqlite'),
+      READ_MODEL_SCHEMA,
+    );
   });
 
   afterEach(async () => {

@@ -1,4 +1,5 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { READ_MODEL_SCHEMA } from '../../src/read-models/read-model.schema';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -32,7 +33,10 @@ export class TestApp {
       ...loadConfig({ STACKYARD_DATA_DIR: dataDir, ...env }),
       logLevel: 'error' as const,
     };
-    const app = await createApp(config, await openStorage(dataDir));
+    const app = await createApp(
+      config,
+      await openStorage(dataDir, READ_MODEL_SCHEMA),
+    );
     await app.listen(port, '127.0.0.1');
     return new TestApp(app, dataDir);
   }

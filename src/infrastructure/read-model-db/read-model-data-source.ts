@@ -1,25 +1,13 @@
-import { DataSource } from 'typeorm';
-import { JobEntity } from '../../read-models/job/job.entity';
-import { ProjectionCheckpointEntity } from '../../read-models/projection-checkpoint.entity';
-import { HistoryEntity } from '../../read-models/history/history.entity';
-import { RepoEntity } from '../../read-models/repo/repo.entity';
-import { TaskEntity } from '../../read-models/task/task.entity';
-import { InitialReadModels1732406400000 } from './migrations/1732406400000-initial-read-models';
-import { ReposAndHistory1764000000000 } from './migrations/1764000000000-repos-and-history';
-import { Tasks1764200000000 } from './migrations/1764200000000-tasks';
+import { DataSource, type MixedList } from 'typeorm';
 
-export const READ_MODEL_ENTITIES = [
-  ProjectionCheckpointEntity,
-  JobEntity,
-  RepoEntity,
-  HistoryEntity,
-  TaskEntity,
-];
-export const READ_MODEL_MIGRATIONS = [
-  InitialReadModels1732406400000,
-  ReposAndHistory1764000000000,
-  Tasks1764200000000,
-];
+/** The tables of a read-model database and the migrations that make them. */
+export interface ReadModelSchema {
+  // TypeORM takes entity classes and migration classes of any shape.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function>;
+}
 
 /**
  * The read models live in their own SQLite file beside the event store (see README,
@@ -27,12 +15,15 @@ export const READ_MODEL_MIGRATIONS = [
  * the store's writer never waits for it. Everything in it can be rebuilt from the store, so it
  * commits with synchronous=NORMAL.
  */
-export function createReadModelDataSource(fileName: string): DataSource {
+export function createReadModelDataSource(
+  fileName: string,
+  schema: ReadModelSchema,
+): DataSource {
   return new DataSource({
     type: 'better-sqlite3',
     database: fileName,
-    entities: READ_MODEL_ENTITIES,
-    migrations: READ_MODEL_MIGRATIONS,
+    entities: schema.entities,
+    migrations: schema.migrations,
     migrationsTransactionMode: 'all',
     statementCacheSize: 200,
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
@@ -46,8 +37,9 @@ export function createReadModelDataSource(fileName: string): DataSource {
 /** Opens the read-model database and brings its schema up to date. */
 export async function openReadModelDataSource(
   fileName: string,
+  schema: ReadModelSchema,
 ): Promise<DataSource> {
-  const dataSource = createReadModelDataSource(fileName);
+  const dataSource = createReadModelDataSource(fileName, schema);
   await dataSource.initialize();
   try {
     await dataSource.runMigrations();

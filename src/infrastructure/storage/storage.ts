@@ -11,7 +11,10 @@ import type { DataSource } from 'typeorm';
 import { StartupError } from '../config/app-config';
 import type { EventStore } from '../event-store/event-store.port';
 import { SqliteEventStore } from '../event-store/sqlite-event-store';
-import { openReadModelDataSource } from '../read-model-db/read-model-data-source';
+import {
+  openReadModelDataSource,
+  type ReadModelSchema,
+} from '../read-model-db/read-model-data-source';
 
 /** The service's durable state: the event store and the read-model database. */
 export interface Storage {
@@ -47,7 +50,10 @@ export function prepareDataDir(dir: string): void {
 }
 
 /** Opens the event store and the read models under `dataDir`; one clear error if it cannot. */
-export async function openStorage(dataDir: string): Promise<Storage> {
+export async function openStorage(
+  dataDir: string,
+  readModelSchema: ReadModelSchema,
+): Promise<Storage> {
   prepareDataDir(dataDir);
   const eventsFile = join(dataDir, EVENTS_FILE);
   let store: SqliteEventStore;
@@ -60,7 +66,10 @@ export async function openStorage(dataDir: string): Promise<Storage> {
   }
   const readModelsFile = join(dataDir, READ_MODELS_FILE);
   try {
-    const readModels = await openReadModelDataSource(readModelsFile);
+    const readModels = await openReadModelDataSource(
+      readModelsFile,
+      readModelSchema,
+    );
     return { store, readModels };
   } catch (error) {
     await store.close();

@@ -1,6 +1,6 @@
 import { jobIdOfStream } from '../../domain/streams';
 import type { Projection } from '../projection';
-import type { HistoryRow } from './history.row';
+import type { HistoryRow } from '../../read-models/history/history.row';
 
 /**
  * The timeline events: requests, starts, steps, outcomes and branch changes. Progress

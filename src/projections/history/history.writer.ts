@@ -5,7 +5,7 @@ import {
   type UpsertSpec,
 } from '../../infrastructure/read-model-db/upsert-rows';
 import type { ProjectionWriter } from '../projection';
-import type { HistoryRow } from './history.row';
+import type { HistoryRow } from '../../read-models/history/history.row';
 
 const HISTORY_UPSERT: UpsertSpec<HistoryRow> = {
   table: 'history',

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
-import type { JobRow } from './job.row';
+import type { JobRow } from '../../read-models/job/job.row';
 import { jobProjection } from './job.projection';
 
 /** The job row from its own stream: the read model's answer without waiting for it. */

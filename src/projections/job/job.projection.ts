@@ -2,7 +2,7 @@ import type { JobEvent } from '../../domain/events/job.events';
 import { jobIdOfStream } from '../../domain/streams';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
 import type { Projection } from '../projection';
-import type { JobRow } from './job.row';
+import type { JobRow } from '../../read-models/job/job.row';
 
 const EVENT_TYPES: readonly JobEvent['type'][] = [
   'RepoActionRequested',

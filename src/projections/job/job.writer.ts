@@ -4,7 +4,7 @@ import {
   jsonOrNull,
 } from '../../infrastructure/read-model-db/upsert-rows';
 import { tableWriter } from '../table-writer';
-import type { JobRow } from './job.row';
+import type { JobRow } from '../../read-models/job/job.row';
 
 export const jobWriter = tableWriter<JobRow>(JobEntity, 'jobId', {
   table: 'jobs',

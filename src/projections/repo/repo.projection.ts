@@ -4,7 +4,7 @@ import type { TaskCreated } from '../../domain/events/task.events';
 import { JOB_STREAM_PREFIX } from '../../domain/streams';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
 import type { Projection } from '../projection';
-import type { RepoBranchRow, RepoRow } from './repo.row';
+import type { RepoBranchRow, RepoRow } from '../../read-models/repo/repo.row';
 
 const REPO_STREAM_PREFIX = 'repo-';
 const TASK_STREAM_PREFIX = 'task-';

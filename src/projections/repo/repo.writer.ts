@@ -1,7 +1,7 @@
 import { jsonOrNull } from '../../infrastructure/read-model-db/upsert-rows';
 import { RepoEntity } from '../../read-models/repo/repo.entity';
 import { tableWriter } from '../table-writer';
-import type { RepoRow } from './repo.row';
+import type { RepoRow } from '../../read-models/repo/repo.row';
 
 export const repoWriter = tableWriter<RepoRow>(RepoEntity, 'repoId', {
   table: 'repos',

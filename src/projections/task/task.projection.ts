@@ -1,7 +1,7 @@
 import type { TaskEvent } from '../../domain/events/task.events';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
 import type { Projection } from '../projection';
-import type { TaskRow } from './task.row';
+import type { TaskRow } from '../../read-models/task/task.row';
 
 const TASK_STREAM_PREFIX = 'task-';
 

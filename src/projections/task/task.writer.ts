@@ -1,7 +1,7 @@
 import { jsonOrNull } from '../../infrastructure/read-model-db/upsert-rows';
 import { TaskEntity } from '../../read-models/task/task.entity';
 import { tableWriter } from '../table-writer';
-import type { TaskRow } from './task.row';
+import type { TaskRow } from '../../read-models/task/task.row';
 
 export const taskWriter = tableWriter<TaskRow>(TaskEntity, 'taskId', {
   table: 'tasks',

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { HistoryRow } from '../../projections/history/history.row';
+import type { HistoryRow } from './history.row';
 
 @Entity({ name: 'history' })
 @Index('history_repo_position', ['repoId', 'position'])

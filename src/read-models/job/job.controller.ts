@@ -1,7 +1,10 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Inject } from '@nestjs/common';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import { parseInput } from '../../infrastructure/http/parse-body';
-import { ProjectionRunnerService } from '../../projections/projection-runner.service';
+import {
+  READ_MODEL_PROGRESS,
+  type ReadModelProgress,
+} from '../read-model-progress.port';
 import { ListJobsQuery, ReadQuery } from '../read-queries.dto';
 import { RepoQueries } from '../repo/repo.queries';
 import { type JobPage, JobQueries } from './job.queries';
@@ -12,7 +15,8 @@ export class JobController {
   constructor(
     private readonly jobs: JobQueries,
     private readonly repos: RepoQueries,
-    private readonly projections: ProjectionRunnerService,
+    @Inject(READ_MODEL_PROGRESS)
+    private readonly projections: ReadModelProgress,
   ) {}
 
   @Get('jobs/:jobId')

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { JobRow, JobStatus } from '../../projections/job/job.row';
+import type { JobRow, JobStatus } from './job.row';
 import type { JobStep, JobAction } from '../../domain/events/job.events';
 
 @Entity({ name: 'jobs' })

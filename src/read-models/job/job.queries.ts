@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Inject } from '@nestjs/common';
 import { DataSource, type FindOptionsWhere, LessThan } from 'typeorm';
 import { NotFoundError, ValidationError } from '../../domain/domain-error';
-import type { JobStatus } from '../../projections/job/job.row';
-import { ProjectionRunnerService } from '../../projections/projection-runner.service';
+import type { JobStatus } from './job.row';
+import {
+  READ_MODEL_PROGRESS,
+  type ReadModelProgress,
+} from '../read-model-progress.port';
 import { JobEntity } from './job.entity';
 import { type JobResource, toJobResource } from './job.resource';
 
@@ -42,7 +45,8 @@ function decodeCursor(cursor: string): [string, string] {
 export class JobQueries {
   constructor(
     private readonly db: DataSource,
-    private readonly projections: ProjectionRunnerService,
+    @Inject(READ_MODEL_PROGRESS)
+    private readonly projections: ReadModelProgress,
   ) {}
 
   /** The job if it belongs to `orgId`; waits briefly for the projection on a miss. */

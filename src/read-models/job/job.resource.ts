@@ -1,4 +1,4 @@
-import type { JobRow } from '../../projections/job/job.row';
+import type { JobRow } from './job.row';
 
 /** The job resource of the API (DESIGN.md "Resources"). */
 export interface JobResource {

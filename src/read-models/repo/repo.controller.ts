@@ -1,7 +1,10 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Inject } from '@nestjs/common';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import { parseInput } from '../../infrastructure/http/parse-body';
-import { ProjectionRunnerService } from '../../projections/projection-runner.service';
+import {
+  READ_MODEL_PROGRESS,
+  type ReadModelProgress,
+} from '../read-model-progress.port';
 import { type HistoryPage, HistoryQueries } from '../history/history.queries';
 import { HistoryQuery, ReadQuery } from '../read-queries.dto';
 import type { RepoResource } from './repo.resource';
@@ -12,7 +15,8 @@ export class RepoController {
   constructor(
     private readonly repos: RepoQueries,
     private readonly history: HistoryQueries,
-    private readonly projections: ProjectionRunnerService,
+    @Inject(READ_MODEL_PROGRESS)
+    private readonly projections: ReadModelProgress,
   ) {}
 
   @Get()
@@ -47,6 +51,6 @@ export class RepoController {
     const parsed = parseInput(HistoryQuery, query, 'query');
     this.repos.assertVisible(orgId, repoId);
     await this.projections.reach(parsed.minPosition);
-    return this.history.list(repoId, parsed, this.projections.runner.position);
+    return this.history.list(repoId, parsed, this.projections.position);
   }
 }

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { RepoBranchRow, RepoRow } from '../../projections/repo/repo.row';
+import type { RepoBranchRow, RepoRow } from './repo.row';
 
 @Entity({ name: 'repos' })
 @Index('repos_org_name', ['orgId', 'name'])

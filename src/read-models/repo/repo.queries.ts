@@ -1,7 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Inject } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotFoundError } from '../../domain/domain-error';
-import { ProjectionRunnerService } from '../../projections/projection-runner.service';
+import {
+  READ_MODEL_PROGRESS,
+  type ReadModelProgress,
+} from '../read-model-progress.port';
 import { RepoEntity } from './repo.entity';
 import { type RepoResource, toRepoResource } from './repo.resource';
 import { RepoDirectory } from './repo-directory';
@@ -11,7 +14,8 @@ export class RepoQueries {
   constructor(
     private readonly db: DataSource,
     private readonly directory: RepoDirectory,
-    private readonly projections: ProjectionRunnerService,
+    @Inject(READ_MODEL_PROGRESS)
+    private readonly projections: ReadModelProgress,
   ) {}
 
   /** Throws the same 404 for an unknown repo and another org's repo. */

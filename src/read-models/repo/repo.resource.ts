@@ -1,4 +1,4 @@
-import type { RepoRow } from '../../projections/repo/repo.row';
+import type { RepoRow } from './repo.row';
 
 /** A tracked branch in the stack overview. */
 export interface BranchResource {

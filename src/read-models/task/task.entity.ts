@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { TaskRow } from '../../projections/task/task.row';
+import type { TaskRow } from './task.row';
 
 @Entity({ name: 'tasks' })
 @Index('tasks_repo_created', ['repoId', 'createdAt'])

@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Inject } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NotFoundError } from '../../domain/domain-error';
-import { ProjectionRunnerService } from '../../projections/projection-runner.service';
-import type { TaskRow } from '../../projections/task/task.row';
+import {
+  READ_MODEL_PROGRESS,
+  type ReadModelProgress,
+} from '../read-model-progress.port';
+import type { TaskRow } from './task.row';
 import { TaskEntity } from './task.entity';
 import { type TaskResource, toTaskResource } from './task.resource';
 
@@ -10,7 +13,8 @@ import { type TaskResource, toTaskResource } from './task.resource';
 export class TaskQueries {
   constructor(
     private readonly db: DataSource,
-    private readonly projections: ProjectionRunnerService,
+    @Inject(READ_MODEL_PROGRESS)
+    private readonly projections: ReadModelProgress,
   ) {}
 
   /** The task if it belongs to `orgId`; waits briefly for the projection on a miss. */

@@ -1,4 +1,4 @@
-import type { TaskRow } from '../../projections/task/task.row';
+import type { TaskRow } from './task.row';
 
 /** The task resource of the API (DESIGN.md "Resources"). */
 export interface TaskResource {

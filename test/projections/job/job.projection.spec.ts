@@ -1,5 +1,5 @@
 import { jobProjection } from '../../../src/projections/job/job.projection';
-import type { JobRow } from '../../../src/projections/job/job.row';
+import type { JobRow } from '../../../src/read-models/job/job.row';
 import {
   aRepoActionCompleted,
   aRepoActionFailed,

@@ -1,8 +1,8 @@
 import type { RecordedEvent } from '../../../src/infrastructure/event-store/event-store.port';
 import { repoProjection } from '../../../src/projections/repo/repo.projection';
-import type { RepoRow } from '../../../src/projections/repo/repo.row';
+import type { RepoRow } from '../../../src/read-models/repo/repo.row';
 import { taskProjection } from '../../../src/projections/task/task.projection';
-import type { TaskRow } from '../../../src/projections/task/task.row';
+import type { TaskRow } from '../../../src/read-models/task/task.row';
 import { recorded } from '../../builders/job.builders';
 import {
   aTaskBranchAttached,

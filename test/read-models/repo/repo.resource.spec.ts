@@ -1,5 +1,5 @@
 import { repoProjection } from '../../../src/projections/repo/repo.projection';
-import type { RepoRow } from '../../../src/projections/repo/repo.row';
+import type { RepoRow } from '../../../src/read-models/repo/repo.row';
 import type { RecordedEvent } from '../../../src/infrastructure/event-store/event-store.port';
 import { toRepoResource } from '../../../src/read-models/repo/repo.resource';
 

@@ -1,13 +1,17 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import { ProjectionRunnerService } from '../../projections/projection-runner.service';
-import { Public } from '../auth/public.decorator';
-import { MetricsService } from './metrics.service';
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import {
+  READ_MODEL_PROGRESS,
+  type ReadModelProgress,
+} from '../read-model-progress.port';
+import { Public } from '../../infrastructure/auth/public.decorator';
+import { MetricsService } from '../../infrastructure/metrics/metrics.service';
 
 @Controller('metrics')
 export class MetricsController {
   constructor(
     private readonly metrics: MetricsService,
-    private readonly projections: ProjectionRunnerService,
+    @Inject(READ_MODEL_PROGRESS)
+    private readonly projections: ReadModelProgress,
   ) {}
 
   /** Prometheus text format. Public, like /health: it names no org's data. */
