@@ -29,12 +29,8 @@ export function checkExpectedVersion(
   }
 }
 
-/** Where an event id was stored before. */
-export interface StoredId {
-  streamId: string;
-  streamVersion: number;
-  globalPosition: number;
-}
+/** An event found stored under an id it is appended with again. */
+export type StoredId = RecordedEvent;
 
 /**
  * Decides what a retried append means. If every event id was stored before, in this stream
@@ -55,9 +51,15 @@ export function resolveRetriedAppend(
   if (stored.length !== previous.length || !consecutive) {
     throw new DuplicateEventIdError(streamId);
   }
+  return appendResultOf(stored);
+}
+
+/** The result of an append that recorded `events` (at least one). */
+export function appendResultOf(events: RecordedEvent[]): AppendResult {
   return {
-    nextExpectedVersion: stored[stored.length - 1]!.streamVersion,
-    globalPositions: stored.map((p) => p.globalPosition),
+    nextExpectedVersion: events[events.length - 1]!.streamVersion,
+    globalPositions: events.map((e) => e.globalPosition),
+    events,
   };
 }
 

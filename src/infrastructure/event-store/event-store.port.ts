@@ -44,6 +44,12 @@ export interface AppendResult {
   nextExpectedVersion: number;
   /** Global position of each appended event, in order. */
   globalPositions: number[];
+  /**
+   * The events as the store recorded them (ids, versions, positions, commit time), in order:
+   * what a later read of the stream returns for them. For a retried append, the events of
+   * the first one.
+   */
+  events: RecordedEvent[];
 }
 
 export interface ReadStreamOptions {

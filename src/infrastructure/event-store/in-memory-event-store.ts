@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   checkExpectedVersion,
   matchesFilter,
+  appendResultOf,
   resolveRetriedAppend,
   streamIdError,
 } from './append-rules';
@@ -57,7 +58,7 @@ export class InMemoryEventStore implements EventStore {
     const current = stream.length - 1;
     checkExpectedVersion(streamId, expectedVersion, current);
     if (events.length === 0) {
-      return { nextExpectedVersion: current, globalPositions: [] };
+      return { nextExpectedVersion: current, globalPositions: [], events: [] };
     }
     const recordedAt = this.clock().toISOString();
     const recorded = events.map((e, i): RecordedEvent => ({
@@ -77,10 +78,7 @@ export class InMemoryEventStore implements EventStore {
     }
     this.streams.set(streamId, stream);
     this.notifier.advance(this.all.length);
-    return {
-      nextExpectedVersion: current + recorded.length,
-      globalPositions: recorded.map((r) => r.globalPosition),
-    };
+    return appendResultOf(recorded.map((r) => structuredClone(r)));
   }
 
   readStream(

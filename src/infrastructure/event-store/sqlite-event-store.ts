@@ -7,6 +7,7 @@ import BetterSqlite3, {
 import {
   checkExpectedVersion,
   NO_STREAM_VERSION,
+  appendResultOf,
   resolveRetriedAppend,
   streamIdError,
   type StoredId,
@@ -84,7 +85,7 @@ export class SqliteEventStore implements EventStore {
   private readonly clock: () => Date;
   private readonly stmt: {
     version: Statement<[string], number>;
-    byEventId: Statement<[string], [string, number, number]>;
+    byEventId: Statement<[string], EventRow>;
     insert: Statement<[string, number, string, string, string, string, string]>;
     readStream: Statement<[string, number, number], EventRow>;
     readAll: Statement<[number, number], EventRow>;
@@ -112,7 +113,7 @@ export class SqliteEventStore implements EventStore {
         false,
       ),
       byEventId: prepare(
-        'SELECT stream_id, stream_version, global_position FROM events WHERE event_id = ?',
+        `SELECT ${COLUMNS} FROM events WHERE event_id = ?`,
         true,
       ),
       insert: db.prepare(
@@ -219,7 +220,7 @@ export class SqliteEventStore implements EventStore {
     const current = this.stmt.version.get(streamId) ?? NO_STREAM_VERSION;
     checkExpectedVersion(streamId, options.expectedVersion, current);
     if (events.length === 0) {
-      return { nextExpectedVersion: current, globalPositions: [] };
+      return { nextExpectedVersion: current, globalPositions: [], events: [] };
     }
     return this.insertAll(streamId, events, current);
   }
@@ -230,31 +231,39 @@ export class SqliteEventStore implements EventStore {
     current: number,
   ): AppendResult {
     const recordedAt = this.clock().toISOString();
-    const globalPositions = events.map((e, i) => {
+    const recorded = events.map((e, i): RecordedEvent => {
+      const streamVersion = current + 1 + i;
+      // Time-ordered ids keep the event-id index append-only: random ones dirty a
+      // random index page per event, and so many more pages per commit.
+      const eventId = e.eventId ?? timeOrderedUuid();
+      const metadata = e.metadata ?? {};
       const info = this.stmt.insert.run(
         streamId,
-        current + 1 + i,
-        // Time-ordered ids keep the event-id index append-only: random ones dirty a
-        // random index page per event, and so many more pages per commit.
-        e.eventId ?? timeOrderedUuid(),
+        streamVersion,
+        eventId,
         e.type,
         JSON.stringify(e.data),
-        JSON.stringify(e.metadata ?? {}),
+        JSON.stringify(metadata),
         recordedAt,
       );
-      return Number(info.lastInsertRowid);
+      return {
+        eventId,
+        streamId,
+        streamVersion,
+        globalPosition: Number(info.lastInsertRowid),
+        type: e.type,
+        // Events are plain JSON, so the caller's objects read back as they were stored.
+        data: e.data,
+        metadata,
+        recordedAt,
+      };
     });
-    return {
-      nextExpectedVersion: current + events.length,
-      globalPositions,
-    };
+    return appendResultOf(recorded);
   }
 
   private storedId(eventId: string): StoredId | undefined {
     const row = this.stmt.byEventId.get(eventId);
-    return row
-      ? { streamId: row[0], streamVersion: row[1], globalPosition: row[2] }
-      : undefined;
+    return row ? toRecorded(row) : undefined;
   }
 
   readStream(
