@@ -1,6 +1,7 @@
 import { ValidationError } from '../domain-error';
 import { JOB_ACTIONS, type JobAction } from '../events/job.events';
 import { assertBranchName } from '../stack/branch-name';
+import { assertNotOwnParent } from '../stack/parent.rules';
 
 /** An action request after the cheap checks: nothing here needs git or the clone. */
 export interface ValidActionRequest {
@@ -9,33 +10,43 @@ export interface ValidActionRequest {
   parentBranch?: string;
 }
 
-const NEEDS_BRANCH: ReadonlySet<JobAction> = new Set([
-  'restack_subtree',
-  'rebase_branch',
-  'reparent_branch',
-  'register_existing_branch',
-]);
-
-/** Actions that take a `parentBranch` at all (required for reparent, optional for track). */
-const TAKES_PARENT: ReadonlySet<JobAction> = new Set([
-  'reparent_branch',
-  'register_existing_branch',
-]);
+/**
+ * A valid action request typed by its action: each action carries exactly the branch fields
+ * it uses, so that code running the action needs no further presence checks.
+ */
+export type ActionRequest =
+  | {
+      action: 'sync_repo' | 'restack_repo';
+      branchName?: undefined;
+      parentBranch?: undefined;
+    }
+  | {
+      action: 'restack_subtree' | 'rebase_branch';
+      branchName: string;
+      parentBranch?: undefined;
+    }
+  | { action: 'reparent_branch'; branchName: string; parentBranch: string }
+  | {
+      action: 'register_existing_branch';
+      branchName: string;
+      parentBranch?: string;
+    };
 
 export const isJobAction = (action: unknown): action is JobAction =>
   typeof action === 'string' &&
   (JOB_ACTIONS as readonly string[]).includes(action);
 
 /**
- * The request-time rules of DESIGN.md: the action is known, the branch fields it needs are
- * present and well-formed, and a branch is never its own parent. Fields an action does not
- * use are dropped, so that they cannot change the job (or its idempotency fingerprint).
+ * The request-time rules: the action is known, the branch fields it needs are present and
+ * well-formed, and a branch is never its own parent. Fields an action does not use are
+ * dropped, so that they cannot change the job (or its idempotency fingerprint). The job
+ * runs these same rules again before it touches git.
  */
 export function validateActionRequest(input: {
   action: string;
   branchName?: string;
   parentBranch?: string;
-}): ValidActionRequest {
+}): ActionRequest {
   const { action, branchName, parentBranch } = input;
   if (!isJobAction(action)) {
     throw new ValidationError(
@@ -43,7 +54,44 @@ export function validateActionRequest(input: {
       `Unknown action ${JSON.stringify(action)}; expected one of ${JOB_ACTIONS.join(', ')}`,
     );
   }
-  if (!NEEDS_BRANCH.has(action)) return { action };
+  switch (action) {
+    case 'sync_repo':
+    case 'restack_repo':
+      return { action };
+    case 'restack_subtree':
+    case 'rebase_branch':
+      return { action, branchName: requireBranchName(action, branchName) };
+    case 'reparent_branch': {
+      const branch = requireBranchName(action, branchName);
+      if (parentBranch === undefined) {
+        throw new ValidationError(
+          'REPO_ACTION.PARENT_REQUIRED',
+          'parentBranch is required for reparent_branch',
+        );
+      }
+      return {
+        action,
+        branchName: branch,
+        parentBranch: validParent(branch, parentBranch),
+      };
+    }
+    case 'register_existing_branch': {
+      const branch = requireBranchName(action, branchName);
+      // Without a parent, the job finds the nearest tracked ancestor itself.
+      if (parentBranch === undefined) return { action, branchName: branch };
+      return {
+        action,
+        branchName: branch,
+        parentBranch: validParent(branch, parentBranch),
+      };
+    }
+  }
+}
+
+function requireBranchName(
+  action: JobAction,
+  branchName: string | undefined,
+): string {
   if (branchName === undefined) {
     throw new ValidationError(
       'REPO_ACTION.BRANCH_REQUIRED',
@@ -51,24 +99,13 @@ export function validateActionRequest(input: {
     );
   }
   assertBranchName(branchName);
-  if (!TAKES_PARENT.has(action)) return { action, branchName };
-  if (parentBranch === undefined) {
-    if (action === 'reparent_branch') {
-      throw new ValidationError(
-        'REPO_ACTION.PARENT_REQUIRED',
-        'parentBranch is required for reparent_branch',
-      );
-    }
-    return { action, branchName };
-  }
+  return branchName;
+}
+
+function validParent(branch: string, parentBranch: string): string {
   assertBranchName(parentBranch, 'parentBranch');
-  if (parentBranch === branchName) {
-    throw new ValidationError(
-      'STACK.REPARENT_ONTO_ITSELF',
-      `${branchName} cannot be its own parent`,
-    );
-  }
-  return { action, branchName, parentBranch };
+  assertNotOwnParent(branch, parentBranch);
+  return parentBranch;
 }
 
 /** Whether a retried request asks for the same job as the one a key first made. */

@@ -54,3 +54,61 @@ describe('request-time validation of job requests', () => {
     ).toEqual({ action: 'rebase_branch', branchName: 'a' });
   });
 });
+
+describe('validateActionRequest results', () => {
+  describe('given a reparent with a branch and a parent', () => {
+    it('then both are kept', () => {
+      expect(
+        validateActionRequest({
+          action: 'reparent_branch',
+          branchName: 'a',
+          parentBranch: 'b',
+        }),
+      ).toEqual({
+        action: 'reparent_branch',
+        branchName: 'a',
+        parentBranch: 'b',
+      });
+    });
+  });
+
+  describe('given a branch to track', () => {
+    describe('when no parent is named', () => {
+      it('then the request carries no parent at all', () => {
+        expect(
+          validateActionRequest({
+            action: 'register_existing_branch',
+            branchName: 'a',
+          }),
+        ).toStrictEqual({
+          action: 'register_existing_branch',
+          branchName: 'a',
+        });
+      });
+    });
+
+    describe('when a parent is named', () => {
+      it('then it is kept', () => {
+        expect(
+          validateActionRequest({
+            action: 'register_existing_branch',
+            branchName: 'a',
+            parentBranch: 'main',
+          }),
+        ).toEqual({
+          action: 'register_existing_branch',
+          branchName: 'a',
+          parentBranch: 'main',
+        });
+      });
+    });
+  });
+
+  describe('given a branch name that is missing and a parent that is invalid', () => {
+    it('then the missing branch is reported first', () => {
+      expect(code({ action: 'reparent_branch', parentBranch: '-x' })).toBe(
+        'REPO_ACTION.BRANCH_REQUIRED',
+      );
+    });
+  });
+});
