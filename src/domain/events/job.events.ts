@@ -62,8 +62,11 @@ export type RepoActionProgressed = Event<
   { step: JobStep; message: string; done?: number; total?: number }
 >;
 
-/** One branch ref to move: `from` null creates it, `to` null deletes it. */
-export interface PlannedRefMove {
+/**
+ * One branch ref to move, as planned and as handed to git: `from` is the value the ref must
+ * still have (null creates it), `to` its new value (null deletes it).
+ */
+export interface RefMove {
   branch: string;
   from: string | null;
   to: string | null;
@@ -71,10 +74,11 @@ export interface PlannedRefMove {
 
 /**
  * What the `execute` step decided, recorded with its completion so that `publish` can run
- * (or run again after a restart) without deciding twice.
+ * (or run again after a restart) without deciding twice. It is also what a stack operation
+ * returns: refs to move (`from` is the remote's head it read), stack events and a summary.
  */
 export interface ExecutionPlan {
-  moves: PlannedRefMove[];
+  moves: RefMove[];
   events: RepoEvent[];
   changed: BranchChange[];
   summary: string;

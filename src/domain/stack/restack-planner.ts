@@ -1,4 +1,4 @@
-import type { Stack } from './stack';
+import type { Stack, TrackedBranch } from './stack';
 import { parentFirstOrder } from './stack';
 
 /** What git says about one branch, gathered by the engine before planning. */
@@ -55,12 +55,20 @@ export function planRestack(
     steps.push({
       branch: name,
       parent: branch.parent,
-      from: fact.recordedBaseUsable ? branch.baseSha : fact.mergeBase,
+      from: ownBase(branch, fact),
       oldHead: fact.head,
     });
     moving.add(name);
   }
   return steps;
+}
+
+/**
+ * Where the branch's own commits start: its recorded base when usable, else its merge-base
+ * with the parent. Commits in (own base..head] are the branch's; the rest are its parent's.
+ */
+export function ownBase(branch: TrackedBranch, facts: BranchFacts): string {
+  return facts.recordedBaseUsable ? branch.baseSha : facts.mergeBase;
 }
 
 /** The display rule: a branch needs a restack when its parent's head is not its merge-base. */

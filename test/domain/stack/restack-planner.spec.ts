@@ -1,5 +1,6 @@
 import {
   type BranchFacts,
+  ownBase,
   planRestack,
 } from '../../../src/domain/stack/restack-planner';
 import { aStack } from '../../builders/stack.builders';
@@ -70,5 +71,33 @@ describe('planRestack', () => {
     expect(
       planRestack(stack, ['x'], heads, trunkMoved).map((s) => s.branch),
     ).toEqual(['x']);
+  });
+});
+
+describe('ownBase', () => {
+  const branch = { name: 'b', parent: 'a', baseSha: 'a-old' };
+
+  describe('given a recorded base that is usable', () => {
+    it("then the branch's own commits start at the recorded base", () => {
+      expect(
+        ownBase(branch, {
+          head: 'b-head',
+          mergeBase: 'main-head',
+          recordedBaseUsable: true,
+        }),
+      ).toBe('a-old');
+    });
+  });
+
+  describe('given a recorded base that is not usable', () => {
+    it("then the branch's own commits start at the merge-base", () => {
+      expect(
+        ownBase(branch, {
+          head: 'b-head',
+          mergeBase: 'a-head',
+          recordedBaseUsable: false,
+        }),
+      ).toBe('a-head');
+    });
   });
 });
