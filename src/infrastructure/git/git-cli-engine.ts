@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RefMove } from '../../domain/events/job.events';
 import { assertRemoteUrl } from '../../domain/repo/remote-url';
 import { CatFileBatch } from './cat-file-batch';
 import { formatCommit, type NewCommit, ObjectWriter } from './object-writer';
@@ -18,12 +19,7 @@ import {
   RemoteChangedError,
   ReplayConflictError,
 } from './git.errors';
-import type {
-  GitEngine,
-  RefMove,
-  ReplayRequest,
-  ReplayResult,
-} from './git-engine.port';
+import type { GitEngine, ReplayRequest, ReplayResult } from './git-engine.port';
 import { GitRunner } from './git-runner';
 
 const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;

@@ -1,9 +1,4 @@
-/** One branch ref to move: `from` null creates it, `to` null deletes it. */
-export interface RefMove {
-  branch: string;
-  from: string | null;
-  to: string | null;
-}
+import type { RefMove } from '../../domain/events/job.events';
 
 export interface ReplayRequest {
   /** The branch being replayed, for conflict reports. */

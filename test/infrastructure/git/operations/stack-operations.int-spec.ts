@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import type { ExecutionPlan } from '../../../../src/domain/events/job.events';
 import type { RepoEvent } from '../../../../src/domain/events/repo.events';
 import type { Stack } from '../../../../src/domain/stack/stack';
 import {
@@ -8,7 +9,6 @@ import {
 } from '../../../../src/domain/stack/stack.evolve';
 import { GitCliEngine } from '../../../../src/infrastructure/git/git-cli-engine';
 import {
-  type OperationOutcome,
   type OperationRequest,
   StackOperations,
 } from '../../../../src/infrastructure/git/operations/stack-operations';
@@ -36,7 +36,7 @@ describe('StackOperations on real repositories', () => {
     );
     return outcome;
   };
-  const record = (outcome: OperationOutcome) => {
+  const record = (outcome: ExecutionPlan) => {
     stack = outcome.events.reduce<Stack>(
       (s, e: RepoEvent) => evolveStack(s, e),
       stack,
@@ -50,7 +50,7 @@ describe('StackOperations on real repositories', () => {
         parentBranch,
       }),
     );
-  const newHead = (outcome: OperationOutcome, branch: string) =>
+  const newHead = (outcome: ExecutionPlan, branch: string) =>
     outcome.moves.find((m) => m.branch === branch)?.to;
 
   beforeEach(async () => {
@@ -335,6 +335,42 @@ describe('StackOperations on real repositories', () => {
     it('untracks a branch deleted on the remote', async () => {
       fx.gitW('push', '--quiet', 'origin', '--delete', 'a');
       await expectAUntrackedAndBRestackedOnMain('deleted_on_remote');
+    });
+
+    it('judges a branch against the parent it keeps when its own parent was deleted', async () => {
+      // a is deleted; only b's own commits land on main, squashed.
+      fx.gitW('push', '--quiet', 'origin', '--delete', 'a');
+      fx.gitW('checkout', '--quiet', 'main');
+      fx.gitW('cherry-pick', '--no-commit', `${fx.head('a')}..${fx.head('b')}`);
+      fx.gitW('commit', '--quiet', '-m', 'squash b');
+      fx.gitW('push', '--quiet', 'origin', 'main');
+      const outcome = await run({ action: 'sync_repo' });
+      expect(outcome.events.slice(0, 4)).toEqual([
+        {
+          type: 'BranchReparented',
+          data: { branch: 'b', from: 'a', to: 'main' },
+        },
+        {
+          type: 'BranchUntracked',
+          data: { branch: 'a', reason: 'deleted_on_remote' },
+        },
+        {
+          type: 'BranchReparented',
+          data: { branch: 'c', from: 'b', to: 'main' },
+        },
+        { type: 'BranchUntracked', data: { branch: 'b', reason: 'merged' } },
+      ]);
+      expect(outcome.summary).toBe(
+        'synced: 2 branch(es) untracked, 1 restacked',
+      );
+      record(outcome);
+      expect([...stack.branches.keys()]).toEqual(['c']);
+      // Only c's own two commits sit on the new trunk.
+      const c = newHead(outcome, 'c')!;
+      expect(inClone('rev-parse', `${c}~2`)).toBe(fx.originHead('main'));
+      const files = inClone('ls-tree', '-r', '--name-only', c);
+      expect(files).not.toContain('a/file-1.txt');
+      expect(files).toContain('b/file-1.txt');
     });
   });
 });
