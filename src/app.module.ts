@@ -10,6 +10,7 @@ import { RegisterRepoHandler } from './commands/register-repo/register-repo.hand
 import { RequestJobController } from './commands/request-job/request-job.controller';
 import { RequestJobSyncController } from './commands/request-job/request-job-sync.controller';
 import { RequestJobHandler } from './commands/request-job/request-job.handler';
+import { CLOCK, systemClock } from './infrastructure/clock/clock';
 import { AuthGuard } from './infrastructure/auth/auth.guard';
 import type { AppConfig } from './infrastructure/config/app-config';
 import {
@@ -82,6 +83,7 @@ export class AppModule {
         ...QUERIES,
         ProjectionRunnerService,
         { provide: READ_MODEL_PROGRESS, useExisting: ProjectionRunnerService },
+        { provide: CLOCK, useValue: systemClock },
         JobRunnerService,
         TaskAttachService,
         MetricsService,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { READ_MODEL_SCHEMA } from '../src/read-models/read-model.schema';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attachJobIdOf } from '../src/commands/create-task/attach-job';
+import { attachJobIdOf } from '../src/domain/task/attach-job';
 import { openStorage } from '../src/infrastructure/storage/storage';
 import type { JobResource } from '../src/read-models/job/job.resource';
 import type { RepoResource } from '../src/read-models/repo/repo.resource';

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { DomainError } from '../domain/domain-error';
 import { parseInput } from '../infrastructure/http/parse-body';
 
 /** `Idempotency-Key`: printable ASCII, as in the IETF draft's examples. */
@@ -16,14 +15,3 @@ export const parseIdempotencyKey = (
   header === undefined
     ? undefined
     : parseInput(IdempotencyKeyHeader, header, 'Idempotency-Key header');
-
-/** 422: an `Idempotency-Key` that made one thing was sent again for a different request. */
-export const idempotencyKeyReused = (
-  details: Readonly<Record<string, unknown>>,
-): DomainError =>
-  new DomainError(
-    'IDEMPOTENCY.KEY_REUSED',
-    'unprocessable',
-    'This Idempotency-Key was used for a different request',
-    details,
-  );

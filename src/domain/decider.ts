@@ -1,3 +1,8 @@
+import type {
+  EventKind,
+  StackyardEvent,
+  StackyardEventType,
+} from './events/stackyard-event';
 import type { Command, Event } from './message';
 
 /**
@@ -20,4 +25,17 @@ export function foldEvents<State, C extends Command, E extends Event>(
     (state, event) => decider.evolve(state, event),
     decider.initialState(),
   );
+}
+
+/**
+ * A decider with the kind of events it reads back from its stream: what a command handler
+ * needs to read, fold, decide and append.
+ */
+export interface DecisionModel<
+  State,
+  C extends Command,
+  T extends StackyardEventType,
+> {
+  readonly decider: Decider<State, C, Extract<StackyardEvent, { type: T }>>;
+  readonly kind: EventKind<T>;
 }

@@ -29,3 +29,16 @@ export interface Projector<Row, Tx> {
   readonly projection: Projection<Row>;
   readonly writer: ProjectionWriter<Row, Tx>;
 }
+
+/**
+ * The row `events` make from nothing: what the read model will hold for them, without
+ * waiting for it. Commands answer with it (a 202 shows the job as a read will).
+ */
+export const foldRow = <Row>(
+  projection: Projection<Row>,
+  events: readonly RecordedEvent[],
+): Row | null =>
+  events.reduce<Row | null>(
+    (row, event) => projection.evolve(row, event),
+    null,
+  );

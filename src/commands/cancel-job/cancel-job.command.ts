@@ -1,7 +1,8 @@
 import { Command } from '@nestjs/cqrs';
-import type { JobResource } from '../../read-models/job/job.resource';
+import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
 
-export class CancelJobCommand extends Command<JobResource> {
+/** Answers the job's stream after the cancel. */
+export class CancelJobCommand extends Command<RecordedEvent[]> {
   constructor(
     readonly orgId: string,
     readonly jobId: string,

@@ -3,7 +3,12 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
-import type { JobResource } from '../../read-models/job/job.resource';
+import { jobProjection } from '../../projections/job/job.projection';
+import { foldRow } from '../../projections/projection';
+import {
+  type JobResource,
+  toJobResource,
+} from '../../read-models/job/job.resource';
 import { CancelJobCommand } from './cancel-job.command';
 
 @Controller('jobs/:jobId/cancel')
@@ -18,7 +23,10 @@ export class CancelJobController {
     @Param('jobId') jobId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobResource> {
-    const job = await this.commands.execute(new CancelJobCommand(orgId, jobId));
+    const stream = await this.commands.execute(
+      new CancelJobCommand(orgId, jobId),
+    );
+    const job = toJobResource(foldRow(jobProjection, stream)!);
     void reply.status(job.status === 'cancelled' ? 200 : 202);
     return job;
   }

@@ -1,10 +1,22 @@
 import { Command } from '@nestjs/cqrs';
-import type { TaskResource } from '../../read-models/task/task.resource';
+import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
 
-/** What the handler answers: the task, and whether an earlier request with the key made it. */
+/** What the handler answers: the task's stream, and whether an earlier request with the key made it. */
 export interface CreateTaskResult {
-  task: TaskResource;
+  taskId: string;
+  stream: RecordedEvent[];
   replayed: boolean;
+}
+
+/**
+ * What the read side knew when the request came in; the controller asks it, so that the
+ * handler decides on facts without reading read models itself.
+ */
+export interface TaskReadSideFacts {
+  /** The task an earlier request with the same `Idempotency-Key` made, if any. */
+  keyHolder: { taskId: string; branchName: string } | undefined;
+  /** The branch, when the overview tracks it with the head last seen on the remote. */
+  knownBranch: { headSha: string; parent: string } | undefined;
 }
 
 export class CreateTaskCommand extends Command<CreateTaskResult> {
@@ -18,6 +30,7 @@ export class CreateTaskCommand extends Command<CreateTaskResult> {
       parentBranch?: string;
     },
     readonly idempotencyKey: string | undefined,
+    readonly readSide: TaskReadSideFacts,
   ) {
     super();
   }

@@ -13,14 +13,25 @@ import { Org } from '../../infrastructure/auth/org.decorator';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
 import { parseIdempotencyKey } from '../idempotency';
-import type { TaskResource } from '../../read-models/task/task.resource';
+import { foldRow } from '../../projections/projection';
+import { taskProjection } from '../../projections/task/task.projection';
+import { RepoQueries } from '../../read-models/repo/repo.queries';
+import { TaskQueries } from '../../read-models/task/task.queries';
+import {
+  type TaskResource,
+  toTaskResource,
+} from '../../read-models/task/task.resource';
 import { CreateTaskCommand } from './create-task.command';
 import { CreateTaskBody } from './create-task.dto';
 
 @Controller('repos/:repoId/tasks')
 @UseGuards(AcceptingCommandsGuard)
 export class CreateTaskController {
-  constructor(private readonly commands: CommandBus) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly repos: RepoQueries,
+    private readonly tasks: TaskQueries,
+  ) {}
 
   /**
    * 202 with the task, `pending_branch_attach` or already `ready`; never waits for git. A
@@ -36,12 +47,18 @@ export class CreateTaskController {
   ): Promise<TaskResource> {
     const input = parseInput(CreateTaskBody, body);
     const idempotencyKey = parseIdempotencyKey(key);
-    const { task, replayed } = await this.commands.execute(
-      new CreateTaskCommand(orgId, repoId, input, idempotencyKey),
+    const { taskId, stream, replayed } = await this.commands.execute(
+      new CreateTaskCommand(orgId, repoId, input, idempotencyKey, {
+        keyHolder:
+          idempotencyKey === undefined
+            ? undefined
+            : await this.tasks.keyHolder(repoId, idempotencyKey),
+        knownBranch: await this.repos.knownBranch(repoId, input.branchName),
+      }),
     );
     void reply
       .status(replayed ? 200 : 202)
-      .header('location', `/tasks/${task.taskId}`);
-    return task;
+      .header('location', `/tasks/${taskId}`);
+    return toTaskResource(foldRow(taskProjection, stream)!);
   }
 }

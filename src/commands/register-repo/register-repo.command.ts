@@ -1,7 +1,15 @@
 import { Command } from '@nestjs/cqrs';
-import type { RepoResource } from '../../read-models/repo/repo.resource';
+import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
+import type { RequestJobResult } from '../request-job/request-job.command';
 
-export class RegisterRepoCommand extends Command<RepoResource> {
+/** What the handler answers: the repo's new stream and the `sync_repo` job that clones it. */
+export interface RegisterRepoResult {
+  repoId: string;
+  stream: RecordedEvent[];
+  initialJob: RequestJobResult;
+}
+
+export class RegisterRepoCommand extends Command<RegisterRepoResult> {
   constructor(
     readonly orgId: string,
     readonly name: string,

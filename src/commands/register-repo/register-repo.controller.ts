@@ -4,7 +4,12 @@ import type { FastifyReply } from 'fastify';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
-import type { RepoResource } from '../../read-models/repo/repo.resource';
+import { foldRow } from '../../projections/projection';
+import { repoProjection } from '../../projections/repo/repo.projection';
+import {
+  type RepoResource,
+  toRepoResource,
+} from '../../read-models/repo/repo.resource';
 import { RegisterRepoCommand } from './register-repo.command';
 import { DEFAULT_TRUNK, RegisterRepoBody } from './register-repo.dto';
 
@@ -21,7 +26,7 @@ export class RegisterRepoController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RepoResource> {
     const input = parseInput(RegisterRepoBody, body);
-    const repo = await this.commands.execute(
+    const { repoId, stream, initialJob } = await this.commands.execute(
       new RegisterRepoCommand(
         orgId,
         input.name,
@@ -29,7 +34,9 @@ export class RegisterRepoController {
         input.trunk ?? DEFAULT_TRUNK,
       ),
     );
-    void reply.status(202).header('location', `/repos/${repo.repoId}`);
-    return repo;
+    void reply.status(202).header('location', `/repos/${repoId}`);
+    // The overview as the read model will show it: registered, its first job queued.
+    const row = foldRow(repoProjection, [...stream, ...initialJob.stream])!;
+    return { ...toRepoResource(row), initialJobId: initialJob.jobId };
   }
 }

@@ -35,7 +35,7 @@ export class RequestJobSyncController {
     const input = parseInput(RequestJobBody, body);
     // Everything the job will write comes after the present head.
     const from = (await this.store.headPosition()) + 1;
-    const { job } = await this.commands.execute(
+    const { jobId } = await this.commands.execute(
       new RequestJobCommand(
         orgId,
         repoId,
@@ -43,7 +43,7 @@ export class RequestJobSyncController {
         undefined,
       ),
     );
-    const stream = jobStream(job.jobId);
+    const stream = jobStream(jobId);
     const subscription = this.store.subscribe({
       fromPosition: from,
       filter: { streamPrefix: stream },
@@ -59,6 +59,6 @@ export class RequestJobSyncController {
     } finally {
       subscription.close();
     }
-    return this.jobs.get(orgId, job.jobId);
+    return this.jobs.get(orgId, jobId);
   }
 }

@@ -1,10 +1,11 @@
 import { Command } from '@nestjs/cqrs';
 import type { ValidActionRequest } from '../../domain/job/job.request';
-import type { JobResource } from '../../read-models/job/job.resource';
+import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
 
-/** What the handler answers: the job, and whether an earlier request with the key made it. */
+/** What the handler answers: the job's stream, and whether an earlier request with the key made it. */
 export interface RequestJobResult {
-  job: JobResource;
+  jobId: string;
+  stream: RecordedEvent[];
   replayed: boolean;
 }
 

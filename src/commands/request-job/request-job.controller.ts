@@ -14,7 +14,12 @@ import { Org } from '../../infrastructure/auth/org.decorator';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
 import { parseIdempotencyKey } from '../idempotency';
-import type { JobResource } from '../../read-models/job/job.resource';
+import { jobProjection } from '../../projections/job/job.projection';
+import { foldRow } from '../../projections/projection';
+import {
+  type JobResource,
+  toJobResource,
+} from '../../read-models/job/job.resource';
 import { RequestJobCommand } from './request-job.command';
 import { RequestJobBody } from './request-job.dto';
 
@@ -34,7 +39,7 @@ export class RequestJobController {
   ): Promise<JobResource> {
     const input = parseInput(RequestJobBody, body);
     const idempotencyKey = parseIdempotencyKey(key);
-    const { job, replayed } = await this.commands.execute(
+    const { jobId, stream, replayed } = await this.commands.execute(
       new RequestJobCommand(
         orgId,
         repoId,
@@ -44,7 +49,8 @@ export class RequestJobController {
     );
     void reply
       .status(replayed ? 200 : 202)
-      .header('location', `/jobs/${job.jobId}`);
-    return job;
+      .header('location', `/jobs/${jobId}`);
+    // The job as the read model will show it, from the events just recorded.
+    return toJobResource(foldRow(jobProjection, stream)!);
   }
 }

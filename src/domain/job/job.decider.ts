@@ -1,4 +1,6 @@
-import { ConflictError } from '../domain-error';
+import { ConflictError, NotFoundError } from '../domain-error';
+import { JOB_EVENTS } from '../events/stackyard-event';
+import { idempotencyKeyReused } from '../idempotency';
 import type {
   RepoActionCancelled,
   RepoActionCancelRequested,
@@ -6,7 +8,8 @@ import type {
   RepoActionRequested,
 } from '../events/job.events';
 import type { Command } from '../message';
-import type { Decider } from '../decider';
+import type { DecisionModel, Decider } from '../decider';
+import { sameActionRequest } from './job.request';
 import {
   evolveJob,
   hasPublished,
@@ -16,16 +19,23 @@ import {
 } from './job.state';
 
 export type RequestJob = Command<'RequestJob', RepoActionRequested['data']>;
-export type CancelJob = Command<'CancelJob', { jobId: string }>;
+/** Cancel `jobId` for `orgId`: another org's job is not found, as if it did not exist. */
+export type CancelJob = Command<'CancelJob', { jobId: string; orgId: string }>;
 export type JobCommand = RequestJob | CancelJob;
 
-/** The decisions clients make about a job; the runner's own steps are in `job.runner`. */
+/** The decisions clients make about a job; the runner's own steps are recorded by the job runner. */
 export const jobDecider: Decider<JobState, JobCommand, JobEvent> = {
   initialState: initialJobState,
   evolve: evolveJob,
   decide(command, state) {
     switch (command.type) {
       case 'RequestJob': {
+        const first = state.request;
+        // A job id derived from a key (or a task) names one request: the same request
+        // again is a retry and decides nothing.
+        if (first && sameJobRequest(first, command.data)) return [];
+        if (first?.idempotencyKey !== undefined)
+          throw idempotencyKeyReused({ jobId: first.jobId });
         if (state.phase !== 'absent') {
           throw new ConflictError(
             'JOB.ALREADY_EXISTS',
@@ -39,9 +49,21 @@ export const jobDecider: Decider<JobState, JobCommand, JobEvent> = {
         return [requested];
       }
       case 'CancelJob':
+        if (state.request?.orgId !== command.data.orgId) {
+          throw new NotFoundError(
+            'JOB.NOT_FOUND',
+            `No job ${command.data.jobId}`,
+          );
+        }
         return decideCancel(command.data.jobId, state);
     }
   },
+};
+
+/** The job decider with the events of its stream, for command handlers. */
+export const jobModel: DecisionModel<JobState, JobCommand, JobEvent['type']> = {
+  decider: jobDecider,
+  kind: JOB_EVENTS,
 };
 
 /**
@@ -77,3 +99,13 @@ function decideCancel(jobId: string, state: JobState): JobEvent[] {
   };
   return [asked];
 }
+
+const sameJobRequest = (
+  a: RepoActionRequested['data'],
+  b: RepoActionRequested['data'],
+): boolean =>
+  a.orgId === b.orgId &&
+  a.repoId === b.repoId &&
+  a.idempotencyKey === b.idempotencyKey &&
+  a.taskId === b.taskId &&
+  sameActionRequest(a, b);

@@ -1,7 +1,8 @@
 import { ConflictError, ValidationError } from '../domain-error';
 import type { RepoEvent, RepoRegistered } from '../events/repo.events';
 import type { Command } from '../message';
-import type { Decider } from '../decider';
+import type { DecisionModel, Decider } from '../decider';
+import { REPO_EVENTS } from '../events/stackyard-event';
 import { assertBranchName } from '../stack/branch-name';
 import type { Stack } from '../stack/stack';
 import { emptyStack, evolveStack } from '../stack/stack.evolve';
@@ -69,3 +70,10 @@ export const repoDecider: Decider<RepoState, RegisterRepo, RepoEvent> = {
     return [registered];
   },
 };
+
+/** The repo decider with the events of its stream, for command handlers. */
+export const repoModel: DecisionModel<
+  RepoState,
+  RegisterRepo,
+  RepoEvent['type']
+> = { decider: repoDecider, kind: REPO_EVENTS };

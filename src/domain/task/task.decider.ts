@@ -1,5 +1,8 @@
-import type { Decider } from '../decider';
+import type { DecisionModel, Decider } from '../decider';
 import { ConflictError } from '../domain-error';
+import { TASK_EVENTS } from '../events/stackyard-event';
+import { idempotencyKeyReused } from '../idempotency';
+import { sameTaskRequest } from './task.request';
 import type { TaskCreated, TaskEvent } from '../events/task.events';
 import type { Command } from '../message';
 import { evolveTask, initialTaskState, type TaskState } from './task.state';
@@ -37,7 +40,7 @@ export const taskDecider: Decider<TaskState, TaskCommand, TaskEvent> = {
   decide(command, state) {
     switch (command.type) {
       case 'CreateTask': {
-        if (state.status !== 'absent') throw branchTaken(state);
+        if (state.status !== 'absent') return decideCreateAgain(command, state);
         const { attach, ...created } = command.data;
         const first: TaskCreated = { type: 'TaskCreated', data: created };
         return attach.kind === 'known'
@@ -67,6 +70,35 @@ export const taskDecider: Decider<TaskState, TaskCommand, TaskEvent> = {
     }
   },
 };
+
+/** The task decider with the events of its stream, for command handlers. */
+export const taskModel: DecisionModel<
+  TaskState,
+  TaskCommand,
+  TaskEvent['type']
+> = { decider: taskDecider, kind: TASK_EVENTS };
+
+/**
+ * `CreateTask` on a task id that is taken. The same request with the same key is a retry
+ * and decides nothing; the key with another request is a reuse. A task whose attach failed
+ * decides nothing either: its branch is free, and the handler tries the branch's next task
+ * id. Any other task means the branch already backs one.
+ */
+function decideCreateAgain(command: CreateTask, state: TaskState): TaskEvent[] {
+  const { idempotencyKey } = command.data;
+  if (idempotencyKey !== undefined && state.idempotencyKey === idempotencyKey) {
+    const created = {
+      title: state.title!,
+      branchName: state.branchName!,
+      parentBranch: state.parentBranch,
+    };
+    if (!sameTaskRequest(created, command.data))
+      throw idempotencyKeyReused({ taskId: state.taskId });
+    return [];
+  }
+  if (state.status === 'attach_failed') return [];
+  throw branchTaken(state);
+}
 
 /** The conflict of a second task on a branch that already backs one. */
 export const branchTaken = (state: TaskState): ConflictError =>

@@ -44,4 +44,21 @@ export class RepoQueries {
       throw new NotFoundError('REPO.NOT_FOUND', `No repository ${repoId}`);
     return toRepoResource(row);
   }
+
+  /**
+   * A branch's head and parent when the cached overview tracks it with the head last seen
+   * on the remote; undefined when a job must find out. One read-model lookup, no git.
+   */
+  async knownBranch(
+    repoId: string,
+    branchName: string,
+  ): Promise<{ headSha: string; parent: string } | undefined> {
+    const row = await this.db.manager.findOneBy(RepoEntity, { repoId });
+    const branch = row?.branches.find((b) => b.name === branchName);
+    if (!branch?.sha) return undefined;
+    const seen = row!.remoteBranches.find((b) => b.name === branchName);
+    return seen?.remoteSha === branch.sha
+      ? { headSha: branch.sha, parent: branch.parent }
+      : undefined;
+  }
 }

@@ -30,6 +30,22 @@ export class TaskQueries {
     return toTaskResource(row);
   }
 
+  /**
+   * The task an `Idempotency-Key` made in a repo, once the read model has caught up with
+   * everything committed now; undefined when the key made none.
+   */
+  async keyHolder(
+    repoId: string,
+    idempotencyKey: string,
+  ): Promise<{ taskId: string; branchName: string } | undefined> {
+    await this.projections.catchUpToHead();
+    const row = await this.db.manager.findOneBy(TaskEntity, {
+      repoId,
+      idempotencyKey,
+    });
+    return row ? { taskId: row.taskId, branchName: row.branchName } : undefined;
+  }
+
   /** A repo's tasks, newest first. */
   async list(
     repoId: string,

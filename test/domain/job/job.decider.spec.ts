@@ -9,7 +9,7 @@ import {
 
 const cancel = (...given: JobEvent[]) =>
   jobDecider.decide(
-    { type: 'CancelJob', data: { jobId: 'job-1' } },
+    { type: 'CancelJob', data: { jobId: 'job-1', orgId: 'org-1' } },
     jobStateFrom(given),
   );
 
@@ -20,7 +20,7 @@ const completed = (step: 'pre_sync' | 'execute' | 'publish') =>
   }) as const;
 
 describe('job decider', () => {
-  it('requests a job only once', () => {
+  it('requests a job only once: the same request again decides nothing', () => {
     const request = aRepoActionRequested();
     expect(
       jobDecider.decide(
@@ -28,12 +28,49 @@ describe('job decider', () => {
         jobStateFrom([]),
       ),
     ).toEqual([request]);
-    expect(() =>
+    expect(
       jobDecider.decide(
         { type: 'RequestJob', data: request.data },
         jobStateFrom([request]),
       ),
+    ).toEqual([]);
+  });
+
+  it('refuses another request under a job id that is taken', () => {
+    const request = aRepoActionRequested();
+    expect(() =>
+      jobDecider.decide(
+        {
+          type: 'RequestJob',
+          data: { ...request.data, action: 'sync_repo' },
+        },
+        jobStateFrom([request]),
+      ),
     ).toThrow(expect.objectContaining({ code: 'JOB.ALREADY_EXISTS' }) as Error);
+  });
+
+  it('answers an Idempotency-Key reused for another request with 422', () => {
+    const request = aRepoActionRequested({ idempotencyKey: 'k-1' });
+    expect(() =>
+      jobDecider.decide(
+        {
+          type: 'RequestJob',
+          data: { ...request.data, action: 'sync_repo' },
+        },
+        jobStateFrom([request]),
+      ),
+    ).toThrow(
+      expect.objectContaining({ code: 'IDEMPOTENCY.KEY_REUSED' }) as Error,
+    );
+  });
+
+  it("does not find another org's job to cancel", () => {
+    expect(() =>
+      jobDecider.decide(
+        { type: 'CancelJob', data: { jobId: 'job-1', orgId: 'org-2' } },
+        jobStateFrom([aRepoActionRequested()]),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'JOB.NOT_FOUND' }) as Error);
   });
 
   it('cancels a queued job at once', () => {

@@ -1,4 +1,4 @@
-import type { MessageMetadata } from '../domain/message';
+import type { MessageMetadata } from './message';
 
 /**
  * Metadata of an event a request causes: who asked, the org and repo it concerns (readers
