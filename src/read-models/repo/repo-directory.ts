@@ -6,11 +6,16 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { RepoRegistered } from '../../domain/events/repo.events';
+import { narrow, REPO_EVENTS } from '../../domain/events/stackyard-event';
 import {
   EVENT_STORE,
   type EventStore,
-  type EventSubscription,
+  type RecordedEvent,
 } from '../../infrastructure/event-store/event-store.port';
+import {
+  type Follower,
+  foldThenFollow,
+} from '../../infrastructure/event-store/fold-then-follow';
 
 export type RepoEntry = RepoRegistered['data'];
 
@@ -25,40 +30,27 @@ export class RepoDirectory
   implements OnApplicationBootstrap, BeforeApplicationShutdown
 {
   private readonly repos = new Map<string, RepoEntry>();
-  private subscription: EventSubscription | undefined;
-  private loop: Promise<void> | undefined;
+  private follower: Follower | undefined;
   private readonly logger = new Logger('RepoDirectory');
 
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const filter = { types: ['RepoRegistered'] };
-    let from = 1;
-    for (;;) {
-      const page = await this.store.readAll({
-        fromPosition: from,
-        limit: 5000,
-        filter,
-      });
-      for (const e of page.events) this.add(e.data as RepoEntry);
-      from = page.nextPosition;
-      if (page.isEnd) break;
-    }
-    const subscription = this.store.subscribe({ fromPosition: from, filter });
-    this.subscription = subscription;
-    this.loop = (async () => {
-      try {
-        for await (const batch of subscription)
-          for (const e of batch) this.add(e.data as RepoEntry);
-      } catch (error) {
-        this.logger.error(`repo directory stopped: ${String(error)}`);
-      }
-    })();
+    const addRegistered = (e: RecordedEvent) => {
+      const event = narrow(e, REPO_EVENTS);
+      if (event?.type === 'RepoRegistered') this.add(event.data);
+    };
+    this.follower = await foldThenFollow(this.store, {
+      filter: { types: ['RepoRegistered'] },
+      fold: addRegistered,
+      follow: (batch) => batch.forEach(addRegistered),
+      name: 'repo directory',
+      logger: this.logger,
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.subscription?.close();
-    await this.loop;
+    await this.follower?.close();
   }
 
   add(repo: RepoEntry): void {
