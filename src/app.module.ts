@@ -39,7 +39,7 @@ import { RepoDirectory } from './read-models/repo/repo-directory';
 import { READ_MODEL_PROGRESS } from './read-models/read-model-progress.port';
 import { TaskController } from './read-models/task/task.controller';
 import { TaskQueries } from './read-models/task/task.queries';
-import { JobRunnerService } from './sagas/job-runner.service';
+import { JobRunnerService } from './sagas/job-runner/job-runner.service';
 import { TaskAttachService } from './sagas/task-attach.service';
 
 const COMMAND_HANDLERS = [

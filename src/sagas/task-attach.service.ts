@@ -31,7 +31,7 @@ import {
   type EventSubscription,
   type RecordedEvent,
 } from '../infrastructure/event-store/event-store.port';
-import { RepoStateReader } from './repo-state.reader';
+import { RepoStateReader } from './job-runner/repo-state.reader';
 import { attachOutcome } from './task-attach.saga';
 
 /** The final event of a job, as stored. */

@@ -1,15 +1,8 @@
-import type { JobEvent } from '../domain/events/job.events';
-import type { MessageMetadata } from '../domain/message';
-import { ConcurrencyError } from '../infrastructure/event-store/event-store.errors';
-import type { EventStore } from '../infrastructure/event-store/event-store.port';
-
-/** The runner lost its job: another writer started or ended it, or shutdown gave it up. */
-export class JobReleasedError extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'JobReleasedError';
-  }
-}
+import type { JobEvent } from '../../domain/events/job.events';
+import type { MessageMetadata } from '../../domain/message';
+import { ConcurrencyError } from '../../infrastructure/event-store/event-store.errors';
+import type { EventStore } from '../../infrastructure/event-store/event-store.port';
+import { JobReleasedError } from './job-released.error';
 
 /**
  * The runner's only way to write a job's stream. Appends are serialised and each expects

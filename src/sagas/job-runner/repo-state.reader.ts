@@ -1,11 +1,20 @@
-import { narrowAll, REPO_EVENTS } from '../domain/events/stackyard-event';
+import { DomainError } from '../../domain/domain-error';
+import { narrowAll, REPO_EVENTS } from '../../domain/events/stackyard-event';
 import {
   evolveRepo,
   initialRepoState,
   type RepoState,
-} from '../domain/repo/repo.decider';
-import { repoStream } from '../domain/streams';
-import type { EventStore } from '../infrastructure/event-store/event-store.port';
+} from '../../domain/repo/repo.decider';
+import { repoStream } from '../../domain/streams';
+import type { EventStore } from '../../infrastructure/event-store/event-store.port';
+
+/** A repo's state once its registration is known. */
+export type RegisteredRepoState = RepoState & {
+  registered: NonNullable<RepoState['registered']>;
+};
+
+const isRegistered = (repo: RepoState): repo is RegisteredRepoState =>
+  repo.registered !== undefined;
 
 /**
  * Each repo's state (registration and stack) folded from its stream, kept per repo and
@@ -34,5 +43,18 @@ export class RepoStateReader {
     const version = fresh.at(-1)?.streamVersion ?? cached.version;
     this.cache.set(repoId, { version, state });
     return state;
+  }
+
+  /** The state of a repo that must be registered: a job's steps cannot run without one. */
+  async readRegistered(repoId: string): Promise<RegisteredRepoState> {
+    const repo = await this.read(repoId);
+    if (!isRegistered(repo)) {
+      throw new DomainError(
+        'REPO.NOT_FOUND',
+        'not_found',
+        `No repository ${repoId}`,
+      );
+    }
+    return repo;
   }
 }

@@ -7,19 +7,21 @@ import {
 } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { systemClock } from '../../infrastructure/clock/clock';
 import {
   APP_CONFIG,
   type AppConfig,
-} from '../infrastructure/config/app-config';
+} from '../../infrastructure/config/app-config';
 import {
   EVENT_STORE,
   type EventStore,
-} from '../infrastructure/event-store/event-store.port';
-import { GitCliEngine } from '../infrastructure/git/git-cli-engine';
-import { GitRunner } from '../infrastructure/git/git-runner';
-import { StackOperations } from '../infrastructure/git/operations/stack-operations';
-import { MetricsService } from '../infrastructure/metrics/metrics.service';
-import { JobRunner } from './job-runner';
+} from '../../infrastructure/event-store/event-store.port';
+import { GitCliEngine } from '../../infrastructure/git/git-cli-engine';
+import { GitRunner } from '../../infrastructure/git/git-runner';
+import { StackOperations } from '../../infrastructure/git/operations/stack-operations';
+import { MetricsService } from '../../infrastructure/metrics/metrics.service';
+import { JobProcessManager } from './job.process-manager';
+import { GitJobSteps } from './steps/git-job.steps';
 
 /**
  * Runs the job runner for the life of the app. It starts once the app is up and stops in
@@ -30,7 +32,7 @@ import { JobRunner } from './job-runner';
 export class JobRunnerService
   implements OnApplicationBootstrap, BeforeApplicationShutdown
 {
-  readonly runner: JobRunner;
+  private readonly jobs: JobProcessManager;
   private readonly git: GitCliEngine;
 
   constructor(
@@ -42,27 +44,29 @@ export class JobRunnerService
       join(config.dataDir, 'repos'),
       new GitRunner(config.gitBin),
     );
-    this.runner = new JobRunner(
+    const steps = new GitJobSteps(
       store,
       this.git,
       new StackOperations(this.git),
-      {
-        worker: `${hostname()}:${process.pid}`,
-        concurrency: config.concurrency,
-        stepTimeoutMs: config.stepTimeoutMs,
-        graceMs: config.shutdownGraceMs,
-        logger: new Logger('JobRunner'),
-        metrics: metrics.jobMetrics(),
-      },
+      systemClock,
     );
+    this.jobs = new JobProcessManager(store, steps, {
+      worker: `${hostname()}:${process.pid}`,
+      concurrency: config.concurrency,
+      stepTimeoutMs: config.stepTimeoutMs,
+      graceMs: config.shutdownGraceMs,
+      logger: new Logger('JobRunner'),
+      metrics: metrics.jobMetrics(),
+      clock: systemClock,
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.runner.start();
+    await this.jobs.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    await this.jobs.stop();
     await this.git.close();
   }
 }

@@ -1,18 +1,18 @@
-import { DomainError } from '../domain/domain-error';
+import { DomainError } from '../../domain/domain-error';
 import {
   JOB_STEPS,
   type ConflictInfo,
   type JobStep,
-} from '../domain/events/job.events';
+} from '../../domain/events/job.events';
 import {
   hasPublished,
   isFinished,
   type JobState,
-} from '../domain/job/job.state';
+} from '../../domain/job/job.state';
 
 /**
  * The pure half of the job runner: given what a job's stream says, what happens next.
- * The runner (job-runner.ts) does the I/O these answers ask for.
+ * The runner (job.runner.ts) does the I/O these answers ask for.
  */
 export type JobDirective =
   | { kind: 'none' }

@@ -1,5 +1,5 @@
-import { DomainError } from '../../src/domain/domain-error';
-import { jobStateFrom } from '../../src/domain/job/job.state';
+import { DomainError } from '../../../src/domain/domain-error';
+import { jobStateFrom } from '../../../src/domain/job/job.state';
 import {
   DEFAULT_RETRY_POLICY,
   failureOf,
@@ -7,11 +7,11 @@ import {
   remainingSteps,
   retryDelayMs,
   shouldRetry,
-} from '../../src/sagas/job.saga';
+} from '../../../src/sagas/job-runner/job.saga';
 import {
   aRepoActionRequested,
   aRepoActionStarted,
-} from '../builders/job.builders';
+} from '../../builders/job.builders';
 
 const NOW = '2026-01-01T00:00:10.000Z';
 

@@ -1,0 +1,97 @@
+import type {
+  ExecutionPlan,
+  RepoActionRequested,
+} from '../../domain/events/job.events';
+import { JOB_EVENTS, narrowAll } from '../../domain/events/stackyard-event';
+import { jobStateFrom, type JobState } from '../../domain/job/job.state';
+import { jobStream } from '../../domain/streams';
+import type { Clock } from '../../infrastructure/clock/clock';
+import type { EventStore } from '../../infrastructure/event-store/event-store.port';
+import { jobMetadata } from './job.metadata';
+import { JobReleasedError } from './job-released.error';
+import type { JobRunnerMetrics } from './job-runner.options';
+import { react } from './job.saga';
+import type { JobTurn } from './job.scheduler';
+import { JobWriter } from './job.writer';
+
+/** A job this runner has claimed: its attempt is started, and only its writer appends. */
+export interface ClaimedJob {
+  jobId: string;
+  request: RepoActionRequested['data'];
+  state: JobState;
+  writer: JobWriter;
+  /** What `execute` decided, once it has (in this attempt or an earlier one). */
+  plan: ExecutionPlan | undefined;
+}
+
+/** What a claim came to: the job to run, or the turn's end without running it. */
+export type Claim = { job: ClaimedJob } | { turn: JobTurn };
+
+/**
+ * Reads a job's stream and does what `react()` says before any step runs: nothing (it has
+ * ended), wait for its retry, record the cancel asked while it was queued, or start a new
+ * attempt (recording first that one found running was interrupted). Every append expects
+ * the version just read, so of two workers claiming one job, one wins.
+ */
+export class JobClaimer {
+  constructor(
+    private readonly store: EventStore,
+    private readonly worker: string,
+    private readonly clock: Clock,
+    private readonly metrics: Partial<JobRunnerMetrics> | undefined,
+  ) {}
+
+  async claim(jobId: string): Promise<Claim> {
+    const stream = jobStream(jobId);
+    const recorded = await this.store.readStream(stream);
+    const state = jobStateFrom(narrowAll(recorded, JOB_EVENTS));
+    const now = this.clock.now();
+    const directive = react(state, now.toISOString());
+    if (directive.kind === 'none') return { turn: 'done' };
+    if (directive.kind === 'wait') {
+      return {
+        turn: { retryInMs: Date.parse(directive.until) - now.getTime() },
+      };
+    }
+    const request = state.request!;
+    const writer = new JobWriter(this.store, stream, recorded.length - 1, () =>
+      jobMetadata(request, this.worker, this.clock.now()),
+    );
+    try {
+      if (directive.kind === 'cancel') {
+        await writer.append({ type: 'RepoActionCancelled', data: {} });
+        this.metrics?.outcome?.('cancelled');
+        return { turn: 'done' };
+      }
+      if (directive.interrupted) {
+        await writer.append({
+          type: 'RepoActionInterrupted',
+          data: { attempt: state.attempt },
+        });
+      }
+      await writer.append({
+        type: 'RepoActionStarted',
+        data: { attempt: directive.attempt, worker: this.worker },
+      });
+    } catch (error) {
+      if (error instanceof JobReleasedError) return { turn: 'done' };
+      throw error;
+    }
+    if (directive.attempt === 1) {
+      // Measured from the request to its first claim; a retry's wait is not queueing.
+      const requestedAt = Date.parse(
+        recorded[0]!.metadata.at ?? recorded[0]!.recordedAt,
+      );
+      this.metrics?.queueWait?.((now.getTime() - requestedAt) / 1000);
+    }
+    return {
+      job: {
+        jobId,
+        request,
+        state: { ...state, phase: 'running', attempt: directive.attempt },
+        writer,
+        plan: state.plan,
+      },
+    };
+  }
+}

@@ -1,0 +1,117 @@
+import { Semaphore } from './semaphore';
+
+/**
+ * What became of one turn of a job: it needs nothing more from this runner, shutdown
+ * stopped it, or it is due again after a wait.
+ */
+export type JobTurn = 'done' | 'stopped' | { retryInMs: number };
+
+/** Gives a job one turn; the scheduler calls it holding one of the `concurrency` slots. */
+export type RunJob = (jobId: string) => Promise<JobTurn>;
+
+/** The queue of one repo's jobs; only the first one is worked on. */
+interface Lane {
+  queue: string[];
+  active: boolean;
+  /** Ends the lane's wait for a retry early. */
+  wake: (() => void) | undefined;
+}
+
+/**
+ * Decides when each job gets a turn: one lane per repo, whose jobs run one at a time in the
+ * order they were queued (a job waiting for its retry holds its lane, so a later job of the
+ * same repo cannot overtake it), while different repos run in parallel, up to
+ * `concurrency` turns at once. A wait for a retry ends early on `wake` (a job ended by
+ * someone else) and on `stop`.
+ */
+export class JobScheduler {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly repoOfJob = new Map<string, string>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly slots: Semaphore;
+  private stopping = false;
+
+  constructor(
+    private readonly run: RunJob,
+    concurrency: number,
+    private readonly logger: { error(message: string): void },
+  ) {
+    this.slots = new Semaphore(Math.max(1, concurrency));
+  }
+
+  /** Queues a job behind its repo's others; a job already queued is not queued twice. */
+  enqueue(jobId: string, repoId: string): void {
+    if (this.repoOfJob.has(jobId)) return;
+    this.repoOfJob.set(jobId, repoId);
+    let lane = this.lanes.get(repoId);
+    if (!lane) {
+      lane = { queue: [], active: false, wake: undefined };
+      this.lanes.set(repoId, lane);
+    }
+    lane.queue.push(jobId);
+    if (!lane.active && !this.stopping) this.startLane(repoId, lane);
+  }
+
+  /** Ends the retry wait of the lane holding `jobId`, which then gives its first job a turn. */
+  wake(jobId: string): void {
+    const repoId = this.repoOfJob.get(jobId);
+    if (repoId) this.lanes.get(repoId)?.wake?.();
+  }
+
+  /** Gives no turn any more and ends every retry wait; a turn under way runs on. */
+  stop(): void {
+    this.stopping = true;
+    for (const lane of this.lanes.values()) lane.wake?.();
+  }
+
+  /** Settles once no lane is running. */
+  async drained(): Promise<void> {
+    await Promise.all([...this.running]);
+  }
+
+  private startLane(repoId: string, lane: Lane): void {
+    lane.active = true;
+    const running: Promise<void> = this.runLane(lane)
+      .catch((error: unknown) =>
+        this.logger.error(`lane of repo ${repoId} failed: ${String(error)}`),
+      )
+      .finally(() => {
+        lane.active = false;
+        this.running.delete(running);
+        if (lane.queue.length === 0) this.lanes.delete(repoId);
+        else if (!this.stopping) this.startLane(repoId, lane);
+      });
+    this.running.add(running);
+  }
+
+  private async runLane(lane: Lane): Promise<void> {
+    while (!this.stopping && lane.queue.length > 0) {
+      const jobId = lane.queue[0]!;
+      const turn = await this.turn(jobId);
+      if (turn === 'stopped') return;
+      if (turn === 'done') {
+        lane.queue.shift();
+        this.repoOfJob.delete(jobId);
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, turn.retryInMs);
+        lane.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      lane.wake = undefined;
+    }
+  }
+
+  private async turn(jobId: string): Promise<JobTurn> {
+    await this.slots.acquire();
+    try {
+      if (this.stopping) return 'stopped';
+      return await this.run(jobId);
+    } finally {
+      this.slots.release();
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { v5 as uuidv5 } from 'uuid';
+import type { ExecutionPlan } from '../../../domain/events/job.events';
+import type { GitEngine } from '../../../infrastructure/git/git-engine.port';
+import { RemoteChangedError } from '../../../infrastructure/git/git.errors';
+import type { StackOperations } from '../../../infrastructure/git/operations/stack-operations';
+import type {
+  JobStepContext,
+  JobStepHandler,
+  StepResult,
+} from '../job-steps.port';
+
+/** Namespace of the ids of repo events a job appends: a re-run appends them only once. */
+const JOB_EVENT_IDS = '9d7e5c3a-1b2f-4e6d-8a0c-5f4e3d2c1b0a';
+
+/**
+ * `publish`: moves the planned refs (one local transaction, one leased atomic push), then
+ * records the stack events. Run again after a restart, a push that already happened is seen
+ * in the remote-tracking refs and not repeated, and the events keep their ids.
+ */
+export class PublishStep implements JobStepHandler {
+  constructor(
+    private readonly git: GitEngine,
+    private readonly operations: StackOperations,
+  ) {}
+
+  async run(context: JobStepContext): Promise<StepResult> {
+    const { jobId, plan } = context;
+    if (!plan) throw new Error(`job ${jobId} reached publish without a plan`);
+    const { repoId } = context.request;
+    if (plan.moves.length > 0 && !(await this.published(repoId, plan))) {
+      try {
+        await this.operations.applyAndPublish(repoId, plan.moves);
+      } catch (error) {
+        // A push of an earlier attempt may have landed after all (its process outlived
+        // the one that started it): the remote then holds exactly our plan.
+        if (!(error instanceof RemoteChangedError)) throw error;
+        await this.git.fetch(repoId);
+        if (!(await this.published(repoId, plan))) throw error;
+      }
+    }
+    if (plan.events.length > 0) {
+      await context.recordRepoEvents(
+        plan.events.map((event, i) => ({
+          ...event,
+          eventId: uuidv5(`${jobId}:${i}`, JOB_EVENT_IDS),
+        })),
+      );
+    }
+    return {
+      summary:
+        plan.moves.length > 0
+          ? `published ${plan.moves.length} branch(es)`
+          : 'nothing to publish',
+    };
+  }
+
+  /** Whether the remote-tracking refs already hold every planned move. */
+  private async published(
+    repoId: string,
+    plan: ExecutionPlan,
+  ): Promise<boolean> {
+    const remote = await this.git.remoteHeads(repoId);
+    return plan.moves.every((m) => (remote.get(m.branch) ?? null) === m.to);
+  }
+}
