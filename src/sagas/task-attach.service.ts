@@ -6,6 +6,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import {
+  ALL_EVENTS,
   FINAL_JOB_EVENTS,
   narrow,
   narrowAll,
@@ -19,7 +20,6 @@ import {
   FINAL_JOB_EVENT_TYPES,
   type FinalJobEvent,
 } from '../domain/events/job.events';
-import type { RepoBranchesObserved } from '../domain/events/repo.events';
 import { jobIdOfStream, jobStream, taskStream } from '../domain/streams';
 import { foldEvents } from '../domain/decider';
 import { taskDecider } from '../domain/task/task.decider';
@@ -28,9 +28,12 @@ import { ConcurrencyError } from '../infrastructure/event-store/event-store.erro
 import {
   EVENT_STORE,
   type EventStore,
-  type EventSubscription,
   type RecordedEvent,
 } from '../infrastructure/event-store/event-store.port';
+import {
+  type Follower,
+  foldThenFollow,
+} from '../infrastructure/event-store/fold-then-follow';
 import { RepoStateReader } from './job-runner/repo-state.reader';
 import { attachOutcome } from './task-attach.saga';
 
@@ -69,8 +72,7 @@ export class TaskAttachService
   /** Repo id → branch → head at the last observation. */
   private readonly heads = new Map<string, Map<string, string>>();
   private readonly repos: RepoStateReader;
-  private subscription: EventSubscription | undefined;
-  private loop: Promise<void> | undefined;
+  private follower: Follower | undefined;
   private readonly logger = new Logger('TaskAttach');
   private stopping = false;
   private readonly retries = new Set<NodeJS.Timeout>();
@@ -81,18 +83,31 @@ export class TaskAttachService
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const filter = { types: EVENT_TYPES };
-    let from = 1;
-    for (;;) {
-      const page = await this.store.readAll({
-        fromPosition: from,
-        limit: 5000,
-        filter,
-      });
-      for (const e of page.events) this.fold(e, true);
-      from = page.nextPosition;
-      if (page.isEnd) break;
-    }
+    this.follower = await foldThenFollow(this.store, {
+      filter: { types: EVENT_TYPES },
+      fold: (e) => {
+        this.fold(e, true);
+      },
+      caughtUp: () => this.settleWhatTheHistoryLeftOpen(),
+      follow: async (batch) => {
+        for (const e of batch) {
+          const ended = this.fold(e, false);
+          if (ended) await this.settleOrRetry(ended.taskId, ended.end, 0);
+        }
+      },
+      name: 'task attach saga',
+      logger: this.logger,
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.retries) clearTimeout(timer);
+    await this.follower?.close();
+    await Promise.all(this.retrying);
+  }
+
+  private async settleWhatTheHistoryLeftOpen(): Promise<void> {
     for (const [jobId, end] of this.endedAtBoot) {
       const taskId = this.pending.get(jobId);
       if (taskId) await this.settle(taskId, end);
@@ -100,29 +115,6 @@ export class TaskAttachService
     this.endedAtBoot.clear();
     for (const [jobId, taskId] of this.pending)
       await this.ensureJob(jobId, taskId);
-
-    const subscription = this.store.subscribe({ fromPosition: from, filter });
-    this.subscription = subscription;
-    this.loop = (async () => {
-      try {
-        for await (const batch of subscription) {
-          for (const e of batch) {
-            const ended = this.fold(e, false);
-            if (ended) await this.settleOrRetry(ended.taskId, ended.end, 0);
-          }
-        }
-      } catch (error) {
-        this.logger.error(`task attach saga stopped: ${String(error)}`);
-      }
-    })();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    this.subscription?.close();
-    for (const timer of this.retries) clearTimeout(timer);
-    await this.loop;
-    await Promise.all(this.retrying);
   }
 
   /**
@@ -157,10 +149,11 @@ export class TaskAttachService
     e: RecordedEvent,
     booting: boolean,
   ): { taskId: string; end: EndedJob } | undefined {
-    switch (e.type) {
+    const event = narrow(e, ALL_EVENTS);
+    switch (event?.type) {
       case 'TaskBranchAttachRequested':
         this.pending.set(
-          (e.data as { jobId: string }).jobId,
+          event.data.jobId,
           e.streamId.slice(TASK_PREFIX.length),
         );
         return undefined;
@@ -171,14 +164,12 @@ export class TaskAttachService
         this.endedAtBoot.delete(jobId);
         return undefined;
       }
-      case 'RepoBranchesObserved': {
-        const data = e.data as RepoBranchesObserved['data'];
+      case 'RepoBranchesObserved':
         this.heads.set(
           e.streamId.slice(REPO_PREFIX.length),
-          new Map(data.branches.map((b) => [b.name, b.sha])),
+          new Map(event.data.branches.map((b) => [b.name, b.sha])),
         );
         return undefined;
-      }
       default: {
         const end = narrow(e, FINAL_JOB_EVENTS);
         const jobId = jobIdOfStream(e.streamId);
