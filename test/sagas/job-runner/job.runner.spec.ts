@@ -1,0 +1,436 @@
+import { DomainError } from '../../../src/domain/domain-error';
+import type {
+  JobEvent,
+  RepoActionRequested,
+} from '../../../src/domain/events/job.events';
+import {
+  JOB_EVENTS,
+  narrowAll,
+} from '../../../src/domain/events/stackyard-event';
+import { jobStream, repoStream } from '../../../src/domain/streams';
+import type { Clock } from '../../../src/infrastructure/clock/clock';
+import { InMemoryEventStore } from '../../../src/infrastructure/event-store/in-memory-event-store';
+import { JobReleasedError } from '../../../src/sagas/job-runner/job-released.error';
+import type { JobRunnerOptions } from '../../../src/sagas/job-runner/job-runner.options';
+import { JobRunner } from '../../../src/sagas/job-runner/job.runner';
+import {
+  aRepoActionRequested,
+  aRepoActionStarted,
+  aStepStarted,
+} from '../../builders/job.builders';
+import { A_PLAN, FakeJobSteps } from './fake-job-steps';
+
+const JOB = 'job-1';
+const REQUESTED_AT = '2026-01-01T00:00:00.000Z';
+const POLICY = { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 10_000 };
+/** With `random` at 0.5 the first retry waits half the base delay plus a quarter. */
+const FIRST_RETRY_MS = 750;
+
+describe('the job runner', () => {
+  let store: InMemoryEventStore;
+  let steps: FakeJobSteps;
+  let now: Date;
+  const clock: Clock = { now: () => now };
+  const logger = { log: jest.fn(), warn: jest.fn(), error: jest.fn() };
+  const metrics = {
+    queueWait: jest.fn(),
+    stepDuration: jest.fn(),
+    outcome: jest.fn(),
+  };
+
+  const runner = (options: Partial<JobRunnerOptions> = {}) =>
+    new JobRunner(store, steps, {
+      worker: 'worker-1',
+      retry: POLICY,
+      clock,
+      random: () => 0.5,
+      logger,
+      metrics,
+      ...options,
+    });
+
+  const request = (data: Partial<RepoActionRequested['data']> = {}) =>
+    append(aRepoActionRequested({ jobId: JOB, ...data }), {
+      at: REQUESTED_AT,
+    });
+
+  /** Appends to the job's stream as another writer (the request or cancel handler). */
+  const append = (event: JobEvent, metadata = {}) =>
+    store.appendToStream(jobStream(JOB), [{ ...event, metadata }], {
+      expectedVersion: 'any',
+    });
+
+  const cancelAsked = () =>
+    append({ type: 'RepoActionCancelRequested', data: {} });
+
+  const stream = async () =>
+    narrowAll(await store.readStream(jobStream(JOB)), JOB_EVENTS);
+  const types = async () => (await stream()).map((e) => e.type);
+  const last = async () => (await stream()).at(-1)!;
+
+  const stepEvents = (step: string) => [
+    `RepoActionStepStarted:${step}`,
+    `RepoActionStepCompleted:${step}`,
+  ];
+  /** The job's event types, with the step of step events. */
+  const trail = async () =>
+    (await stream()).map((e) =>
+      e.type === 'RepoActionStepStarted' || e.type === 'RepoActionStepCompleted'
+        ? `${e.type}:${e.data.step}`
+        : e.type,
+    );
+
+  beforeEach(() => {
+    store = new InMemoryEventStore();
+    steps = new FakeJobSteps();
+    now = new Date('2026-01-01T00:00:05.000Z');
+    jest.clearAllMocks();
+  });
+
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('given a queued job, when it gets a turn, then it is claimed and every step runs in order, then it is completed', async () => {
+    await request();
+
+    const turn = await runner().run(JOB);
+
+    expect(turn).toBe('done');
+    expect(steps.steps).toEqual([
+      'pre_sync',
+      'execute',
+      'publish',
+      'post_sync',
+    ]);
+    expect(await trail()).toEqual([
+      'RepoActionRequested',
+      'RepoActionStarted',
+      ...stepEvents('pre_sync'),
+      ...stepEvents('execute'),
+      ...stepEvents('publish'),
+      ...stepEvents('post_sync'),
+      'RepoActionCompleted',
+    ]);
+    const events = await stream();
+    expect(events[1]!.data).toEqual({ attempt: 1, worker: 'worker-1' });
+    expect(
+      events.find(
+        (e) =>
+          e.type === 'RepoActionStepCompleted' && e.data.step === 'execute',
+      )!.data,
+    ).toEqual({ step: 'execute', summary: A_PLAN.summary, plan: A_PLAN });
+    expect((await last()).data).toEqual({
+      summary: A_PLAN.summary,
+      changed: A_PLAN.changed,
+    });
+    expect(events[1]!.metadata).toEqual({
+      correlationId: JOB,
+      jobId: JOB,
+      actor: 'worker:worker-1',
+      orgId: 'org-1',
+      repoId: 'repo-1',
+      at: now.toISOString(),
+    });
+    expect(steps.calls[2]!.context.plan).toEqual(A_PLAN);
+    expect(metrics.queueWait).toHaveBeenCalledWith(5);
+    expect(metrics.stepDuration).toHaveBeenCalledTimes(4);
+    expect(metrics.outcome.mock.calls).toEqual([['completed']]);
+  });
+
+  it('given two runners, when both give the same job a turn at once, then it is claimed once and each step runs once', async () => {
+    await request();
+
+    const turns = await Promise.all([runner().run(JOB), runner().run(JOB)]);
+
+    expect(turns).toEqual(['done', 'done']);
+    expect(
+      (await types()).filter((t) => t === 'RepoActionStarted'),
+    ).toHaveLength(1);
+    expect(steps.steps).toEqual([
+      'pre_sync',
+      'execute',
+      'publish',
+      'post_sync',
+    ]);
+  });
+
+  it('given a job cut off in publish, when it gets a turn, then the interruption is recorded and it resumes after execute with the recorded plan', async () => {
+    await request();
+    const history: JobEvent[] = [
+      aRepoActionStarted(1),
+      aStepStarted('pre_sync'),
+      {
+        type: 'RepoActionStepCompleted',
+        data: { step: 'pre_sync', summary: 'ok' },
+      },
+      aStepStarted('execute'),
+      {
+        type: 'RepoActionStepCompleted',
+        data: { step: 'execute', summary: A_PLAN.summary, plan: A_PLAN },
+      },
+      aStepStarted('publish'),
+    ];
+    for (const event of history) await append(event);
+    const before = (await stream()).length;
+
+    const turn = await runner().run(JOB);
+
+    expect(turn).toBe('done');
+    expect(steps.steps).toEqual(['publish', 'post_sync']);
+    expect(steps.calls[0]!.context.plan).toEqual(A_PLAN);
+    const resumed = (await stream()).slice(before);
+    expect(resumed.slice(0, 2).map((e) => [e.type, e.data])).toEqual([
+      ['RepoActionInterrupted', { attempt: 1 }],
+      ['RepoActionStarted', { attempt: 2, worker: 'worker-1' }],
+    ]);
+    expect((await trail()).slice(before + 2)).toEqual([
+      ...stepEvents('publish'),
+      ...stepEvents('post_sync'),
+      'RepoActionCompleted',
+    ]);
+    expect(metrics.queueWait).not.toHaveBeenCalled();
+  });
+
+  it('given a transient failure, when the job fails, then a retry is recorded with backoff, and the next attempt completes from the failed step', async () => {
+    await request();
+    steps.failNext(
+      'execute',
+      new DomainError('GIT.TRANSIENT', 'unavailable', 'remote unreachable'),
+    );
+    const jobs = runner();
+
+    const first = await jobs.run(JOB);
+    const retryAt = new Date(now.getTime() + FIRST_RETRY_MS).toISOString();
+    const early = await jobs.run(JOB);
+    now = new Date(retryAt);
+    const second = await jobs.run(JOB);
+
+    expect(first).toEqual({ retryInMs: FIRST_RETRY_MS });
+    expect(early).toEqual({ retryInMs: FIRST_RETRY_MS });
+    const events = await stream();
+    const retry = events.find((e) => e.type === 'RepoActionRetryScheduled')!;
+    expect(retry.data).toEqual({
+      attempt: 1,
+      reason: 'remote unreachable',
+      retryAt,
+    });
+    expect(second).toBe('done');
+    expect(steps.steps).toEqual([
+      'pre_sync',
+      'execute',
+      'execute',
+      'publish',
+      'post_sync',
+    ]);
+    expect(
+      events.flatMap((e) =>
+        e.type === 'RepoActionStarted' ? [e.data.attempt] : [],
+      ),
+    ).toEqual([1, 2]);
+    expect(events.at(-1)!.type).toBe('RepoActionCompleted');
+    expect(metrics.outcome.mock.calls).toEqual([['retry'], ['completed']]);
+  });
+
+  it('given a transient failure on the last attempt, when the job fails, then it is failed and not retried', async () => {
+    await request();
+    const jobs = runner({ retry: { ...POLICY, maxAttempts: 1 } });
+    steps.failNext(
+      'pre_sync',
+      new DomainError('GIT.TRANSIENT', 'unavailable', 'remote unreachable'),
+    );
+
+    expect(await jobs.run(JOB)).toBe('done');
+    expect((await last()).data).toEqual({
+      code: 'GIT.TRANSIENT',
+      message: 'remote unreachable',
+    });
+  });
+
+  it('given a permanent failure, when the job fails, then it is failed at once with the code and the conflict', async () => {
+    await request();
+    const conflict = { branch: 'feature-a', files: ['src/app.ts'] };
+    steps.failNext(
+      'execute',
+      new DomainError('GIT.CONFLICT', 'conflict', 'feature-a conflicts', {
+        conflict,
+      }),
+    );
+
+    const turn = await runner().run(JOB);
+
+    expect(turn).toBe('done');
+    expect(steps.steps).toEqual(['pre_sync', 'execute']);
+    expect(await types()).not.toContain('RepoActionRetryScheduled');
+    const failed = await last();
+    expect([failed.type, failed.data]).toEqual([
+      'RepoActionFailed',
+      { code: 'GIT.CONFLICT', message: 'feature-a conflicts', conflict },
+    ]);
+    expect(metrics.outcome.mock.calls).toEqual([['error']]);
+  });
+
+  it('given an unexpected error, when the job fails, then it is failed with JOB.INTERNAL and the error is logged', async () => {
+    await request();
+    steps.failNext('publish', new TypeError('undefined is not a function'));
+
+    await runner().run(JOB);
+
+    expect((await last()).data).toEqual({
+      code: 'JOB.INTERNAL',
+      message: 'The job failed unexpectedly; see the service log',
+    });
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.objectContaining({ jobId: JOB, repoId: 'repo-1' }),
+    );
+    expect(JSON.stringify(logger.error.mock.calls)).toContain(
+      'TypeError: undefined is not a function',
+    );
+  });
+
+  it('given a cancel asked while the job was queued, when it gets a turn, then it is cancelled without starting', async () => {
+    await request();
+    await cancelAsked();
+
+    const turn = await runner().run(JOB);
+
+    expect(turn).toBe('done');
+    expect(await types()).toEqual([
+      'RepoActionRequested',
+      'RepoActionCancelRequested',
+      'RepoActionCancelled',
+    ]);
+    expect(steps.steps).toEqual([]);
+    expect(metrics.outcome.mock.calls).toEqual([['cancelled']]);
+  });
+
+  it('given a cancel asked during execute, when execute ends, then the job is cancelled before publish', async () => {
+    await request();
+    const execute = steps.hold('execute');
+    const jobs = runner();
+    const turn = jobs.run(JOB);
+    await execute.entered;
+
+    await cancelAsked();
+    jobs.cancelRequested(JOB);
+    execute.finish();
+
+    expect(await turn).toBe('done');
+    expect(steps.steps).toEqual(['pre_sync', 'execute']);
+    expect((await trail()).slice(-3)).toEqual([
+      'RepoActionCancelRequested',
+      'RepoActionStepCompleted:execute',
+      'RepoActionCancelled',
+    ]);
+  });
+
+  it('given a cancel asked during publish, when publish ends, then the job runs to its end', async () => {
+    await request();
+    const publish = steps.hold('publish');
+    const jobs = runner();
+    const turn = jobs.run(JOB);
+    await publish.entered;
+
+    await cancelAsked();
+    jobs.cancelRequested(JOB);
+    publish.finish();
+
+    expect(await turn).toBe('done');
+    expect(steps.steps).toEqual([
+      'pre_sync',
+      'execute',
+      'publish',
+      'post_sync',
+    ]);
+    expect((await last()).type).toBe('RepoActionCompleted');
+  });
+
+  it('given a step that reports progress, when it runs, then the progress is recorded within the step', async () => {
+    await request();
+    steps.next('pre_sync', (context) => {
+      context.progress('fetching', 1, 2);
+      return Promise.resolve({ summary: 'fetched' });
+    });
+
+    await runner().run(JOB);
+
+    const events = await stream();
+    const progressed = events.findIndex(
+      (e) => e.type === 'RepoActionProgressed',
+    );
+    expect(events[progressed]!.data).toEqual({
+      step: 'pre_sync',
+      message: 'fetching',
+      done: 1,
+      total: 2,
+    });
+    expect(events[progressed - 1]!.type).toBe('RepoActionStepStarted');
+    expect(events[progressed + 1]!.type).toBe('RepoActionStepCompleted');
+  });
+
+  it('given a step that records repo events, when it runs, then they are appended to the repo stream with the job metadata', async () => {
+    await request();
+    steps.next('post_sync', async (context) => {
+      await context.recordRepoEvents([
+        {
+          type: 'RepoBranchesObserved',
+          data: {
+            trunk: 'main',
+            trunkSha: 'c'.repeat(40),
+            branches: [],
+            observedAt: now.toISOString(),
+          },
+          eventId: '00000000-0000-4000-8000-000000000001',
+        },
+      ]);
+      return { summary: 'observed' };
+    });
+
+    await runner().run(JOB);
+
+    const [observed] = await store.readStream(repoStream('repo-1'));
+    expect(observed).toMatchObject({
+      eventId: '00000000-0000-4000-8000-000000000001',
+      type: 'RepoBranchesObserved',
+      metadata: { jobId: JOB, actor: 'worker:worker-1' },
+    });
+  });
+
+  it('given a step running at shutdown, when the grace ends first, then the job is recorded interrupted and the late step writes nothing', async () => {
+    await request();
+    const execute = steps.hold('execute');
+    const jobs = runner({ graceMs: 0 });
+    const turn = jobs.run(JOB);
+    const context = await execute.entered;
+
+    await jobs.stop();
+    const interrupted = await last();
+    const late = context.recordRepoEvents([]);
+    execute.finish();
+
+    expect([interrupted.type, interrupted.data]).toEqual([
+      'RepoActionInterrupted',
+      { attempt: 1 },
+    ]);
+    await expect(late).rejects.toBeInstanceOf(JobReleasedError);
+    expect(await turn).toBe('stopped');
+    expect((await last()).type).toBe('RepoActionInterrupted');
+    expect(await jobs.run('job-2')).toBe('stopped');
+  });
+
+  it('given a step running at shutdown, when it ends within the grace, then the job runs to its end and nothing is interrupted', async () => {
+    await request();
+    const execute = steps.hold('execute');
+    const jobs = runner({ graceMs: 60_000 });
+    const turn = jobs.run(JOB);
+    await execute.entered;
+
+    const stopped = jobs.stop();
+    execute.finish();
+    await stopped;
+
+    expect(await turn).toBe('done');
+    expect(await types()).not.toContain('RepoActionInterrupted');
+    expect((await last()).type).toBe('RepoActionCompleted');
+  });
+});

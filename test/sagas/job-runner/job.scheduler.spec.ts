@@ -1,0 +1,190 @@
+import {
+  JobScheduler,
+  type JobTurn,
+} from '../../../src/sagas/job-runner/job.scheduler';
+
+/** A `RunJob` whose turns the test ends; it records who ran and how many ran at once. */
+class Turns {
+  readonly calls: string[] = [];
+  running = 0;
+  maxRunning = 0;
+  private readonly open = new Map<string, (turn: JobTurn) => void>();
+  private waiters: Array<{ count: number; resolve: () => void }> = [];
+
+  readonly run = (jobId: string): Promise<JobTurn> => {
+    this.calls.push(jobId);
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    const ready = this.waiters.filter((w) => this.calls.length >= w.count);
+    this.waiters = this.waiters.filter((w) => this.calls.length < w.count);
+    for (const w of ready) w.resolve();
+    return new Promise((resolve) => this.open.set(jobId, resolve));
+  };
+
+  /** Resolves once `count` turns have begun. */
+  begun(count: number): Promise<void> {
+    if (this.calls.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ count, resolve }));
+  }
+
+  end(jobId: string, turn: JobTurn = 'done'): void {
+    const resolve = this.open.get(jobId);
+    if (!resolve) throw new Error(`${jobId} is not running`);
+    this.open.delete(jobId);
+    this.running--;
+    resolve(turn);
+  }
+}
+
+/** Lets the lane that just got a retry turn reach its wait (the wait sets a timer). */
+async function laneWaiting(): Promise<void> {
+  for (let i = 0; i < 100 && jest.getTimerCount() === 0; i++)
+    await Promise.resolve();
+  expect(jest.getTimerCount()).toBe(1);
+}
+
+describe('the job scheduler', () => {
+  let turns: Turns;
+  const logger = { error: jest.fn<void, [string]>() };
+
+  beforeEach(() => {
+    turns = new Turns();
+    logger.error.mockReset();
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('given three jobs of one repo, when they run, then one at a time in the order queued', async () => {
+    const scheduler = new JobScheduler(turns.run, 4, logger);
+
+    scheduler.enqueue('a1', 'repo-a');
+    scheduler.enqueue('a2', 'repo-a');
+    scheduler.enqueue('a3', 'repo-a');
+    await turns.begun(1);
+    turns.end('a1');
+    await turns.begun(2);
+    turns.end('a2');
+    await turns.begun(3);
+    turns.end('a3');
+    await scheduler.drained();
+
+    expect(turns.calls).toEqual(['a1', 'a2', 'a3']);
+    expect(turns.maxRunning).toBe(1);
+  });
+
+  it('given a job queued twice, when it runs, then it gets one turn', async () => {
+    const scheduler = new JobScheduler(turns.run, 1, logger);
+
+    scheduler.enqueue('a1', 'repo-a');
+    scheduler.enqueue('a1', 'repo-a');
+    await turns.begun(1);
+    turns.end('a1');
+    await scheduler.drained();
+
+    expect(turns.calls).toEqual(['a1']);
+  });
+
+  it('given jobs of three repos and a concurrency of two, when they run, then two repos run at once and the third when a slot frees', async () => {
+    const scheduler = new JobScheduler(turns.run, 2, logger);
+
+    scheduler.enqueue('a1', 'repo-a');
+    scheduler.enqueue('b1', 'repo-b');
+    scheduler.enqueue('c1', 'repo-c');
+    await turns.begun(2);
+    const runningTogether = turns.running;
+    turns.end('b1');
+    await turns.begun(3);
+    turns.end('a1');
+    turns.end('c1');
+    await scheduler.drained();
+
+    expect(runningTogether).toBe(2);
+    expect(turns.calls).toEqual(['a1', 'b1', 'c1']);
+    expect(turns.maxRunning).toBe(2);
+  });
+
+  it('given a job waiting for its retry, when the delay passes, then it runs again before the next job of its repo', async () => {
+    jest.useFakeTimers();
+    const scheduler = new JobScheduler(turns.run, 2, logger);
+    scheduler.enqueue('a1', 'repo-a');
+    scheduler.enqueue('a2', 'repo-a');
+    await turns.begun(1);
+
+    turns.end('a1', { retryInMs: 5_000 });
+    await laneWaiting();
+    const whileWaiting = [...turns.calls];
+    await jest.advanceTimersByTimeAsync(5_000);
+    await turns.begun(2);
+    turns.end('a1');
+    await turns.begun(3);
+    turns.end('a2');
+    await scheduler.drained();
+
+    expect(whileWaiting).toEqual(['a1']);
+    expect(turns.calls).toEqual(['a1', 'a1', 'a2']);
+  });
+
+  it('given a job waiting for its retry, when woken, then it runs again at once', async () => {
+    jest.useFakeTimers();
+    const scheduler = new JobScheduler(turns.run, 1, logger);
+    scheduler.enqueue('a1', 'repo-a');
+    await turns.begun(1);
+    turns.end('a1', { retryInMs: 60_000 });
+    await laneWaiting();
+
+    scheduler.wake('a1');
+    await turns.begun(2);
+    turns.end('a1');
+    await scheduler.drained();
+
+    expect(turns.calls).toEqual(['a1', 'a1']);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('given a job waiting for its retry, when the scheduler stops, then the wait ends and no job gets another turn', async () => {
+    jest.useFakeTimers();
+    const scheduler = new JobScheduler(turns.run, 1, logger);
+    scheduler.enqueue('a1', 'repo-a');
+    scheduler.enqueue('a2', 'repo-a');
+    await turns.begun(1);
+    turns.end('a1', { retryInMs: 60_000 });
+    await laneWaiting();
+
+    scheduler.stop();
+    scheduler.enqueue('b1', 'repo-b');
+    await scheduler.drained();
+
+    expect(turns.calls).toEqual(['a1']);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('given a stopped scheduler, when a running turn ends, then the repo next job does not start', async () => {
+    const scheduler = new JobScheduler(turns.run, 1, logger);
+    scheduler.enqueue('a1', 'repo-a');
+    scheduler.enqueue('a2', 'repo-a');
+    await turns.begun(1);
+
+    scheduler.stop();
+    turns.end('a1');
+    await scheduler.drained();
+
+    expect(turns.calls).toEqual(['a1']);
+  });
+
+  it('given a turn that throws, when it runs, then the lane logs the failure with its repo', async () => {
+    const failing = jest
+      .fn<Promise<JobTurn>, [string]>()
+      .mockRejectedValueOnce(new Error('store down'))
+      .mockResolvedValue('done');
+    const scheduler = new JobScheduler(failing, 1, logger);
+
+    scheduler.enqueue('a1', 'repo-a');
+    await scheduler.drained();
+
+    expect(logger.error).toHaveBeenCalledWith(
+      'lane of repo repo-a failed: Error: store down',
+    );
+  });
+});

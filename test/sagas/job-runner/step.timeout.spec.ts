@@ -1,0 +1,56 @@
+import { DomainError } from '../../../src/domain/domain-error';
+import { withStepTimeout } from '../../../src/sagas/job-runner/step.timeout';
+
+describe('the step timeout', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('given no limit, when the work resolves, then its result is returned and no timer is set', async () => {
+    const result = withStepTimeout(
+      'execute',
+      Promise.resolve('done'),
+      undefined,
+    );
+
+    expect(jest.getTimerCount()).toBe(0);
+    await expect(result).resolves.toBe('done');
+  });
+
+  it('given work that ends within the limit, when it resolves, then its result is returned and the timer is cleared', async () => {
+    await expect(
+      withStepTimeout('execute', Promise.resolve('done'), 1_000),
+    ).resolves.toBe('done');
+
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('given work that fails within the limit, when it rejects, then its error is passed on', async () => {
+    const error = new Error('git failed');
+
+    await expect(
+      withStepTimeout('pre_sync', Promise.reject(error), 1_000),
+    ).rejects.toBe(error);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('given work slower than the limit, when the limit passes, then the step fails with JOB.STEP_TIMEOUT', async () => {
+    const never = new Promise<string>(() => undefined);
+    const result = withStepTimeout('publish', never, 1_000);
+    const settled = result.catch((error: unknown) => error);
+
+    jest.advanceTimersByTime(1_000);
+    const error = await settled;
+
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({
+      code: 'JOB.STEP_TIMEOUT',
+      kind: 'internal',
+      message: 'Step publish took longer than 1000 ms',
+    });
+  });
+});
