@@ -101,7 +101,14 @@ export class JobProcessManager {
           // A job ended by someone else (a cancel while it waited) leaves its lane's wait.
           this.scheduler.wake(jobId);
           break;
-        default:
+        case 'RepoActionStarted':
+        case 'RepoActionStepStarted':
+        case 'RepoActionProgressed':
+        case 'RepoActionStepCompleted':
+        case 'RepoActionRetryScheduled':
+        case 'RepoActionInterrupted':
+        case undefined:
+          // The runner's own progress: it knows already.
           break;
       }
     }
