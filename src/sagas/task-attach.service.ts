@@ -6,8 +6,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import {
-  ALL_EVENTS,
-  FINAL_JOB_EVENTS,
+  eventKind,
   narrow,
   narrowAll,
   TASK_EVENTS,
@@ -43,13 +42,14 @@ type EndedJob = RecordedEvent & FinalJobEvent;
 const TASK_PREFIX = 'task-';
 const REPO_PREFIX = 'repo-';
 
-const EVENT_TYPES = [
+/** What the saga reads: attach requests and outcomes, observed heads, and job ends. */
+const SAGA_EVENTS = eventKind([
   'TaskBranchAttachRequested',
   'TaskBranchAttached',
   'TaskBranchAttachFailed',
   'RepoBranchesObserved',
   ...FINAL_JOB_EVENT_TYPES,
-];
+]);
 
 /**
  * The process manager of branch-backed tasks: when a task's attach job ends, it records
@@ -84,7 +84,7 @@ export class TaskAttachService
 
   async onApplicationBootstrap(): Promise<void> {
     this.follower = await foldThenFollow(this.store, {
-      filter: { types: EVENT_TYPES },
+      filter: { types: SAGA_EVENTS.types },
       fold: (e) => {
         this.fold(e, true);
       },
@@ -149,7 +149,7 @@ export class TaskAttachService
     e: RecordedEvent,
     booting: boolean,
   ): { taskId: string; end: EndedJob } | undefined {
-    const event = narrow(e, ALL_EVENTS);
+    const event = narrow(e, SAGA_EVENTS);
     switch (event?.type) {
       case 'TaskBranchAttachRequested':
         this.pending.set(
@@ -170,19 +170,21 @@ export class TaskAttachService
           new Map(event.data.branches.map((b) => [b.name, b.sha])),
         );
         return undefined;
-      default: {
-        const end = narrow(e, FINAL_JOB_EVENTS);
+      case 'RepoActionCompleted':
+      case 'RepoActionFailed':
+      case 'RepoActionCancelled': {
         const jobId = jobIdOfStream(e.streamId);
         const taskId =
           jobId === undefined ? undefined : this.pending.get(jobId);
-        if (!end || jobId === undefined || taskId === undefined)
-          return undefined;
+        if (jobId === undefined || taskId === undefined) return undefined;
         if (booting) {
-          this.endedAtBoot.set(jobId, end);
+          this.endedAtBoot.set(jobId, event);
           return undefined;
         }
-        return { taskId, end };
+        return { taskId, end: event };
       }
+      case undefined:
+        return undefined;
     }
   }
 
