@@ -1,14 +1,34 @@
 /** Stream names. One place, so that readers and writers never disagree. */
 
-export const repoStream = (repoId: string): string => `repo-${repoId}`;
-export const jobStream = (jobId: string): string => `repo-action-${jobId}`;
-export const taskStream = (taskId: string): string => `task-${taskId}`;
+const REPO_PREFIX = 'repo-';
+/** Job streams keep the name they were first recorded under. */
+const JOB_PREFIX = 'repo-action-';
+const TASK_PREFIX = 'task-';
 
-export const JOB_STREAM_PREFIX = 'repo-action-';
+export const repoStream = (repoId: string): string => `${REPO_PREFIX}${repoId}`;
+export const jobStream = (jobId: string): string => `${JOB_PREFIX}${jobId}`;
+export const taskStream = (taskId: string): string => `${TASK_PREFIX}${taskId}`;
+
+/** What every job stream's name starts with, for reads and subscriptions of all jobs. */
+export const JOB_STREAM_PREFIX = JOB_PREFIX;
 
 /** The job id of a `repo-action-<jobId>` stream, or undefined for another stream. */
 export function jobIdOfStream(streamId: string): string | undefined {
-  return streamId.startsWith(JOB_STREAM_PREFIX)
-    ? streamId.slice(JOB_STREAM_PREFIX.length)
+  return streamId.startsWith(JOB_PREFIX)
+    ? streamId.slice(JOB_PREFIX.length)
+    : undefined;
+}
+
+/** The repo id of a `repo-<repoId>` stream, or undefined for another stream (a job's too). */
+export function repoIdOfStream(streamId: string): string | undefined {
+  return streamId.startsWith(REPO_PREFIX) && !streamId.startsWith(JOB_PREFIX)
+    ? streamId.slice(REPO_PREFIX.length)
+    : undefined;
+}
+
+/** The task id of a `task-<taskId>` stream, or undefined for another stream. */
+export function taskIdOfStream(streamId: string): string | undefined {
+  return streamId.startsWith(TASK_PREFIX)
+    ? streamId.slice(TASK_PREFIX.length)
     : undefined;
 }

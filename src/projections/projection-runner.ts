@@ -1,12 +1,16 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { ALL_EVENTS } from '../domain/events/stackyard-event';
+import {
+  ALL_EVENTS,
+  narrow,
+  type StackyardEventType,
+} from '../domain/events/stackyard-event';
 import type {
   EventStore,
   EventSubscription,
   RecordedEvent,
 } from '../infrastructure/event-store/event-store.port';
 import { ProjectionCheckpointEntity } from '../read-models/projection-checkpoint.entity';
-import type { Projector } from './projection';
+import type { ProjectedEvent, Projector } from './projection';
 
 /** What the runner needs of a logger; Nest's Logger fits. */
 export interface RunnerLogger {
@@ -22,9 +26,9 @@ export interface ProjectionRunnerOptions {
   clock?: () => Date;
 }
 
-// The runner holds projectors of different row types side by side.
+// The runner holds projectors of different row and event types side by side.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyProjector = Projector<any, EntityManager>;
+export type AnyProjector = Projector<any, any, EntityManager>;
 
 /**
  * Folds the event store into read models. It reads the store once for every projector,
@@ -35,7 +39,6 @@ type AnyProjector = Projector<any, EntityManager>;
  */
 export class ProjectionRunner {
   private readonly checkpoints = new Map<string, number>();
-  private readonly handled = new Map<AnyProjector, ReadonlySet<string>>();
   private readonly reportedUnknown = new Set<string>();
   private subscription: EventSubscription | undefined;
   private loop: Promise<void> | undefined;
@@ -57,8 +60,6 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 2000;
     this.logger = options.logger ?? console;
     this.clock = options.clock ?? (() => new Date());
-    for (const p of projectors)
-      this.handled.set(p, new Set(p.projection.eventTypes));
   }
 
   /** The lowest position every projector has reached. */
@@ -168,10 +169,14 @@ export class ProjectionRunner {
     after: number,
   ): Promise<void> {
     const { projection, writer } = projector;
-    const types = this.handled.get(projector)!;
-    const relevant: Array<{ key: string; event: RecordedEvent }> = [];
-    for (const event of events) {
-      if (event.globalPosition <= after || !types.has(event.type)) continue;
+    const relevant: Array<{
+      key: string;
+      event: ProjectedEvent<StackyardEventType>;
+    }> = [];
+    for (const recorded of events) {
+      if (recorded.globalPosition <= after) continue;
+      const event = narrow(recorded, projection.kind);
+      if (!event) continue;
       const key = projection.keyOf(event);
       if (key !== undefined) relevant.push({ key, event });
     }
@@ -191,7 +196,7 @@ export class ProjectionRunner {
   private safeEvolve(
     projection: AnyProjector['projection'],
     row: unknown,
-    event: RecordedEvent,
+    event: ProjectedEvent<StackyardEventType>,
   ): unknown {
     try {
       return projection.evolve(row, event);

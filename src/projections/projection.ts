@@ -1,18 +1,29 @@
+import {
+  narrow,
+  type EventKind,
+  type StackyardEvent,
+  type StackyardEventType,
+} from '../domain/events/stackyard-event';
 import type { RecordedEvent } from '../infrastructure/event-store/event-store.port';
 
+/** A stored event of one of the types `T`, narrowed to its domain shape. */
+export type ProjectedEvent<T extends StackyardEventType> = RecordedEvent &
+  Extract<StackyardEvent, { type: T }>;
+
 /**
- * The pure half of a projector: which events it reads, which row each one changes, and how
- * the row changes. `evolve` must be total: an event it does not handle returns the row as it
- * was. It never does I/O and never throws.
+ * The pure half of a projector: which events it reads (its kind, from the catalogue), which
+ * row each one changes, and how the row changes. `evolve` switches over every type of its
+ * kind, so a type added to the kind fails the build until it is handled. It never does I/O
+ * and never throws.
  */
-export interface Projection<Row> {
+export interface Projection<Row, T extends StackyardEventType> {
   readonly name: string;
-  /** Event types this projection reads; the runner does not offer it any other. */
-  readonly eventTypes: readonly string[];
+  /** The event types this projection reads; the runner offers it no other. */
+  readonly kind: EventKind<T>;
   /** The key of the row `event` changes, or undefined to ignore the event. */
-  keyOf(event: RecordedEvent): string | undefined;
+  keyOf(event: ProjectedEvent<T>): string | undefined;
   /** The row after `event`; `null` means the row does not exist (or is deleted). */
-  evolve(row: Row | null, event: RecordedEvent): Row | null;
+  evolve(row: Row | null, event: ProjectedEvent<T>): Row | null;
 }
 
 /**
@@ -25,8 +36,8 @@ export interface ProjectionWriter<Row, Tx> {
   save(tx: Tx, changes: ReadonlyMap<string, Row | null>): Promise<void>;
 }
 
-export interface Projector<Row, Tx> {
-  readonly projection: Projection<Row>;
+export interface Projector<Row, T extends StackyardEventType, Tx> {
+  readonly projection: Projection<Row, T>;
   readonly writer: ProjectionWriter<Row, Tx>;
 }
 
@@ -34,11 +45,14 @@ export interface Projector<Row, Tx> {
  * The row `events` make from nothing: what the read model will hold for them, without
  * waiting for it. Commands answer with it (a 202 shows the job as a read will).
  */
-export const foldRow = <Row>(
-  projection: Projection<Row>,
+export function foldRow<Row, T extends StackyardEventType>(
+  projection: Projection<Row, T>,
   events: readonly RecordedEvent[],
-): Row | null =>
-  events.reduce<Row | null>(
-    (row, event) => projection.evolve(row, event),
-    null,
-  );
+): Row | null {
+  let row: Row | null = null;
+  for (const recorded of events) {
+    const event = narrow(recorded, projection.kind);
+    if (event) row = projection.evolve(row, event);
+  }
+  return row;
+}

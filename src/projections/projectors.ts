@@ -1,4 +1,3 @@
-import type { EntityManager } from 'typeorm';
 import { jobProjection } from './job/job.projection';
 import { jobWriter } from './job/job.writer';
 import { historyProjection } from './history/history.projection';
@@ -7,11 +6,10 @@ import { repoProjection } from './repo/repo.projection';
 import { repoWriter } from './repo/repo.writer';
 import { taskProjection } from './task/task.projection';
 import { taskWriter } from './task/task.writer';
-import type { Projector } from './projection';
+import type { AnyProjector } from './projection-runner';
 
 /** Every read model the service keeps, in the order the runner writes them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const READ_MODEL_PROJECTORS: readonly Projector<any, EntityManager>[] = [
+export const READ_MODEL_PROJECTORS: readonly AnyProjector[] = [
   { projection: jobProjection, writer: jobWriter },
   { projection: repoProjection, writer: repoWriter },
   { projection: historyProjection, writer: historyWriter },

@@ -1,7 +1,7 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { EventStore } from '../infrastructure/event-store/event-store.port';
-import type { Projector } from './projection';
 import {
+  type AnyProjector,
   ProjectionRunner,
   type ProjectionRunnerOptions,
 } from './projection-runner';
@@ -13,8 +13,7 @@ import {
 export async function rebuildReadModels(
   store: EventStore,
   dataSource: DataSource,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  projectors: readonly Projector<any, EntityManager>[],
+  projectors: readonly AnyProjector[],
   options: ProjectionRunnerOptions = {},
 ): Promise<{ position: number }> {
   await dataSource.dropDatabase();

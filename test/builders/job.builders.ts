@@ -71,12 +71,13 @@ export const aRepoActionFailed = (
 });
 
 /** Wraps events as the store would record them, one stream, positions from `firstPosition`. */
-export function recorded(
+export function recorded<E extends { type: string; data: object }>(
   streamId: string,
-  events: readonly { type: string; data: object }[],
+  events: readonly E[],
   firstPosition = 1,
-): RecordedEvent[] {
+): Array<RecordedEvent & E> {
   return events.map((e, i) => ({
+    ...e,
     eventId: `${streamId}-${i}`,
     streamId,
     streamVersion: i,

@@ -13,7 +13,7 @@ describe("the dashboard's event lists", () => {
 
   it('keep in the timeline exactly what the history projection keeps', () => {
     expect([...HISTORY_TYPES].sort()).toEqual(
-      [...historyProjection.eventTypes].sort(),
+      [...historyProjection.kind.types].sort(),
     );
   });
 

@@ -1,3 +1,4 @@
+import type { JobEvent } from '../../src/domain/events/job.events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { READ_MODEL_SCHEMA } from '../../src/read-models/read-model.schema';
 import { tmpdir } from 'node:os';
@@ -171,7 +172,7 @@ describe('ProjectionRunner on SQLite files', () => {
       expectedVersion: 'no_stream',
     });
     let failNext = true;
-    const flaky: Projector<JobRow, EntityManager> = {
+    const flaky: Projector<JobRow, JobEvent['type'], EntityManager> = {
       projection: jobProjection,
       writer: {
         load: (tx, keys) => jobWriter.load(tx, keys),
@@ -197,7 +198,7 @@ describe('ProjectionRunner on SQLite files', () => {
 
   it('logs and skips an event on which a projection throws', async () => {
     const { lines, logger } = recordingLogger();
-    const brittle: Projector<JobRow, EntityManager> = {
+    const brittle: Projector<JobRow, JobEvent['type'], EntityManager> = {
       projection: {
         ...jobProjection,
         evolve: (row, event) => {

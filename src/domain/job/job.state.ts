@@ -1,3 +1,4 @@
+import { isFinalStatus, type JobStatus } from './job-status';
 import type {
   ExecutionPlan,
   JobStep,
@@ -9,14 +10,7 @@ import type {
  * Where a job is, as its own stream says. `waiting` is a job between attempts (a retry is
  * scheduled, or it was interrupted); clients see it as `queued`.
  */
-export type JobPhase =
-  | 'absent'
-  | 'queued'
-  | 'running'
-  | 'waiting'
-  | 'completed'
-  | 'error'
-  | 'cancelled';
+export type JobPhase = 'absent' | 'waiting' | JobStatus;
 
 export interface JobState {
   phase: JobPhase;
@@ -40,14 +34,8 @@ export const initialJobState = (): JobState => ({
   retryAt: undefined,
 });
 
-const FINISHED: ReadonlySet<JobPhase> = new Set([
-  'completed',
-  'error',
-  'cancelled',
-]);
-
 export const isFinished = (state: JobState): boolean =>
-  FINISHED.has(state.phase);
+  isFinalStatus(state.phase);
 
 /** True once refs may have moved: from then on a job runs to its end and is not cancelled. */
 export const hasPublished = (state: JobState): boolean =>
@@ -56,7 +44,7 @@ export const hasPublished = (state: JobState): boolean =>
 export function evolveJob(state: JobState, event: JobEvent): JobState {
   if (event.type !== 'RepoActionRequested' && state.phase === 'absent')
     return state;
-  if (FINISHED.has(state.phase)) return state;
+  if (isFinalStatus(state.phase)) return state;
   switch (event.type) {
     case 'RepoActionRequested':
       return state.phase === 'absent'

@@ -26,8 +26,12 @@ export function evolveStack(stack: Stack, event: RepoEvent): Stack {
     case 'BranchUntracked':
       branches.delete(event.data.branch);
       return { ...stack, branches };
-    default:
+    case 'RepoBranchesObserved':
       return stack;
+    default: {
+      const unhandled: never = event;
+      return unhandled;
+    }
   }
 }
 

@@ -1,37 +1,30 @@
+import {
+  ALL_EVENTS,
+  eventKind,
+  type StackyardEventType,
+} from '../../domain/events/stackyard-event';
 import { jobIdOfStream } from '../../domain/streams';
-import type { Projection } from '../projection';
 import type { HistoryRow } from '../../read-models/history/history.row';
+import type { Projection } from '../projection';
+
+/** Many and saying little after the fact: progress ticks and branch observations. */
+const NOT_IN_TIMELINE: ReadonlySet<StackyardEventType> = new Set([
+  'RepoActionProgressed',
+  'RepoBranchesObserved',
+]);
 
 /**
- * The timeline events: requests, starts, steps, outcomes and branch changes. Progress
- * ticks and branch observations are left out: they are many and say little after the fact.
+ * The timeline: every event of the catalogue but those above (requests, starts, steps,
+ * outcomes, branch changes, tasks), so that a new event type shows in history by default.
  */
-const EVENT_TYPES: readonly string[] = [
-  'RepoRegistered',
-  'BranchTracked',
-  'BranchReparented',
-  'BranchRestacked',
-  'BranchUntracked',
-  'RepoActionRequested',
-  'RepoActionStarted',
-  'RepoActionStepStarted',
-  'RepoActionStepCompleted',
-  'RepoActionRetryScheduled',
-  'RepoActionInterrupted',
-  'RepoActionCancelRequested',
-  'RepoActionCompleted',
-  'RepoActionFailed',
-  'RepoActionCancelled',
-  'TaskCreated',
-  'TaskBranchAttachRequested',
-  'TaskBranchAttached',
-  'TaskBranchAttachFailed',
-];
+export const TIMELINE_EVENTS = eventKind(
+  ALL_EVENTS.types.filter((type) => !NOT_IN_TIMELINE.has(type)),
+);
 
 /** One row per event, keyed by its global position; the org and repo come from metadata. */
-export const historyProjection: Projection<HistoryRow> = {
+export const historyProjection: Projection<HistoryRow, StackyardEventType> = {
   name: 'history',
-  eventTypes: EVENT_TYPES,
+  kind: TIMELINE_EVENTS,
   keyOf: (event) =>
     event.metadata?.repoId && event.metadata.orgId
       ? String(event.globalPosition)

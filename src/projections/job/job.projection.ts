@@ -1,34 +1,18 @@
 import type { JobEvent } from '../../domain/events/job.events';
+import { JOB_EVENTS } from '../../domain/events/stackyard-event';
+import { isFinalStatus } from '../../domain/job/job-status';
 import { jobIdOfStream } from '../../domain/streams';
-import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
-import type { Projection } from '../projection';
 import type { JobRow } from '../../read-models/job/job.row';
-
-const EVENT_TYPES: readonly JobEvent['type'][] = [
-  'RepoActionRequested',
-  'RepoActionStarted',
-  'RepoActionStepStarted',
-  'RepoActionProgressed',
-  'RepoActionStepCompleted',
-  'RepoActionRetryScheduled',
-  'RepoActionInterrupted',
-  'RepoActionCancelRequested',
-  'RepoActionCompleted',
-  'RepoActionFailed',
-  'RepoActionCancelled',
-];
-
-const TERMINAL = new Set(['completed', 'error', 'cancelled']);
+import type { Projection } from '../projection';
 
 /** Job status, step, progress and outcome, one row per `repo-action-<jobId>` stream. */
-export const jobProjection: Projection<JobRow> = {
+export const jobProjection: Projection<JobRow, JobEvent['type']> = {
   name: 'jobs',
-  eventTypes: EVENT_TYPES,
+  kind: JOB_EVENTS,
   keyOf: (event) => jobIdOfStream(event.streamId),
-  evolve(row, recorded) {
-    const event = recorded as RecordedEvent & JobEvent;
+  evolve(row, event) {
     // The time the request was made (metadata), so that the 202 and later reads agree.
-    const at = recorded.metadata?.at ?? recorded.recordedAt;
+    const at = event.metadata?.at ?? event.recordedAt;
     if (event.type === 'RepoActionRequested') {
       if (row) return row;
       const d = event.data;
@@ -54,15 +38,15 @@ export const jobProjection: Projection<JobRow> = {
         updatedAt: at,
         result: null,
         error: null,
-        position: recorded.globalPosition,
+        position: event.globalPosition,
       };
     }
     // A job's later events mean nothing without its request, and a finished job stays finished.
-    if (!row || TERMINAL.has(row.status)) return row;
+    if (!row || isFinalStatus(row.status)) return row;
     const next: JobRow = {
       ...row,
       updatedAt: at,
-      position: recorded.globalPosition,
+      position: event.globalPosition,
     };
     switch (event.type) {
       case 'RepoActionStarted':
@@ -131,8 +115,10 @@ export const jobProjection: Projection<JobRow> = {
           finishedAt: at,
           message: 'cancelled',
         };
-      default:
-        return row;
+      default: {
+        const unhandled: never = event;
+        return unhandled;
+      }
     }
   },
 };

@@ -1,34 +1,22 @@
+import { TASK_EVENTS } from '../../domain/events/stackyard-event';
 import type { TaskEvent } from '../../domain/events/task.events';
-import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
-import type { Projection } from '../projection';
+import { taskIdOfStream } from '../../domain/streams';
 import type { TaskRow } from '../../read-models/task/task.row';
-
-const TASK_STREAM_PREFIX = 'task-';
-
-const EVENT_TYPES: readonly TaskEvent['type'][] = [
-  'TaskCreated',
-  'TaskBranchAttachRequested',
-  'TaskBranchAttached',
-  'TaskBranchAttachFailed',
-];
+import type { Projection } from '../projection';
 
 /**
  * Task status, one row per `task-<taskId>` stream, with the org readers filter on and
  * when things happened.
  */
-export const taskProjection: Projection<TaskRow> = {
+export const taskProjection: Projection<TaskRow, TaskEvent['type']> = {
   name: 'tasks',
-  eventTypes: EVENT_TYPES,
-  keyOf: (event) =>
-    event.streamId.startsWith(TASK_STREAM_PREFIX)
-      ? event.streamId.slice(TASK_STREAM_PREFIX.length)
-      : undefined,
-  evolve(row, recorded) {
-    const event = recorded as RecordedEvent & TaskEvent;
-    const at = recorded.metadata?.at ?? recorded.recordedAt;
+  kind: TASK_EVENTS,
+  keyOf: (event) => taskIdOfStream(event.streamId),
+  evolve(row, event) {
+    const at = event.metadata?.at ?? event.recordedAt;
     if (event.type === 'TaskCreated') {
       if (row) return row;
-      const orgId = recorded.metadata?.orgId;
+      const orgId = event.metadata?.orgId;
       // A task nobody owns would be visible to nobody: skip it rather than guess.
       if (!orgId) return null;
       return {
@@ -46,11 +34,11 @@ export const taskProjection: Projection<TaskRow> = {
         error: null,
         createdAt: at,
         updatedAt: at,
-        position: recorded.globalPosition,
+        position: event.globalPosition,
       };
     }
-    if (!row || recorded.globalPosition <= row.position) return row;
-    const next = { ...row, updatedAt: at, position: recorded.globalPosition };
+    if (!row || event.globalPosition <= row.position) return row;
+    const next = { ...row, updatedAt: at, position: event.globalPosition };
     switch (event.type) {
       case 'TaskBranchAttachRequested':
         return { ...next, jobId: event.data.jobId };
@@ -67,6 +55,10 @@ export const taskProjection: Projection<TaskRow> = {
           status: 'attach_failed',
           error: { code: event.data.code, message: event.data.message },
         };
+      default: {
+        const unhandled: never = event;
+        return unhandled;
+      }
     }
   },
 };

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { JobRow, JobStatus } from './job.row';
+import type { JobStatus } from '../../domain/job/job-status';
+import type { JobRow } from './job.row';
 import type { JobStep, JobAction } from '../../domain/events/job.events';
 
 @Entity({ name: 'jobs' })

@@ -1,7 +1,7 @@
 import { Injectable, Inject } from '@nestjs/common';
 import { DataSource, type FindOptionsWhere, LessThan } from 'typeorm';
 import { NotFoundError, ValidationError } from '../../domain/domain-error';
-import type { JobStatus } from './job.row';
+import type { JobStatus } from '../../domain/job/job-status';
 import {
   READ_MODEL_PROGRESS,
   type ReadModelProgress,

@@ -1,13 +1,10 @@
+import type { JobStatus } from '../../domain/job/job-status';
 import type {
   BranchChange,
   ConflictInfo,
   JobStep,
   JobAction,
 } from '../../domain/events/job.events';
-
-/** The job vocabulary every client shares. */
-export type JobStatus =
-  'queued' | 'running' | 'completed' | 'error' | 'cancelled';
 
 /** One job as the read model keeps it. Field names follow the job resource of the API. */
 export interface JobRow {

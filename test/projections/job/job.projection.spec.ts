@@ -1,3 +1,4 @@
+import { evolveRecorded } from '../../support/evolve-recorded';
 import { jobProjection } from '../../../src/projections/job/job.projection';
 import type { JobRow } from '../../../src/read-models/job/job.row';
 import {
@@ -12,7 +13,7 @@ import {
 
 const project = (events: readonly { type: string; data: object }[]) =>
   recorded('repo-action-job-1', events).reduce<JobRow | null>(
-    (row, event) => jobProjection.evolve(row, event),
+    (row, event) => evolveRecorded(jobProjection, row, event),
     null,
   );
 

@@ -1,3 +1,5 @@
+import { evolveRecorded } from '../../support/evolve-recorded';
+import type { TaskEvent } from '../../../src/domain/events/task.events';
 import type { RecordedEvent } from '../../../src/infrastructure/event-store/event-store.port';
 import { repoProjection } from '../../../src/projections/repo/repo.projection';
 import type { RepoRow } from '../../../src/read-models/repo/repo.row';
@@ -11,15 +13,15 @@ import {
   aTaskCreated,
 } from '../../builders/task.builders';
 
-const owned = (events: RecordedEvent[]) =>
+const owned = <E extends RecordedEvent>(events: E[]) =>
   events.map((e) => ({
     ...e,
     metadata: { orgId: 'org-1', repoId: 'repo-1' },
   }));
 
-const project = (events: readonly { type: string; data: object }[]) =>
+const project = (events: readonly TaskEvent[]) =>
   owned(recorded('task-task-1', events)).reduce<TaskRow | null>(
-    (row, event) => taskProjection.evolve(row, event),
+    (row, event) => evolveRecorded(taskProjection, row, event),
     null,
   );
 
@@ -57,10 +59,10 @@ describe('task projection', () => {
       recorded('task-task-1', [aTaskCreated(), aTaskBranchAttachFailed()]),
     );
     const row = events.reduce<TaskRow | null>(
-      (r, e) => taskProjection.evolve(r, e),
+      (r, e) => evolveRecorded(taskProjection, r, e),
       null,
     );
-    expect(taskProjection.evolve(row, events[1]!)).toBe(row);
+    expect(evolveRecorded(taskProjection, row, events[1]!)).toBe(row);
   });
 });
 
@@ -83,11 +85,11 @@ describe('repo projection: the task of each branch', () => {
       recorded('task-task-1', [aTaskCreated(), aTaskBranchAttachFailed()], 10),
     );
     let row: RepoRow | null = null;
-    row = repoProjection.evolve(row, registered[0]!);
+    row = evolveRecorded(repoProjection, row, registered[0]!);
     expect(repoProjection.keyOf(taskEvents[0]!)).toBe('repo-1');
-    row = repoProjection.evolve(row, taskEvents[0]!);
+    row = evolveRecorded(repoProjection, row, taskEvents[0]!);
     expect(row?.tasks).toEqual({ feature: 'task-1' });
-    row = repoProjection.evolve(row, taskEvents[1]!);
+    row = evolveRecorded(repoProjection, row, taskEvents[1]!);
     expect(row?.tasks).toEqual({});
   });
 });

@@ -1,3 +1,4 @@
+import { evolveRecorded } from '../../support/evolve-recorded';
 import { repoProjection } from '../../../src/projections/repo/repo.projection';
 import type { RepoRow } from '../../../src/read-models/repo/repo.row';
 import type { RecordedEvent } from '../../../src/infrastructure/event-store/event-store.port';
@@ -21,7 +22,7 @@ const recorded = (
 
 const fold = (events: RecordedEvent[]): RepoRow =>
   events.reduce<RepoRow | null>(
-    (row, e) => repoProjection.evolve(row, e),
+    (row, e) => evolveRecorded(repoProjection, row, e),
     null,
   )!;
 
