@@ -35,7 +35,7 @@ import { JobController } from './read-models/job/job.controller';
 import { JobQueries } from './read-models/job/job.queries';
 import { RepoController } from './read-models/repo/repo.controller';
 import { RepoQueries } from './read-models/repo/repo.queries';
-import { RepoDirectory } from './read-models/repo/repo-directory';
+import { RepoDirectory } from './infrastructure/repo-directory/repo-directory';
 import { READ_MODEL_PROGRESS } from './read-models/read-model-progress.port';
 import { TaskController } from './read-models/task/task.controller';
 import { TaskQueries } from './read-models/task/task.queries';

@@ -10,7 +10,7 @@ import {
   type EventStore,
 } from '../../infrastructure/event-store/event-store.port';
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
-import { RepoDirectory } from '../../read-models/repo/repo-directory';
+import { RepoDirectory } from '../../infrastructure/repo-directory/repo-directory';
 import { RequestJobCommand } from '../request-job/request-job.command';
 import {
   RegisterRepoCommand,

@@ -7,7 +7,7 @@ import {
 } from '../read-model-progress.port';
 import { RepoEntity } from './repo.entity';
 import { type RepoResource, toRepoResource } from './repo.resource';
-import { RepoDirectory } from './repo-directory';
+import { RepoDirectory } from '../../infrastructure/repo-directory/repo-directory';
 
 @Injectable()
 export class RepoQueries {

@@ -11,18 +11,16 @@ import {
   EVENT_STORE,
   type EventStore,
   type RecordedEvent,
-} from '../../infrastructure/event-store/event-store.port';
-import {
-  type Follower,
-  foldThenFollow,
-} from '../../infrastructure/event-store/fold-then-follow';
+} from '../event-store/event-store.port';
+import { type Follower, foldThenFollow } from '../event-store/fold-then-follow';
 
 export type RepoEntry = RepoRegistered['data'];
 
 /**
  * Every registered repo by id, kept in memory from `RepoRegistered` events: the cheap
- * "is this repo known, and whose is it?" check of every command, without a database read on
- * the accept path. The registering handler adds its repo at once, so a client may act on a
+ * "is this repo known, and whose is it?" check of every command and every read, without a
+ * database read on the accept path. Both sides use it, so it sits with the adapters over
+ * the store rather than on either side. The registering handler adds its repo at once, so a client may act on a
  * repo the moment it has the 202.
  */
 @Injectable()
