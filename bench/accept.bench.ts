@@ -218,7 +218,7 @@ async function main(): Promise<void> {
       'req/s',
       ours.at64.rps,
       8000,
-      'target (DESIGN.md)',
+      'target',
     ),
     row(
       'p99 latency, 16 connections',

@@ -410,7 +410,7 @@ async function main(): Promise<void> {
       'events/s',
       replayRate,
       100_000,
-      'target (DESIGN.md)',
+      'target',
     ),
   );
 

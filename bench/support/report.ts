@@ -85,7 +85,10 @@ export function printTable(title: string, rows: readonly BenchRow[]): void {
   for (const l of lines) process.stdout.write(`${show(l)}\n`);
 }
 
-/** Writes bench/results/<name>.json in the shape DESIGN.md gives. */
+/**
+ * Writes bench/results/<name>.json as `{ name, machine, rows: [{ metric, unit, ours,
+ * reference, referenceName, ratio, higherIsBetter }] }`.
+ */
 export function writeResult(
   name: string,
   rows: readonly BenchRow[],

@@ -48,7 +48,8 @@ function committerNow(): string {
  * The git engine on the git command line: a bare clone per repository under `reposDir`,
  * remote branches fetched into refs/remotes/origin/*, replays done with merge-tree and
  * commit-tree. Works on git 2.38+; on git < 2.40 (no `merge-tree --merge-base`) each pick
- * gets its merge base from a throw-away commit (see ../shared/notes/git-facts.md).
+ * gets its merge base from a throw-away commit with the new base's tree and the picked
+ * commit's parent as its parent: merging that with the pick is exactly the cherry-pick.
  */
 export class GitCliEngine implements GitEngine {
   private readonly readers = new Map<string, CatFileBatch>();

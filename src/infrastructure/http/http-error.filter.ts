@@ -92,7 +92,7 @@ function codeOf(status: number): string {
   );
 }
 
-/** Maps every error to the API's error body; see DESIGN.md "HTTP API". */
+/** Maps every error to the API's error body: one table from error kind to HTTP status. */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');

@@ -5,7 +5,7 @@ import {
 } from '../../../src/infrastructure/config/app-config';
 
 describe('loadConfig', () => {
-  it('has the embedded defaults of DESIGN.md', () => {
+  it('has the embedded defaults', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
       host: '127.0.0.1',
