@@ -11,10 +11,10 @@ import {
   narrowAll,
   TASK_EVENTS,
 } from '../domain/events/stackyard-event';
-import {
-  attachJobIdOf,
-  requestAttachJob,
-} from '../commands/create-task/attach-job';
+import { attachJobIdOf, attachJobRequest } from '../domain/task/attach-job';
+import { jobModel } from '../domain/job/job.decider';
+import { requestMetadata } from '../domain/request-metadata';
+import { handleCommand } from '../infrastructure/event-store/handle-command';
 import {
   FINAL_JOB_EVENT_TYPES,
   type FinalJobEvent,
@@ -241,14 +241,29 @@ export class TaskAttachService
     this.logger.warn(
       `task ${taskId}: queueing its missing attach job ${jobId}`,
     );
-    await requestAttachJob(this.store, {
-      orgId,
-      repoId: state.repoId!,
-      taskId,
-      branchName: state.branchName!,
-      parentBranch: state.parentBranch ?? undefined,
-      at: new Date().toISOString(),
-    });
+    const repoId = state.repoId!;
+    await handleCommand(
+      this.store,
+      jobStream(jobId),
+      jobModel,
+      attachJobRequest({
+        orgId,
+        repoId,
+        taskId,
+        branchName: state.branchName!,
+        parentBranch: state.parentBranch,
+      }),
+      {
+        metadata: requestMetadata({
+          orgId,
+          repoId,
+          correlationId: jobId,
+          jobId,
+          at: new Date().toISOString(),
+        }),
+        expectNew: true,
+      },
+    );
   }
 
   private async readTask(
