@@ -1,65 +1,27 @@
+import {
+  ALL_EVENTS,
+  FINAL_JOB_EVENTS,
+  JOB_EVENTS,
+  REPO_EVENTS,
+  TASK_EVENTS,
+  TIMELINE_EVENTS,
+} from './catalogue.js';
+
 /**
- * The event types the service sends on SSE (src/domain/events/stackyard-event.ts) and what
- * each one makes the dashboard refresh. The server names every message (`event: <Type>`),
- * so `onmessage` never fires: a listener is registered for each type below.
- * test/dashboard/events.spec.ts keeps these lists equal to the server's.
+ * The event types the service sends on SSE and what each one makes the dashboard refresh.
+ * The server names every message (`event: <Type>`), so `onmessage` never fires: a listener
+ * is registered for each type. The lists come from the service's own catalogue
+ * (`catalogue.js`), never written here.
  */
-export const EVENT_TYPES = [
-  'RepoRegistered',
-  'BranchTracked',
-  'BranchReparented',
-  'BranchRestacked',
-  'BranchUntracked',
-  'RepoBranchesObserved',
-  'RepoActionRequested',
-  'RepoActionStarted',
-  'RepoActionStepStarted',
-  'RepoActionProgressed',
-  'RepoActionStepCompleted',
-  'RepoActionRetryScheduled',
-  'RepoActionInterrupted',
-  'RepoActionCancelRequested',
-  'RepoActionCompleted',
-  'RepoActionFailed',
-  'RepoActionCancelled',
-  'TaskCreated',
-  'TaskBranchAttachRequested',
-  'TaskBranchAttached',
-  'TaskBranchAttachFailed',
-] as const;
+export const EVENT_TYPES: readonly string[] = ALL_EVENTS.types;
 
 /** The timeline keeps what the history projection keeps: not progress ticks nor observations. */
-export const HISTORY_TYPES: ReadonlySet<string> = new Set(
-  EVENT_TYPES.filter(
-    (t) => t !== 'RepoActionProgressed' && t !== 'RepoBranchesObserved',
-  ),
-);
+export const HISTORY_TYPES = TIMELINE_EVENTS;
 
 /** Events after which the stack overview (tree, shas, markers) may differ. */
-export const STACK_TYPES: ReadonlySet<string> = new Set([
-  'RepoRegistered',
-  'BranchTracked',
-  'BranchRestacked',
-  'BranchReparented',
-  'BranchUntracked',
-  'RepoBranchesObserved',
-]);
+const STACK_TYPES = REPO_EVENTS;
 
-export const FINAL_JOB_TYPES: ReadonlySet<string> = new Set([
-  'RepoActionCompleted',
-  'RepoActionFailed',
-  'RepoActionCancelled',
-]);
-
-export const TASK_TYPES: ReadonlySet<string> = new Set([
-  'TaskCreated',
-  'TaskBranchAttachRequested',
-  'TaskBranchAttached',
-  'TaskBranchAttachFailed',
-]);
-
-export const isJobEvent = (type: string): boolean =>
-  type.startsWith('RepoAction');
+export const isJobEvent = (type: string): boolean => JOB_EVENTS.has(type);
 
 /** A resource an event may have changed. */
 export type Refresh =
@@ -78,11 +40,11 @@ export function refreshesOf(event: {
   if (isJobEvent(event.type) && event.jobId) {
     out.push({ kind: 'job', jobId: event.jobId });
   }
-  if (TASK_TYPES.has(event.type)) out.push({ kind: 'tasks' });
+  if (TASK_EVENTS.has(event.type)) out.push({ kind: 'tasks' });
   if (
     STACK_TYPES.has(event.type) ||
-    FINAL_JOB_TYPES.has(event.type) ||
-    TASK_TYPES.has(event.type)
+    FINAL_JOB_EVENTS.has(event.type) ||
+    TASK_EVENTS.has(event.type)
   ) {
     out.push({ kind: 'repo' });
   }

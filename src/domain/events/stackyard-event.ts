@@ -57,6 +57,20 @@ export const ALL_EVENTS = eventKind<StackyardEventType>([
   ...TASK_EVENT_TYPES,
 ]);
 
+/** Many and saying little after the fact: progress ticks and branch observations. */
+const NOT_IN_TIMELINE: ReadonlySet<StackyardEventType> = new Set([
+  'RepoActionProgressed',
+  'RepoBranchesObserved',
+]);
+
+/**
+ * What a timeline shows (the history read model, the dashboard): every type but those
+ * above, so that a new event type shows in history by default.
+ */
+export const TIMELINE_EVENTS = eventKind(
+  ALL_EVENTS.types.filter((type) => !NOT_IN_TIMELINE.has(type)),
+);
+
 /** What a stored event has in common with a domain event; the store's records fit it. */
 export interface StoredEventLike {
   readonly type: string;

@@ -1,25 +1,10 @@
 import {
-  ALL_EVENTS,
-  eventKind,
   type StackyardEventType,
+  TIMELINE_EVENTS,
 } from '../../domain/events/stackyard-event';
 import { jobIdOfStream } from '../../domain/streams';
 import type { HistoryRow } from '../../read-models/history/history.row';
 import type { Projection } from '../projection';
-
-/** Many and saying little after the fact: progress ticks and branch observations. */
-const NOT_IN_TIMELINE: ReadonlySet<StackyardEventType> = new Set([
-  'RepoActionProgressed',
-  'RepoBranchesObserved',
-]);
-
-/**
- * The timeline: every event of the catalogue but those above (requests, starts, steps,
- * outcomes, branch changes, tasks), so that a new event type shows in history by default.
- */
-export const TIMELINE_EVENTS = eventKind(
-  ALL_EVENTS.types.filter((type) => !NOT_IN_TIMELINE.has(type)),
-);
 
 /** One row per event, keyed by its global position; the org and repo come from metadata. */
 export const historyProjection: Projection<HistoryRow, StackyardEventType> = {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
+import { dashboardCatalogueModule } from './dashboard-catalogue';
 
 /** One built dashboard file, held in memory with its validator. */
 export interface DashboardAsset {
@@ -59,9 +60,13 @@ export class DashboardAssets {
       if (!contentType || !SERVABLE.test(name) || !statSync(path).isFile()) {
         continue;
       }
-      const body = readFileSync(path);
-      const hash = createHash('sha256').update(body).digest('base64url');
-      files.set(name, { body, contentType, etag: `"${hash.slice(0, 27)}"` });
+      files.set(name, asset(readFileSync(path), contentType));
+    }
+    if (files.size > 0) {
+      files.set(
+        CATALOGUE,
+        asset(Buffer.from(dashboardCatalogueModule()), CONTENT_TYPES['.js']!),
+      );
     }
     return new DashboardAssets(files);
   }
@@ -74,6 +79,14 @@ export class DashboardAssets {
   get(name: string): DashboardAsset | undefined {
     return SERVABLE.test(name) ? this.files.get(name) : undefined;
   }
+}
+
+/** The module the service makes for the dashboard from its event catalogue. */
+const CATALOGUE = 'catalogue.js';
+
+function asset(body: Buffer, contentType: string): DashboardAsset {
+  const hash = createHash('sha256').update(body).digest('base64url');
+  return { body, contentType, etag: `"${hash.slice(0, 27)}"` };
 }
 
 /** Whether an `If-None-Match` header names `etag` (or is `*`); weak forms match too. */

@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
 import {
@@ -8,6 +10,14 @@ import {
   type NestFastifyApplication,
 } from '@nestjs/platform-fastify';
 import request from 'supertest';
+import {
+  ALL_EVENTS,
+  FINAL_JOB_EVENTS,
+  JOB_EVENTS,
+  REPO_EVENTS,
+  TASK_EVENTS,
+  TIMELINE_EVENTS,
+} from '../../../src/domain/events/stackyard-event';
 import { HttpErrorFilter } from '../../../src/infrastructure/http/http-error.filter';
 import {
   DashboardAssets,
@@ -96,6 +106,49 @@ describe('the dashboard routes', () => {
     expect(js.text).toBe('export {};\n');
     const css = await http().get('/dashboard/style.css');
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+  });
+
+  it("serves catalogue.js: the domain's event kinds as a module a browser can import", async () => {
+    build();
+    app = await serve(dir);
+    const res = await http().get('/dashboard/catalogue.js');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    // Evaluated as an ES module by node, it gives each kind's types and a working `has`.
+    const file = join(dir, 'catalogue.mjs');
+    writeFileSync(file, res.text);
+    const loaded = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(pathToFileURL(file).href)});
+           console.log(JSON.stringify(Object.fromEntries(Object.entries(m).map(
+             ([name, kind]) => [name, { types: kind.types, hasFirst: kind.has(kind.types[0]), hasOther: kind.has('Nope') }]))));`,
+        ],
+        { encoding: 'utf8' },
+      ),
+    ) as Record<
+      string,
+      { types: string[]; hasFirst: boolean; hasOther: boolean }
+    >;
+    const kinds = {
+      ALL_EVENTS,
+      REPO_EVENTS,
+      JOB_EVENTS,
+      FINAL_JOB_EVENTS,
+      TASK_EVENTS,
+      TIMELINE_EVENTS,
+    };
+    expect(Object.keys(loaded).sort()).toEqual(Object.keys(kinds).sort());
+    for (const [name, kind] of Object.entries(kinds)) {
+      expect(loaded[name]).toEqual({
+        types: kind.types,
+        hasFirst: true,
+        hasOther: false,
+      });
+    }
   });
 
   it.each([
