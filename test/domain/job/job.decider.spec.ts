@@ -1,139 +1,135 @@
 import { jobDecider } from '../../../src/domain/job/job.decider';
-import { jobStateFrom } from '../../../src/domain/job/job.state';
-import type { JobEvent } from '../../../src/domain/events/job.events';
 import {
+  aCancelJob,
+  aCancelRequested,
+  aRepoActionCancelled,
+  aRepoActionCompleted,
+  aRepoActionFailed,
+  aRepoActionInterrupted,
   aRepoActionRequested,
   aRepoActionStarted,
+  aRequestJob,
+  aRetryScheduled,
+  aStepCompleted,
   aStepStarted,
 } from '../../builders/job.builders';
+import { deciderSpec } from '../../support/decider-spec';
 
-const cancel = (...given: JobEvent[]) =>
-  jobDecider.decide(
-    { type: 'CancelJob', data: { jobId: 'job-1', orgId: 'org-1' } },
-    jobStateFrom(given),
-  );
+const { given } = deciderSpec(jobDecider);
 
-const completed = (step: 'pre_sync' | 'execute' | 'publish') =>
-  ({
-    type: 'RepoActionStepCompleted',
-    data: { step, summary: 'ok' },
-  }) as const;
+const running = [aRepoActionRequested(), aRepoActionStarted(), aStepStarted()];
 
 describe('job decider', () => {
-  it('requests a job only once: the same request again decides nothing', () => {
-    const request = aRepoActionRequested();
-    expect(
-      jobDecider.decide(
-        { type: 'RequestJob', data: request.data },
-        jobStateFrom([]),
-      ),
-    ).toEqual([request]);
-    expect(
-      jobDecider.decide(
-        { type: 'RequestJob', data: request.data },
-        jobStateFrom([request]),
-      ),
-    ).toEqual([]);
+  describe('RequestJob', () => {
+    it('given no job, when requested, then the request is recorded', () => {
+      given([])
+        .when(aRequestJob({ idempotencyKey: 'k-1' }))
+        .then([aRepoActionRequested({ idempotencyKey: 'k-1' })]);
+    });
+
+    it('given the job requested, when the same request comes again, then it decides nothing', () => {
+      given([aRepoActionRequested()]).when(aRequestJob()).then([]);
+      given([aRepoActionRequested({ idempotencyKey: 'k-1' })])
+        .when(aRequestJob({ idempotencyKey: 'k-1' }))
+        .then([]);
+    });
+
+    it('given the job requested and running, when the same request comes again, then it decides nothing', () => {
+      given(running).when(aRequestJob()).then([]);
+    });
+
+    it('given a job made by a key, when the key comes with another request, then the key is reused', () => {
+      const first = [aRepoActionRequested({ idempotencyKey: 'k-1' })];
+      given(first)
+        .when(aRequestJob({ idempotencyKey: 'k-1', action: 'sync_repo' }))
+        .then('IDEMPOTENCY.KEY_REUSED', { jobId: 'job-1' });
+      given(first)
+        .when(
+          aRequestJob({
+            idempotencyKey: 'k-1',
+            action: 'rebase_branch',
+            branchName: 'feature-b',
+          }),
+        )
+        .then('IDEMPOTENCY.KEY_REUSED');
+      given(first)
+        .when(aRequestJob({ idempotencyKey: 'k-1', taskId: 'task-1' }))
+        .then('IDEMPOTENCY.KEY_REUSED');
+    });
+
+    it('given a job made without a key, when another request comes under its id, then the id is taken', () => {
+      given([aRepoActionRequested()])
+        .when(aRequestJob({ action: 'sync_repo' }))
+        .then('JOB.ALREADY_EXISTS');
+    });
   });
 
-  it('refuses another request under a job id that is taken', () => {
-    const request = aRepoActionRequested();
-    expect(() =>
-      jobDecider.decide(
-        {
-          type: 'RequestJob',
-          data: { ...request.data, action: 'sync_repo' },
-        },
-        jobStateFrom([request]),
-      ),
-    ).toThrow(expect.objectContaining({ code: 'JOB.ALREADY_EXISTS' }) as Error);
-  });
+  describe('CancelJob', () => {
+    it("given another org's job, when cancelled, then it is not found", () => {
+      given([aRepoActionRequested({ orgId: 'org-1' })])
+        .when(aCancelJob({ orgId: 'org-2' }))
+        .then('JOB.NOT_FOUND');
+    });
 
-  it('answers an Idempotency-Key reused for another request with 422', () => {
-    const request = aRepoActionRequested({ idempotencyKey: 'k-1' });
-    expect(() =>
-      jobDecider.decide(
-        {
-          type: 'RequestJob',
-          data: { ...request.data, action: 'sync_repo' },
-        },
-        jobStateFrom([request]),
-      ),
-    ).toThrow(
-      expect.objectContaining({ code: 'IDEMPOTENCY.KEY_REUSED' }) as Error,
-    );
-  });
+    it('given no job, when cancelled, then it is not found', () => {
+      given([]).when(aCancelJob()).then('JOB.NOT_FOUND');
+    });
 
-  it("does not find another org's job to cancel", () => {
-    expect(() =>
-      jobDecider.decide(
-        { type: 'CancelJob', data: { jobId: 'job-1', orgId: 'org-2' } },
-        jobStateFrom([aRepoActionRequested()]),
-      ),
-    ).toThrow(expect.objectContaining({ code: 'JOB.NOT_FOUND' }) as Error);
-  });
+    it('given a queued job, when cancelled, then it is cancelled at once', () => {
+      given([aRepoActionRequested()])
+        .when(aCancelJob())
+        .then([aRepoActionCancelled()]);
+    });
 
-  it('cancels a queued job at once', () => {
-    expect(cancel(aRepoActionRequested())).toEqual([
-      { type: 'RepoActionCancelled', data: {} },
-    ]);
-  });
+    it('given a job waiting for its retry, when cancelled, then it is cancelled at once', () => {
+      given([aRepoActionRequested(), aRepoActionStarted(), aRetryScheduled()])
+        .when(aCancelJob())
+        .then([aRepoActionCancelled()]);
+    });
 
-  it('cancels a job waiting for its retry at once', () => {
-    expect(
-      cancel(aRepoActionRequested(), aRepoActionStarted(), {
-        type: 'RepoActionRetryScheduled',
-        data: { attempt: 1, reason: 'down', retryAt: '2026-01-01T00:00:00Z' },
-      }),
-    ).toEqual([{ type: 'RepoActionCancelled', data: {} }]);
-  });
-
-  it('asks a running job to stop, once', () => {
-    const running = [
-      aRepoActionRequested(),
-      aRepoActionStarted(),
-      aStepStarted(),
-    ];
-    expect(cancel(...running)).toEqual([
-      { type: 'RepoActionCancelRequested', data: {} },
-    ]);
-    expect(
-      cancel(...running, { type: 'RepoActionCancelRequested', data: {} }),
-    ).toEqual([]);
-  });
-
-  it('refuses to cancel a job that has published or ended', () => {
-    expect(() =>
-      cancel(
+    it('given an interrupted job waiting to resume, when cancelled, then it is cancelled at once', () => {
+      given([
         aRepoActionRequested(),
         aRepoActionStarted(),
-        completed('publish'),
-      ),
-    ).toThrow(expect.objectContaining({ code: 'JOB.CANNOT_CANCEL' }) as Error);
-    expect(() =>
-      cancel(aRepoActionRequested(), { type: 'RepoActionCancelled', data: {} }),
-    ).toThrow(
-      expect.objectContaining({ code: 'JOB.ALREADY_FINISHED' }) as Error,
-    );
-  });
-
-  it('records completed steps and the plan, so that a resumed job skips them', () => {
-    const plan = { moves: [], events: [], changed: [], summary: 'nothing' };
-    const state = jobStateFrom([
-      aRepoActionRequested(),
-      aRepoActionStarted(),
-      completed('pre_sync'),
-      {
-        type: 'RepoActionStepCompleted',
-        data: { step: 'execute', summary: 's', plan },
-      },
-      { type: 'RepoActionInterrupted', data: { attempt: 1 } },
-    ]);
-    expect(state).toMatchObject({
-      phase: 'waiting',
-      attempt: 1,
-      completedSteps: ['pre_sync', 'execute'],
-      plan,
+        aRepoActionInterrupted(),
+      ])
+        .when(aCancelJob())
+        .then([aRepoActionCancelled()]);
     });
+
+    it('given a running job, when cancelled, then it is asked to stop at its next step', () => {
+      given(running).when(aCancelJob()).then([aCancelRequested()]);
+    });
+
+    it('given a running job asked to stop, when cancelled again, then it decides nothing', () => {
+      given([...running, aCancelRequested()])
+        .when(aCancelJob())
+        .then([]);
+    });
+
+    it('given a running job that has published, when cancelled, then it cannot be', () => {
+      given([...running, aStepCompleted('publish')])
+        .when(aCancelJob())
+        .then('JOB.CANNOT_CANCEL');
+    });
+
+    it('given a running job before publish, when cancelled, then it is asked to stop', () => {
+      given([...running, aStepCompleted('pre_sync'), aStepCompleted('execute')])
+        .when(aCancelJob())
+        .then([aCancelRequested()]);
+    });
+
+    it.each([
+      ['completed', aRepoActionCompleted()],
+      ['error', aRepoActionFailed()],
+      ['cancelled', aRepoActionCancelled()],
+    ] as const)(
+      'given a job that ended %s, when cancelled, then it has already finished',
+      (status, end) => {
+        given([aRepoActionRequested(), aRepoActionStarted(), end])
+          .when(aCancelJob())
+          .then('JOB.ALREADY_FINISHED', { status });
+      },
+    );
   });
 });
