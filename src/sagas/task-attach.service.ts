@@ -4,6 +4,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
+  Optional,
 } from '@nestjs/common';
 import {
   eventKind,
@@ -19,11 +20,17 @@ import {
   FINAL_JOB_EVENT_TYPES,
   type FinalJobEvent,
 } from '../domain/events/job.events';
-import { jobIdOfStream, jobStream, taskStream } from '../domain/streams';
+import {
+  jobIdOfStream,
+  jobStream,
+  repoIdOfStream,
+  taskIdOfStream,
+  taskStream,
+} from '../domain/streams';
 import { foldEvents } from '../domain/decider';
-import { taskDecider } from '../domain/task/task.decider';
+import { taskDecider, taskModel } from '../domain/task/task.decider';
+import { CLOCK, type Clock, systemClock } from '../infrastructure/clock/clock';
 import type { TaskState } from '../domain/task/task.state';
-import { ConcurrencyError } from '../infrastructure/event-store/event-store.errors';
 import {
   EVENT_STORE,
   type EventStore,
@@ -38,9 +45,6 @@ import { attachOutcome } from './task-attach.saga';
 
 /** The final event of a job, as stored. */
 type EndedJob = RecordedEvent & FinalJobEvent;
-
-const TASK_PREFIX = 'task-';
-const REPO_PREFIX = 'repo-';
 
 /** What the saga reads: attach requests and outcomes, observed heads, and job ends. */
 const SAGA_EVENTS = eventKind([
@@ -78,7 +82,12 @@ export class TaskAttachService
   private readonly retries = new Set<NodeJS.Timeout>();
   private readonly retrying = new Set<Promise<void>>();
 
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Optional()
+    @Inject(CLOCK)
+    private readonly clock: Clock = systemClock,
+  ) {
     this.repos = new RepoStateReader(store);
   }
 
@@ -152,21 +161,18 @@ export class TaskAttachService
     const event = narrow(e, SAGA_EVENTS);
     switch (event?.type) {
       case 'TaskBranchAttachRequested':
-        this.pending.set(
-          event.data.jobId,
-          e.streamId.slice(TASK_PREFIX.length),
-        );
+        this.pending.set(event.data.jobId, taskIdOfStream(e.streamId)!);
         return undefined;
       case 'TaskBranchAttached':
       case 'TaskBranchAttachFailed': {
-        const jobId = attachJobIdOf(e.streamId.slice(TASK_PREFIX.length));
+        const jobId = attachJobIdOf(taskIdOfStream(e.streamId)!);
         this.pending.delete(jobId);
         this.endedAtBoot.delete(jobId);
         return undefined;
       }
       case 'RepoBranchesObserved':
         this.heads.set(
-          e.streamId.slice(REPO_PREFIX.length),
+          repoIdOfStream(e.streamId)!,
           new Map(event.data.branches.map((b) => [b.name, b.sha])),
         );
         return undefined;
@@ -188,47 +194,34 @@ export class TaskAttachService
     }
   }
 
-  /** Records the task's outcome from its job's end, unless it is settled already. */
+  /**
+   * Records the task's outcome from its job's end. The decider records an outcome only for
+   * a task still pending, so a second run (or a race with another) records nothing.
+   */
   private async settle(taskId: string, end: EndedJob): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const { state, version, orgId } = await this.readTask(taskId);
-      if (state.status !== 'pending_branch_attach') return;
-      const branch = state.branchName!;
-      const repoId = state.repoId!;
-      const stack = (await this.repos.read(repoId)).stack;
-      const headSha = this.heads.get(repoId)?.get(branch);
-      const command = attachOutcome(end, branch, {
-        ...(stack.branches.has(branch)
-          ? { parent: stack.branches.get(branch)!.parent }
-          : {}),
-        ...(headSha !== undefined ? { headSha } : {}),
-      });
-      const events = taskDecider.decide(command, state);
-      try {
-        await this.store.appendToStream(
-          taskStream(taskId),
-          events.map((event) => ({
-            ...event,
-            metadata: {
-              correlationId: taskId,
-              causationId: end.eventId,
-              actor: 'system:task-attach',
-              orgId,
-              repoId,
-              jobId: state.jobId!,
-              at: new Date().toISOString(),
-            },
-          })),
-          { expectedVersion: version },
-        );
-        return;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-      }
-    }
-    throw new Error(
-      'the task stream kept changing while its outcome was recorded',
-    );
+    const { state, orgId } = await this.readTask(taskId);
+    if (state.status !== 'pending_branch_attach') return;
+    const branch = state.branchName!;
+    const repoId = state.repoId!;
+    const stack = (await this.repos.read(repoId)).stack;
+    const headSha = this.heads.get(repoId)?.get(branch);
+    const command = attachOutcome(end, branch, {
+      ...(stack.branches.has(branch)
+        ? { parent: stack.branches.get(branch)!.parent }
+        : {}),
+      ...(headSha !== undefined ? { headSha } : {}),
+    });
+    await handleCommand(this.store, taskStream(taskId), taskModel, command, {
+      metadata: {
+        correlationId: taskId,
+        causationId: end.eventId,
+        actor: 'system:task-attach',
+        orgId,
+        repoId,
+        jobId: state.jobId!,
+        at: this.clock.now().toISOString(),
+      },
+    });
   }
 
   /** Queues the task's attach job if the request stopped before it could. */
@@ -259,7 +252,7 @@ export class TaskAttachService
           repoId,
           correlationId: jobId,
           jobId,
-          at: new Date().toISOString(),
+          at: this.clock.now().toISOString(),
         }),
         expectNew: true,
       },
@@ -268,13 +261,9 @@ export class TaskAttachService
 
   private async readTask(
     taskId: string,
-  ): Promise<{ state: TaskState; version: number; orgId: string }> {
+  ): Promise<{ state: TaskState; orgId: string }> {
     const events = await this.store.readStream(taskStream(taskId));
     const state = foldEvents(taskDecider, narrowAll(events, TASK_EVENTS));
-    return {
-      state,
-      version: events.at(-1)?.streamVersion ?? -1,
-      orgId: events[0]?.metadata.orgId ?? '',
-    };
+    return { state, orgId: events[0]?.metadata.orgId ?? '' };
   }
 }
