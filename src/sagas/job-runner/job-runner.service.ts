@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../infrastructure/clock/clock';
+import { CLOCK, type Clock } from '../../infrastructure/clock/clock';
 import {
   APP_CONFIG,
   type AppConfig,
@@ -38,6 +38,7 @@ export class JobRunnerService
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(CLOCK) clock: Clock,
     metrics: MetricsService,
   ) {
     this.git = new GitCliEngine(
@@ -48,7 +49,7 @@ export class JobRunnerService
       store,
       this.git,
       new StackOperations(this.git),
-      systemClock,
+      clock,
     );
     this.jobs = new JobProcessManager(store, steps, {
       worker: `${hostname()}:${process.pid}`,
@@ -57,7 +58,7 @@ export class JobRunnerService
       graceMs: config.shutdownGraceMs,
       logger: new Logger('JobRunner'),
       metrics: metrics.jobMetrics(),
-      clock: systemClock,
+      clock,
     });
   }
 
