@@ -1,58 +1,110 @@
-import { evolveRecorded } from '../../support/evolve-recorded';
+import type { JobEvent } from '../../../src/domain/events/job.events';
+import type { MessageMetadata } from '../../../src/domain/message';
+import { jobStream, repoStream, taskStream } from '../../../src/domain/streams';
 import { jobProjection } from '../../../src/projections/job/job.projection';
-import type { JobRow } from '../../../src/read-models/job/job.row';
+import { foldRow } from '../../../src/projections/projection';
 import {
+  aCancelRequested,
+  aRepoActionCancelled,
   aRepoActionCompleted,
   aRepoActionFailed,
+  aRepoActionInterrupted,
   aRepoActionProgressed,
   aRepoActionRequested,
   aRepoActionStarted,
+  aRetryScheduled,
+  aStepCompleted,
   aStepStarted,
-  recorded,
+  anExecutionPlan,
 } from '../../builders/job.builders';
+import { aRecordedHistory } from '../../builders/recorded.builders';
+import { evolveRecorded } from '../../support/evolve-recorded';
 
-const project = (events: readonly { type: string; data: object }[]) =>
-  recorded('repo-action-job-1', events).reduce<JobRow | null>(
-    (row, event) => evolveRecorded(jobProjection, row, event),
-    null,
-  );
+const JOB = jobStream('job-1');
+
+/** Given the job's events as recorded, when folded, then the row and the recorded events. */
+function given(
+  events: readonly { type: string; data: object }[],
+  metadata: MessageMetadata = {},
+) {
+  const recorded = aRecordedHistory().append(JOB, events, metadata);
+  return { recorded, row: foldRow(jobProjection, recorded) };
+}
 
 describe('job projection', () => {
-  it('keys rows by the job id of the repo-action stream', () => {
-    const [event] = recorded('repo-action-42', [aRepoActionStarted()]);
-    expect(jobProjection.keyOf(event!)).toBe('42');
-    const [other] = recorded('repo-9', [aRepoActionStarted()]);
-    expect(jobProjection.keyOf(other!)).toBeUndefined();
+  describe('keyOf', () => {
+    it('keys a row by the job id of its repo-action stream', () => {
+      const [event] = aRecordedHistory().append(jobStream('42'), [
+        aRepoActionStarted(),
+      ]);
+      expect(jobProjection.keyOf(event!)).toBe('42');
+    });
+
+    it('keys nothing for an event of another stream', () => {
+      const history = aRecordedHistory();
+      for (const streamId of [repoStream('9'), taskStream('9')]) {
+        const [event] = history.append(streamId, [aRepoActionRequested()]);
+        expect(jobProjection.keyOf(event!)).toBeUndefined();
+      }
+    });
   });
 
-  it('given a request, the job is queued with its target', () => {
-    const row = project([
+  it('given a request, then the job is queued with its target', () => {
+    const { recorded, row } = given([
       aRepoActionRequested({
         action: 'reparent_branch',
         branchName: 'feature-b',
         parentBranch: 'feature-a',
         idempotencyKey: 'k1',
+        taskId: 'task-1',
       }),
     ]);
-    expect(row).toMatchObject({
+    const [requested] = recorded;
+    expect(row).toEqual({
       jobId: 'job-1',
-      repoId: 'repo-1',
       orgId: 'org-1',
+      repoId: 'repo-1',
       action: 'reparent_branch',
       branchName: 'feature-b',
       parentBranch: 'feature-a',
       idempotencyKey: 'k1',
+      taskId: 'task-1',
       status: 'queued',
+      step: null,
+      message: null,
+      progressDone: null,
+      progressTotal: null,
       attempt: 0,
-      requestedAt: '2026-01-01T00:00:00.000Z',
+      cancelRequested: false,
+      requestedAt: requested!.recordedAt,
       startedAt: null,
+      finishedAt: null,
+      updatedAt: requested!.recordedAt,
       result: null,
       error: null,
+      position: requested!.globalPosition,
     });
   });
 
-  it('when started and progressing, the job is running with its step and progress', () => {
-    const row = project([
+  it('given a request without optional fields, then they are null', () => {
+    expect(given([aRepoActionRequested()]).row).toMatchObject({
+      branchName: null,
+      parentBranch: null,
+      idempotencyKey: null,
+      taskId: null,
+    });
+  });
+
+  it('given a request made at a time in its metadata, then that is when it was requested (the 202 and reads agree)', () => {
+    const at = '2025-12-31T23:59:59.000Z';
+    expect(given([aRepoActionRequested()], { at }).row).toMatchObject({
+      requestedAt: at,
+      updatedAt: at,
+    });
+  });
+
+  it('given a start and progress, then the job is running with its step and progress', () => {
+    const { recorded, row } = given([
       aRepoActionRequested(),
       aRepoActionStarted(1),
       aStepStarted('execute'),
@@ -69,94 +121,188 @@ describe('job projection', () => {
       message: 'restacking feature-a',
       progressDone: 1,
       progressTotal: 3,
-      startedAt: '2026-01-01T00:00:01.000Z',
-      position: 4,
+      startedAt: recorded[1]!.recordedAt,
+      updatedAt: recorded[3]!.recordedAt,
+      position: recorded[3]!.globalPosition,
     });
   });
 
-  it('when completed, the job keeps the changed branches', () => {
-    const row = project([
+  it('given progress without counts, then the counts are null', () => {
+    const { row } = given([
       aRepoActionRequested(),
       aRepoActionStarted(),
-      aRepoActionCompleted(),
+      aRepoActionProgressed({ done: undefined, total: undefined }),
     ]);
-    expect(row?.status).toBe('completed');
-    expect(row?.finishedAt).toBe('2026-01-01T00:00:02.000Z');
-    expect(row?.result?.changed[0]?.branch).toBe('feature-a');
+    expect(row).toMatchObject({ progressDone: null, progressTotal: null });
   });
 
-  it('when failed, the job is in error with the conflict', () => {
-    const row = project([
+  it('given the next step started, then the previous step’s progress is cleared', () => {
+    const { row } = given([
       aRepoActionRequested(),
       aRepoActionStarted(),
-      aRepoActionFailed(),
+      aStepStarted('execute'),
+      aRepoActionProgressed({ done: 2, total: 3 }),
+      aStepCompleted('execute', { summary: 'planned 1 move' }),
+      aStepStarted('publish'),
+    ]);
+    expect(row).toMatchObject({
+      step: 'publish',
+      message: 'planned 1 move',
+      progressDone: null,
+      progressTotal: null,
+    });
+  });
+
+  it('given a second attempt, then it keeps when the job first started', () => {
+    const { recorded, row } = given([
+      aRepoActionRequested(),
+      aRepoActionStarted(1),
+      aRepoActionInterrupted(1),
+      aRepoActionStarted(2),
+    ]);
+    expect(row).toMatchObject({
+      status: 'running',
+      attempt: 2,
+      startedAt: recorded[1]!.recordedAt,
+      message: null,
+    });
+  });
+
+  it('given completion, then the job keeps the changed branches', () => {
+    const completed = aRepoActionCompleted();
+    const { recorded, row } = given([
+      aRepoActionRequested(),
+      aRepoActionStarted(),
+      aStepCompleted('execute', { plan: anExecutionPlan() }),
+      completed,
+    ]);
+    expect(row).toMatchObject({
+      status: 'completed',
+      message: completed.data.summary,
+      finishedAt: recorded[3]!.recordedAt,
+      result: { changed: completed.data.changed },
+      error: null,
+    });
+  });
+
+  it('given a failure, then the job is in error with the conflict', () => {
+    const failed = aRepoActionFailed();
+    const { recorded, row } = given([
+      aRepoActionRequested(),
+      aRepoActionStarted(),
+      failed,
     ]);
     expect(row).toMatchObject({
       status: 'error',
+      message: failed.data.message,
+      finishedAt: recorded[2]!.recordedAt,
+      result: null,
       error: {
         code: 'GIT.CONFLICT',
+        message: failed.data.message,
         conflict: { branch: 'feature-a', files: ['src/app.ts'] },
       },
     });
   });
 
-  it('a retry or an interruption puts the job back in the queue', () => {
-    expect(
-      project([
-        aRepoActionRequested(),
-        aRepoActionStarted(),
-        {
-          type: 'RepoActionRetryScheduled',
-          data: {
-            attempt: 2,
-            reason: 'fetch failed',
-            retryAt: '2026-01-01T00:01:00.000Z',
-          },
-        },
-      ])?.status,
-    ).toBe('queued');
-    expect(
-      project([
-        aRepoActionRequested(),
-        aRepoActionStarted(),
-        { type: 'RepoActionInterrupted', data: { attempt: 1 } },
-      ])?.status,
-    ).toBe('queued');
-  });
-
-  it('a cancel request is noted and a cancellation ends the job', () => {
-    const requested = project([
+  it('given a failure without a conflict, then the error has none', () => {
+    const { row } = given([
       aRepoActionRequested(),
-      { type: 'RepoActionCancelRequested', data: {} },
+      aRepoActionFailed({ code: 'GIT.FETCH_FAILED', conflict: undefined }),
     ]);
-    expect(requested).toMatchObject({
-      status: 'queued',
-      cancelRequested: true,
+    expect(row?.error).toEqual({
+      code: 'GIT.FETCH_FAILED',
+      message: aRepoActionFailed().data.message,
     });
-    const cancelled = project([
-      aRepoActionRequested(),
-      { type: 'RepoActionCancelled', data: {} },
-    ]);
-    expect(cancelled?.status).toBe('cancelled');
   });
 
-  it('a finished job stays finished', () => {
-    const row = project([
+  it('given a retry or an interruption, then the job is back in the queue', () => {
+    const retry = aRetryScheduled({ attempt: 2, reason: 'fetch failed' });
+    const retried = given([
       aRepoActionRequested(),
-      aRepoActionCompleted(),
-      aRepoActionStarted(2),
-      aRepoActionFailed(),
-    ]);
-    expect(row?.status).toBe('completed');
+      aRepoActionStarted(),
+      retry,
+    ]).row;
+    expect(retried?.status).toBe('queued');
+    expect(retried?.message).toContain(retry.data.reason);
+    expect(retried?.message).toContain(retry.data.retryAt);
+    expect(
+      given([
+        aRepoActionRequested(),
+        aRepoActionStarted(),
+        aRepoActionInterrupted(),
+      ]).row?.status,
+    ).toBe('queued');
   });
 
-  it('ignores events before the request and events it does not know', () => {
-    expect(project([aRepoActionStarted()])).toBeNull();
-    const row = project([
+  it('given a cancel request, then it is noted; given a cancellation, then the job ends', () => {
+    expect(
+      given([aRepoActionRequested(), aCancelRequested()]).row,
+    ).toMatchObject({ status: 'queued', cancelRequested: true });
+    const { recorded, row } = given([
+      aRepoActionRequested(),
+      aRepoActionCancelled(),
+    ]);
+    expect(row).toMatchObject({
+      status: 'cancelled',
+      finishedAt: recorded[1]!.recordedAt,
+    });
+  });
+
+  it('given a finished job, when more events follow, then it stays as it finished', () => {
+    const finished = [aRepoActionRequested(), aRepoActionCompleted()];
+    expect(
+      given([
+        ...finished,
+        aRepoActionStarted(2),
+        aRepoActionFailed(),
+        aRepoActionCancelled(),
+      ]).row,
+    ).toEqual(given(finished).row);
+  });
+
+  it('given events before the request, then there is no row', () => {
+    expect(given([aRepoActionStarted(), aStepStarted()]).row).toBeNull();
+  });
+
+  it('given an event of a type it does not read, then the row does not change', () => {
+    const { row } = given([
       aRepoActionRequested(),
       { type: 'SomethingNew', data: { x: 1 } },
     ]);
-    expect(row?.status).toBe('queued');
-    expect(row?.position).toBe(1);
+    expect(row).toEqual(given([aRepoActionRequested()]).row);
+  });
+
+  describe('idempotence', () => {
+    it('given a row, when its request is folded again, then the row is the same', () => {
+      const { recorded, row } = given([
+        aRepoActionRequested(),
+        aRepoActionStarted(),
+      ]);
+      expect(evolveRecorded(jobProjection, row, recorded[0]!)).toBe(row);
+    });
+
+    it('given each step of a job’s life, when its last event is folded again, then the row does not change', () => {
+      const life: JobEvent[] = [
+        aRepoActionRequested(),
+        aRepoActionStarted(1),
+        aStepStarted('execute'),
+        aRepoActionProgressed(),
+        aStepCompleted('execute'),
+        aRetryScheduled(),
+        aRepoActionStarted(2),
+        aRepoActionInterrupted(2),
+        aRepoActionStarted(3),
+        aCancelRequested(),
+        aRepoActionFailed(),
+      ];
+      const { recorded } = given(life);
+      for (let n = 1; n <= recorded.length; n++) {
+        const row = foldRow(jobProjection, recorded.slice(0, n));
+        expect(evolveRecorded(jobProjection, row, recorded[n - 1]!)).toEqual(
+          row,
+        );
+      }
+    });
   });
 });

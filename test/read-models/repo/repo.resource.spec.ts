@@ -1,114 +1,141 @@
-import { evolveRecorded } from '../../support/evolve-recorded';
-import { repoProjection } from '../../../src/projections/repo/repo.projection';
-import type { RepoRow } from '../../../src/read-models/repo/repo.row';
-import type { RecordedEvent } from '../../../src/infrastructure/event-store/event-store.port';
 import { toRepoResource } from '../../../src/read-models/repo/repo.resource';
+import { aRepoBranchRow, aRepoRow, sha } from '../../builders/repo.builders';
 
-let position = 0;
-const recorded = (
-  type: string,
-  data: object,
-  streamId = 'repo-r1',
-): RecordedEvent => ({
-  eventId: `e${++position}`,
-  streamId,
-  streamVersion: position,
-  globalPosition: position,
-  type,
-  data,
-  metadata: { orgId: 'o', repoId: 'r1', jobId: 'j1' },
-  recordedAt: '2026-01-01T00:00:00.000Z',
-});
+const T1 = sha('1');
+const T2 = sha('2');
+const A = sha('a');
+const B = sha('b');
 
-const fold = (events: RecordedEvent[]): RepoRow =>
-  events.reduce<RepoRow | null>(
-    (row, e) => evolveRecorded(repoProjection, row, e),
-    null,
-  )!;
-
-const A = 'a'.repeat(40);
-const B = 'b'.repeat(40);
-const T1 = '1'.repeat(40);
-const T2 = '2'.repeat(40);
-
-describe('the stack overview', () => {
-  const registered = recorded('RepoRegistered', {
-    repoId: 'r1',
-    orgId: 'o',
-    name: 'demo',
-    remoteUrl: '/x.git',
-    trunk: 'main',
-  });
-  const observe = (trunkSha: string, a: string) =>
-    recorded('RepoBranchesObserved', {
-      trunk: 'main',
-      trunkSha,
+describe('the repo resource', () => {
+  it('given a row, then the resource has its fields, tracked branches and untracked branches', () => {
+    const row = aRepoRow({
+      trunkSha: T1,
+      lastJobId: 'job-2',
       branches: [
-        { name: 'a', sha: a, remoteSha: a },
-        { name: 'main', sha: trunkSha, remoteSha: trunkSha },
+        aRepoBranchRow({
+          name: 'a',
+          parent: 'main',
+          baseSha: T1,
+          sha: A,
+          lastJobId: 'job-1',
+        }),
+      ],
+      remoteBranches: [
+        { name: 'a', sha: A, remoteSha: A },
+        { name: 'main', sha: T1, remoteSha: T1 },
         { name: 'other', sha: B, remoteSha: B },
       ],
-      observedAt: '2026-01-01T00:00:00.000Z',
     });
-
-  it('marks a branch for restack once its parent moves past its base, and clears it after', () => {
-    const tracked = fold([
-      registered,
-      observe(T1, A),
-      recorded('BranchTracked', { branch: 'a', parent: 'main', baseSha: T1 }),
-    ]);
-    expect(toRepoResource(tracked).branches).toEqual([
-      {
-        name: 'a',
-        parent: 'main',
-        sha: A,
-        needsRestack: false,
-        taskId: null,
-        lastJobId: 'j1',
-      },
-    ]);
-    expect(toRepoResource(tracked).untrackedBranches).toEqual([
-      { name: 'other', sha: B },
-    ]);
-
-    const moved = fold([
-      registered,
-      observe(T1, A),
-      recorded('BranchTracked', { branch: 'a', parent: 'main', baseSha: T1 }),
-      observe(T2, A),
-    ]);
-    expect(toRepoResource(moved).branches[0]!.needsRestack).toBe(true);
-
-    const restacked = fold([
-      registered,
-      observe(T1, A),
-      recorded('BranchTracked', { branch: 'a', parent: 'main', baseSha: T1 }),
-      observe(T2, A),
-      recorded('BranchRestacked', {
-        branch: 'a',
-        baseSha: T2,
-        fromSha: A,
-        toSha: B,
-        jobId: 'j2',
-      }),
-    ]);
-    expect(toRepoResource(restacked).branches[0]).toMatchObject({
-      sha: B,
-      needsRestack: false,
-      lastJobId: 'j2',
+    expect(toRepoResource(row)).toEqual({
+      repoId: row.repoId,
+      name: row.name,
+      remoteUrl: row.remoteUrl,
+      trunk: 'main',
+      trunkSha: T1,
+      updatedAt: row.updatedAt,
+      lastJobId: 'job-2',
+      branches: [
+        {
+          name: 'a',
+          parent: 'main',
+          sha: A,
+          needsRestack: false,
+          taskId: null,
+          lastJobId: 'job-1',
+        },
+      ],
+      untrackedBranches: [{ name: 'other', sha: B }],
     });
   });
 
-  it('follows reparenting and untracking', () => {
-    const row = fold([
-      registered,
-      recorded('BranchTracked', { branch: 'a', parent: 'main', baseSha: T1 }),
-      recorded('BranchTracked', { branch: 'b', parent: 'a', baseSha: A }),
-      recorded('BranchReparented', { branch: 'b', from: 'a', to: 'main' }),
-      recorded('BranchUntracked', { branch: 'a', reason: 'merged' }),
-    ]);
-    expect(toRepoResource(row).branches.map((b) => [b.name, b.parent])).toEqual(
-      [['b', 'main']],
+  describe('needsRestack', () => {
+    it('given a branch based on the trunk’s head, then it needs no restack', () => {
+      const row = aRepoRow({
+        trunkSha: T1,
+        branches: [aRepoBranchRow({ parent: 'main', baseSha: T1 })],
+      });
+      expect(toRepoResource(row).branches[0]!.needsRestack).toBe(false);
+    });
+
+    it('given the trunk moved past the branch’s base, then it needs a restack', () => {
+      const row = aRepoRow({
+        trunkSha: T2,
+        branches: [aRepoBranchRow({ parent: 'main', baseSha: T1 })],
+      });
+      expect(toRepoResource(row).branches[0]!.needsRestack).toBe(true);
+    });
+
+    it('given the trunk’s head not seen yet, then no restack is claimed', () => {
+      const row = aRepoRow({
+        trunkSha: null,
+        branches: [aRepoBranchRow({ parent: 'main', baseSha: T1 })],
+      });
+      expect(toRepoResource(row).branches[0]!.needsRestack).toBe(false);
+    });
+
+    it('given a branch on a tracked parent, then it is compared with that parent’s head', () => {
+      const row = aRepoRow({
+        trunkSha: T1,
+        branches: [
+          aRepoBranchRow({ name: 'a', parent: 'main', baseSha: T1, sha: A }),
+          aRepoBranchRow({ name: 'b', parent: 'a', baseSha: A, sha: B }),
+          aRepoBranchRow({ name: 'c', parent: 'a', baseSha: T1, sha: B }),
+        ],
+      });
+      expect(
+        toRepoResource(row).branches.map((b) => [b.name, b.needsRestack]),
+      ).toEqual([
+        ['a', false],
+        ['b', false],
+        ['c', true],
+      ]);
+    });
+
+    it('given a parent whose head is not seen yet, or not tracked, then no restack is claimed', () => {
+      const row = aRepoRow({
+        trunkSha: T1,
+        branches: [
+          aRepoBranchRow({ name: 'a', parent: 'main', baseSha: T1, sha: null }),
+          aRepoBranchRow({ name: 'b', parent: 'a', baseSha: A }),
+          aRepoBranchRow({ name: 'c', parent: 'gone', baseSha: A }),
+        ],
+      });
+      expect(
+        toRepoResource(row).branches.map((b) => [b.name, b.needsRestack]),
+      ).toEqual([
+        ['a', false],
+        ['b', false],
+        ['c', false],
+      ]);
+    });
+  });
+
+  it('given a branch backing a task, then the branch shows the task', () => {
+    const row = aRepoRow({
+      branches: [aRepoBranchRow({ name: 'a' }), aRepoBranchRow({ name: 'b' })],
+      tasks: { a: 'task-1', untracked: 'task-2' },
+    });
+    expect(toRepoResource(row).branches.map((b) => [b.name, b.taskId])).toEqual(
+      [
+        ['a', 'task-1'],
+        ['b', null],
+      ],
     );
+  });
+
+  it('given remote branches, then those neither tracked nor the trunk are untracked, with our head', () => {
+    const row = aRepoRow({
+      branches: [aRepoBranchRow({ name: 'a' })],
+      remoteBranches: [
+        { name: 'a', sha: A, remoteSha: A },
+        { name: 'main', sha: T1, remoteSha: T1 },
+        { name: 'new', sha: A, remoteSha: B },
+        { name: 'old', sha: B },
+      ],
+    });
+    expect(toRepoResource(row).untrackedBranches).toEqual([
+      { name: 'new', sha: A },
+      { name: 'old', sha: B },
+    ]);
   });
 });
