@@ -1,28 +1,83 @@
+import { z } from 'zod';
+import { JOB_ACTIONS, JOB_STEPS } from '../../domain/events/job.events';
+import { JOB_STATUSES } from '../read-queries.dto';
 import type { JobRow } from './job.row';
 
-/** The job resource of the API (DESIGN.md "Resources"). */
-export interface JobResource {
-  jobId: string;
-  repoId: string;
-  action: JobRow['action'];
-  branchName: string | null;
-  parentBranch: string | null;
-  /** The task whose branch this job attaches, if any. */
-  taskId: string | null;
-  status: JobRow['status'];
-  step: JobRow['step'];
-  message: string | null;
-  progress: { done: number; total: number } | null;
-  attempt: number;
-  cancelRequested: boolean;
-  requestedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  updatedAt: string;
-  result: JobRow['result'];
-  error: JobRow['error'];
-}
+const timestamp = z.iso.datetime();
 
+/** One branch a job moved; copied from the job's completion event. */
+const BranchChange = z.object({
+  branch: z.string(),
+  fromSha: z.string(),
+  toSha: z.string(),
+});
+
+/** The job resource of the API: every job route answers it, SSE clients re-read it. */
+export const JobResource = z
+  .strictObject({
+    jobId: z.string(),
+    repoId: z.string(),
+    action: z.enum(JOB_ACTIONS),
+    branchName: z.string().nullable(),
+    parentBranch: z.string().nullable(),
+    taskId: z.string().nullable().meta({
+      description: 'The task whose branch this job attaches, if any.',
+    }),
+    status: z.enum(JOB_STATUSES).meta({
+      description:
+        'A job between attempts (retry scheduled, or interrupted) is `queued`.',
+    }),
+    step: z.enum(JOB_STEPS).nullable(),
+    message: z.string().nullable(),
+    progress: z
+      .strictObject({
+        done: z.number().int().min(0),
+        total: z.number().int().min(0),
+      })
+      .nullable(),
+    attempt: z.number().int().min(0),
+    cancelRequested: z.boolean().meta({
+      description:
+        'A cancel was asked of the running job; it stops at its next step boundary.',
+    }),
+    requestedAt: timestamp,
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    updatedAt: timestamp,
+    result: z
+      .strictObject({ changed: z.array(BranchChange) })
+      .nullable()
+      .meta({ description: 'Set when the job completed.' }),
+    error: z
+      .strictObject({
+        code: z.string(),
+        message: z.string(),
+        conflict: z
+          .object({ branch: z.string(), files: z.array(z.string()) })
+          .optional()
+          .meta({ description: 'The branch and paths a replay stopped on.' }),
+      })
+      .nullable()
+      .meta({ description: 'Set when the job failed.' }),
+  })
+  .meta({ id: 'Job', description: 'A repo action, run in the background.' });
+/** A job as the API answers it. */
+export type JobResource = z.infer<typeof JobResource>;
+
+/** A page of a repo's jobs, newest first. */
+export const JobPageResource = z
+  .strictObject({
+    items: z.array(JobResource),
+    nextCursor: z.string().nullable().meta({
+      description:
+        'Pass as `cursor` for the next (older) page; null on the last.',
+    }),
+  })
+  .meta({ id: 'JobPage' });
+/** A page of jobs as the API answers it. */
+export type JobPageResource = z.infer<typeof JobPageResource>;
+
+/** A job row as the API answers it. */
 export function toJobResource(row: JobRow): JobResource {
   return {
     jobId: row.jobId,

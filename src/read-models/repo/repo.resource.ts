@@ -1,37 +1,84 @@
+import { z } from 'zod';
 import type { RepoRow } from './repo.row';
 
 /** A tracked branch in the stack overview. */
-export interface BranchResource {
-  name: string;
-  parent: string;
-  sha: string | null;
-  /** The branch is not based on its parent's head (as last seen): a restack would move it. */
-  needsRestack: boolean;
-  taskId: string | null;
-  lastJobId: string | null;
-}
+export const BranchResource = z
+  .strictObject({
+    name: z.string(),
+    parent: z.string(),
+    sha: z.string().nullable().meta({
+      description: 'The head last seen; null before any fetch or restack.',
+    }),
+    needsRestack: z.boolean().meta({
+      description:
+        "The branch is not based on its parent's head (as last seen): a restack would move it.",
+    }),
+    taskId: z.string().nullable(),
+    lastJobId: z.string().nullable(),
+  })
+  .meta({ id: 'Branch' });
+/** A tracked branch as the API answers it. */
+export type BranchResource = z.infer<typeof BranchResource>;
 
-/** The repo resource of the API (DESIGN.md "Resources"). */
-export interface RepoResource {
-  repoId: string;
-  name: string;
-  remoteUrl: string;
-  trunk: string;
-  trunkSha: string | null;
-  updatedAt: string;
-  lastJobId: string | null;
-  /** Only in the answer to `POST /repos`: the `sync_repo` job that clones the repo. */
-  initialJobId?: string;
-  branches: BranchResource[];
-  /** Remote branches not tracked yet (candidates for `register_existing_branch`). */
-  untrackedBranches: Array<{ name: string; sha: string }>;
-}
+/** A remote branch the stack does not track yet. */
+export const UntrackedBranchResource = z
+  .strictObject({ name: z.string(), sha: z.string() })
+  .meta({ id: 'UntrackedBranch' });
+/** An untracked remote branch as the API answers it. */
+export type UntrackedBranchResource = z.infer<typeof UntrackedBranchResource>;
+
+const repoFields = {
+  repoId: z.string(),
+  name: z.string(),
+  remoteUrl: z.string(),
+  trunk: z.string(),
+  trunkSha: z.string().nullable(),
+  updatedAt: z.iso.datetime(),
+  lastJobId: z.string().nullable(),
+  branches: z.array(BranchResource),
+  untrackedBranches: z.array(UntrackedBranchResource).meta({
+    description:
+      'Remote branches not tracked yet (candidates for `register_existing_branch`).',
+  }),
+};
+
+/** The repo resource of the API: the stack overview, from the cached projection. */
+export const RepoResource = z
+  .strictObject({
+    ...repoFields,
+    initialJobId: z.string().optional().meta({
+      description:
+        'Only in the answer to `POST /repos`: the `sync_repo` job that clones the repo.',
+    }),
+  })
+  .meta({ id: 'Repo', description: 'A registered repo and its stack.' });
+/** A repo as the API answers it. */
+export type RepoResource = z.infer<typeof RepoResource>;
+
+/** The answer to `POST /repos`: the repo with the job that clones it. */
+export const RegisteredRepoResource = z
+  .strictObject({
+    ...repoFields,
+    initialJobId: z.string().meta({
+      description: 'The `sync_repo` job that clones the repo.',
+    }),
+  })
+  .meta({ id: 'RegisteredRepo' });
+/** The answer to `POST /repos`. */
+export type RegisteredRepoResource = z.infer<typeof RegisteredRepoResource>;
+
+/** The caller's org's repos. */
+export const RepoListResource = z
+  .strictObject({ items: z.array(RepoResource) })
+  .meta({ id: 'RepoList' });
+/** The answer to `GET /repos`. */
+export type RepoListResource = z.infer<typeof RepoListResource>;
 
 /**
- * The overview from the cached projection, never from git. Needs-restack is DESIGN.md's
- * `merge-base(parent, branch) != head(parent)` on recorded facts: the base a branch was
- * last tracked or restacked onto is its merge-base with the parent, so the branch needs a
- * restack exactly when that base is not the parent's head as last seen.
+ * The overview from the cached projection, never from git. A branch needs a restack when
+ * the merge-base with its parent is not the parent's head; on recorded facts that merge-base
+ * is the base the branch was last tracked or restacked onto, so the branch needs a restack
+ * exactly when that base is not the parent's head as last seen.
  */
 export function toRepoResource(row: RepoRow): RepoResource {
   const heads = new Map<string, string | null>(

@@ -1,23 +1,44 @@
+import { z } from 'zod';
+import { TASK_STATUSES } from '../read-queries.dto';
 import type { TaskRow } from './task.row';
 
-/** The task resource of the API (DESIGN.md "Resources"). */
-export interface TaskResource {
-  taskId: string;
-  repoId: string;
-  title: string;
-  branchName: string;
-  /** The parent the request asked for, if any (`parent` is the one the branch got). */
-  parentBranch: string | null;
-  status: TaskRow['status'];
-  /** The `register_existing_branch` job attaching the branch; null when none was needed. */
-  jobId: string | null;
-  headSha: string | null;
-  parent: string | null;
-  error: TaskRow['error'];
-  createdAt: string;
-  updatedAt: string;
-}
+/** The task resource of the API: a task backed by a branch of the stack. */
+export const TaskResource = z
+  .strictObject({
+    taskId: z.string(),
+    repoId: z.string(),
+    title: z.string(),
+    branchName: z.string(),
+    parentBranch: z.string().nullable().meta({
+      description:
+        'The parent the request asked for, if any (`parent` is the one the branch got).',
+    }),
+    status: z.enum(TASK_STATUSES),
+    jobId: z.string().nullable().meta({
+      description:
+        'The `register_existing_branch` job attaching the branch; null when none was needed.',
+    }),
+    headSha: z.string().nullable(),
+    parent: z.string().nullable(),
+    error: z
+      .strictObject({ code: z.string(), message: z.string() })
+      .nullable()
+      .meta({ description: 'Set when the attach failed.' }),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Task', description: 'A branch-backed task.' });
+/** A task as the API answers it. */
+export type TaskResource = z.infer<typeof TaskResource>;
 
+/** A repo's tasks, newest first. */
+export const TaskListResource = z
+  .strictObject({ items: z.array(TaskResource) })
+  .meta({ id: 'TaskList' });
+/** The answer to `GET /repos/:repoId/tasks`. */
+export type TaskListResource = z.infer<typeof TaskListResource>;
+
+/** A task row as the API answers it. */
 export function toTaskResource(row: TaskRow): TaskResource {
   return {
     taskId: row.taskId,
