@@ -15,8 +15,11 @@ export const RegisterRepoBody = z
     remoteUrl: z.string().meta({
       description: `A ${ALLOWED_PROTOCOLS.join(', ')} URL, user@host:path or an absolute path; no credentials, no transport helpers.`,
     }),
-    trunk: z.string().optional().meta({
-      description: `A valid branch name of at most ${MAX_BRANCH_NAME_LENGTH} characters; \`${DEFAULT_TRUNK}\` when absent.`,
-    }),
+    trunk: z
+      .string()
+      .optional()
+      .meta({
+        description: `A valid branch name of at most ${MAX_BRANCH_NAME_LENGTH} characters; \`${DEFAULT_TRUNK}\` when absent.`,
+      }),
   })
   .meta({ id: 'RegisterRepoRequest' });

@@ -6,7 +6,10 @@ export const RequestJobBody = z
   .object({
     // Any string parses, so that an unknown action gets its own code from the domain; the
     // document still tells clients the actions there are.
-    action: z.string().max(100).meta({ enum: [...JOB_ACTIONS] }),
+    action: z
+      .string()
+      .max(100)
+      .meta({ enum: [...JOB_ACTIONS] }),
     branchName: z.string().max(1000).optional().meta({
       description:
         'Required by every action but `sync_repo` and `restack_repo`, which ignore it.',

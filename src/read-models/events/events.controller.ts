@@ -10,7 +10,6 @@ import {
   Res,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
 import { NotFoundError } from '../../domain/domain-error';
 import { jobStream } from '../../domain/streams';
 import { Org } from '../../infrastructure/auth/org.decorator';
@@ -19,17 +18,9 @@ import {
   type EventStore,
 } from '../../infrastructure/event-store/event-store.port';
 import { parseInput } from '../../infrastructure/http/parse-body';
+import { EventsQuery, LastEventIdHeader } from '../read-queries.dto';
 import { RepoQueries } from '../repo/repo.queries';
 import { formatSse, inScope, type SseScope } from './sse.filter';
-
-const EventsQuery = z.object({
-  repoId: z.string().max(100).optional(),
-  jobId: z.string().max(100).optional(),
-  /** For clients that cannot set `Last-Event-ID` on their first request. */
-  lastEventId: z.coerce.number().int().min(0).optional(),
-});
-
-const LastEventId = z.coerce.number().int().min(0);
 
 /** Comment lines keep idle connections (and proxies) from timing out. */
 const HEARTBEAT_MS = 15_000;
@@ -81,7 +72,11 @@ export class EventsController {
     if (q.jobId !== undefined) await this.assertJobVisible(orgId, q.jobId);
     const lastEventId =
       lastEventIdHeader !== undefined
-        ? parseInput(LastEventId, lastEventIdHeader, 'Last-Event-ID header')
+        ? parseInput(
+            LastEventIdHeader,
+            lastEventIdHeader,
+            'Last-Event-ID header',
+          )
         : q.lastEventId;
     const from =
       lastEventId !== undefined
