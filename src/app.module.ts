@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { apiDocument } from './api-document';
 import { CancelJobController } from './commands/cancel-job/cancel-job.controller';
 import { CancelJobHandler } from './commands/cancel-job/cancel-job.handler';
 import { CreateTaskController } from './commands/create-task/create-task.controller';
@@ -24,6 +25,7 @@ import type { Storage } from './infrastructure/storage/storage';
 import { StorageModule } from './infrastructure/storage/storage.module';
 import { ProjectionRunnerService } from './projections/projection-runner.service';
 import { DashboardController } from './read-models/dashboard/dashboard.controller';
+import { API_DOCUMENT } from './read-models/docs/api-document.token';
 import { DocsController } from './read-models/docs/docs.controller';
 import {
   EventsController,
@@ -92,6 +94,7 @@ export class AppModule {
         SseStreams,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: API_DOCUMENT, useFactory: apiDocument },
       ],
     };
   }

@@ -1,15 +1,15 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { Public } from '../../infrastructure/auth/public.decorator';
-import { openApiDocument } from './openapi';
+import { API_DOCUMENT, type ApiDocument } from './api-document.token';
 
 @Controller('docs')
 export class DocsController {
-  private readonly document = openApiDocument();
+  constructor(@Inject(API_DOCUMENT) private readonly document: ApiDocument) {}
 
   /** The OpenAPI document (JSON). */
   @Get()
   @Public()
-  docs(): object {
+  docs(): ApiDocument {
     return this.document;
   }
 }

@@ -1,0 +1,27 @@
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { INTERNAL_ERROR, jsonResponse } from '../docs/api-responses.openapi';
+import { MAX_READY_LAG } from './health.controller';
+import { HealthResource } from './health.resource';
+
+/** `GET /health`, as the API document describes it. */
+export const healthRoutes: RouteConfig[] = [
+  {
+    method: 'get',
+    path: '/health',
+    operationId: 'getHealth',
+    tags: ['operations'],
+    summary: 'Readiness',
+    security: [],
+    responses: {
+      200: jsonResponse(
+        `Ready: the store answers and the read models trail it by at most ${MAX_READY_LAG} events.`,
+        HealthResource,
+      ),
+      503: jsonResponse(
+        'Not ready: the read models trail the store too far, or the projector stopped (`projections.error`).',
+        HealthResource,
+      ),
+      500: INTERNAL_ERROR,
+    },
+  },
+];
