@@ -14,9 +14,17 @@ import {
 } from '../../src/infrastructure/event-store/event-store.port';
 import { openStorage } from '../../src/infrastructure/storage/storage';
 import { ProjectionRunnerService } from '../../src/projections/projection-runner.service';
+import {
+  API_DOCUMENT,
+  type ApiDocument,
+} from '../../src/read-models/docs/api-document.token';
 import type { JobResource } from '../../src/read-models/job/job.resource';
+import { ApiContract, checkResponses } from './api-contract';
 
-/** The whole app, in process, on a real data dir, listening on a free loopback port. */
+/**
+ * The whole app, in process, on a real data dir, listening on a free loopback port. Every
+ * response it sends is checked against the OpenAPI document it serves (see `api-contract`).
+ */
 export class TestApp {
   private constructor(
     readonly app: NestFastifyApplication,
@@ -36,6 +44,10 @@ export class TestApp {
     const app = await createApp(
       config,
       await openStorage(dataDir, READ_MODEL_SCHEMA),
+    );
+    checkResponses(
+      app.getHttpAdapter().getInstance(),
+      ApiContract.of(app.get<ApiDocument>(API_DOCUMENT)),
     );
     await app.listen(port, '127.0.0.1');
     return new TestApp(app, dataDir);
