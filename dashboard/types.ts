@@ -1,7 +1,8 @@
 /**
- * The API's resources as the dashboard reads them (DESIGN.md "Resources"; the server's own
- * types live in src/read-models). The dashboard is a separate browser program, so it names
- * the wire contract here rather than importing server code.
+ * The API's resources as the dashboard reads them (the Job, Repo and Task schemas of the
+ * document at /docs; the server's own types live in src/read-models). The dashboard is a
+ * separate browser program, so it names the wire contract here rather than importing
+ * server code.
  */
 
 export type JobStatus =

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { JOB_STATUSES } from '../domain/job/job-status';
+import { TASK_STATUSES } from '../domain/task/task.state';
 
 /** A global position of the event store, as a query or header value. */
 const position = z.coerce.number().int().min(0);
@@ -10,20 +12,6 @@ const limit = z.coerce
   .max(200)
   .default(50)
   .meta({ description: 'Page size.' });
-
-export const JOB_STATUSES = [
-  'queued',
-  'running',
-  'completed',
-  'error',
-  'cancelled',
-] as const;
-
-export const TASK_STATUSES = [
-  'pending_branch_attach',
-  'ready',
-  'attach_failed',
-] as const;
 
 /**
  * Every read takes `minPosition`: the read waits (up to 2 s) until the read models include

@@ -1,8 +1,14 @@
 import type { TaskEvent } from '../events/task.events';
 
 /** Where a task stands; `absent` until its `TaskCreated`. */
-export type TaskStatus =
-  'absent' | 'pending_branch_attach' | 'ready' | 'attach_failed';
+/** The task status vocabulary clients see (the API's `status`). */
+export const TASK_STATUSES = [
+  'pending_branch_attach',
+  'ready',
+  'attach_failed',
+] as const;
+
+export type TaskStatus = 'absent' | (typeof TASK_STATUSES)[number];
 
 /** A task folded from its `task-<taskId>` stream. */
 export interface TaskState {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JOB_ACTIONS, JOB_STEPS } from '../../domain/events/job.events';
-import { JOB_STATUSES } from '../read-queries.dto';
+import { JOB_STATUSES } from '../../domain/job/job-status';
 import type { JobRow } from './job.row';
 
 const timestamp = z.iso.datetime();

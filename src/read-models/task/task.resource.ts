@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TASK_STATUSES } from '../read-queries.dto';
+import { TASK_STATUSES } from '../../domain/task/task.state';
 import type { TaskRow } from './task.row';
 
 /** The task resource of the API: a task backed by a branch of the stack. */
