@@ -3,6 +3,7 @@ import type { FinalJobEvent } from '../../src/domain/events/job.events';
 import { jobStream, repoStream, taskStream } from '../../src/domain/streams';
 import { attachJobIdOf } from '../../src/domain/task/attach-job';
 import type { Clock } from '../../src/infrastructure/clock/clock';
+import type { EventStore } from '../../src/infrastructure/event-store/event-store.port';
 import { InMemoryEventStore } from '../../src/infrastructure/event-store/in-memory-event-store';
 import { TaskAttachService } from '../../src/sagas/task-attach.service';
 import {
@@ -32,14 +33,44 @@ const TASK = 'task-1';
 const JOB = attachJobIdOf(TASK);
 const HEAD = sha('c');
 
+/**
+ * The store as one saga sees it: the saga's appends to `streamId` wait for `release`
+ * before they reach the store, and `tried` resolves with the event types of the first one
+ * once the saga has made it.
+ */
+function holdingAppendsTo(
+  store: EventStore,
+  streamId: string,
+  release: Promise<void>,
+): { store: EventStore; tried: Promise<string[]> } {
+  let tried!: (types: string[]) => void;
+  const held: EventStore = {
+    async appendToStream(stream, events, options) {
+      if (stream === streamId) {
+        tried(events.map((e) => e.type));
+        await release;
+      }
+      return store.appendToStream(stream, events, options);
+    },
+    readStream: (stream, options) => store.readStream(stream, options),
+    readAll: (options) => store.readAll(options),
+    headPosition: () => store.headPosition(),
+    subscribe: (options) => store.subscribe(options),
+    close: () => store.close(),
+  };
+  return { store: held, tried: new Promise((resolve) => (tried = resolve)) };
+}
+
 describe('TaskAttachService', () => {
   let store: InMemoryEventStore;
   const clock: Clock = { now: () => new Date(NOW) };
   const running: TaskAttachService[] = [];
 
   /** Starts the saga as the application does; it is shut down after each test. */
-  async function aSagaBooted(): Promise<TaskAttachService> {
-    const saga = new TaskAttachService(store, clock);
+  async function aSagaBooted(
+    on: EventStore = store,
+  ): Promise<TaskAttachService> {
+    const saga = new TaskAttachService(on, clock);
     running.push(saga);
     await saga.onApplicationBootstrap();
     return saga;
@@ -229,13 +260,28 @@ describe('TaskAttachService', () => {
       expect(failed.data).toMatchObject({ code: 'TASK.BRANCH_NOT_TRACKED' });
     });
 
-    it('given two sagas running, when the job completes, then the outcome is recorded once', async () => {
-      const sagas = [await aSagaBooted(), await aSagaBooted()];
+    it('given two sagas running, when the job completes, then both try to record the outcome and it is recorded once', async () => {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const views = [
+        holdingAppendsTo(store, taskStream(TASK), released),
+        holdingAppendsTo(store, taskStream(TASK), released),
+      ];
+      const sagas = [
+        await aSagaBooted(views[0]!.store),
+        await aSagaBooted(views[1]!.store),
+      ];
       await aTaskPending();
       await theJobQueued();
       await theBranchTracked();
 
       await theJobEnds(aRepoActionCompleted());
+      // Each saga saw the job end and tries to record it on the task, still pending for both.
+      expect(await Promise.all(views.map((view) => view.tried))).toEqual([
+        ['TaskBranchAttached'],
+        ['TaskBranchAttached'],
+      ]);
+      release();
       await eventIn(store, taskStream(TASK), 'TaskBranchAttached');
       await Promise.all(sagas.map((saga) => saga.beforeApplicationShutdown()));
 

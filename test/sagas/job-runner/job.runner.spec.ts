@@ -9,6 +9,7 @@ import {
 } from '../../../src/domain/events/stackyard-event';
 import { jobStream, repoStream } from '../../../src/domain/streams';
 import type { Clock } from '../../../src/infrastructure/clock/clock';
+import type { EventStore } from '../../../src/infrastructure/event-store/event-store.port';
 import { InMemoryEventStore } from '../../../src/infrastructure/event-store/in-memory-event-store';
 import { JobReleasedError } from '../../../src/sagas/job-runner/job-released.error';
 import type { JobRunnerOptions } from '../../../src/sagas/job-runner/job-runner.options';
@@ -26,6 +27,34 @@ const POLICY = { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 10_000 };
 /** With `random` at 0.5 the first retry waits half the base delay plus a quarter. */
 const FIRST_RETRY_MS = 750;
 
+/**
+ * The store as one runner sees it: the runner's appends to `streamId` wait for `release`
+ * before they reach the store, and `tried` resolves with the event types of the first one
+ * once the runner has made it.
+ */
+function holdingAppendsTo(
+  store: EventStore,
+  streamId: string,
+  release: Promise<void>,
+): { store: EventStore; tried: Promise<string[]> } {
+  let tried!: (types: string[]) => void;
+  const held: EventStore = {
+    async appendToStream(stream, events, options) {
+      if (stream === streamId) {
+        tried(events.map((e) => e.type));
+        await release;
+      }
+      return store.appendToStream(stream, events, options);
+    },
+    readStream: (stream, options) => store.readStream(stream, options),
+    readAll: (options) => store.readAll(options),
+    headPosition: () => store.headPosition(),
+    subscribe: (options) => store.subscribe(options),
+    close: () => store.close(),
+  };
+  return { store: held, tried: new Promise((resolve) => (tried = resolve)) };
+}
+
 describe('the job runner', () => {
   let store: InMemoryEventStore;
   let steps: FakeJobSteps;
@@ -38,8 +67,11 @@ describe('the job runner', () => {
     outcome: jest.fn(),
   };
 
-  const runner = (options: Partial<JobRunnerOptions> = {}) =>
-    new JobRunner(store, steps, {
+  const runner = (
+    options: Partial<JobRunnerOptions> = {},
+    on: EventStore = store,
+  ) =>
+    new JobRunner(on, steps, {
       worker: 'worker-1',
       retry: POLICY,
       clock,
@@ -138,12 +170,28 @@ describe('the job runner', () => {
     expect(metrics.outcome.mock.calls).toEqual([['completed']]);
   });
 
-  it('given two runners, when both give the same job a turn at once, then it is claimed once and each step runs once', async () => {
+  it('given two runners, when both give the same job a turn at once, then both try to claim it, it is claimed once and each step runs once', async () => {
     await request();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const views = [
+      holdingAppendsTo(store, jobStream(JOB), released),
+      holdingAppendsTo(store, jobStream(JOB), released),
+    ];
 
-    const turns = await Promise.all([runner().run(JOB), runner().run(JOB)]);
+    const turns = Promise.all(
+      views.map((view, i) =>
+        runner({ worker: `worker-${i + 1}` }, view.store).run(JOB),
+      ),
+    );
+    // Each runner read the job queued and tries to start it before either claim lands.
+    expect(await Promise.all(views.map((view) => view.tried))).toEqual([
+      ['RepoActionStarted'],
+      ['RepoActionStarted'],
+    ]);
+    release();
 
-    expect(turns).toEqual(['done', 'done']);
+    expect(await turns).toEqual(['done', 'done']);
     expect(
       (await types()).filter((t) => t === 'RepoActionStarted'),
     ).toHaveLength(1);
