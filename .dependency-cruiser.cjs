@@ -30,6 +30,15 @@ module.exports = {
       from: { path: '^src/' },
       to: { circular: true },
     },
+    {
+      name: 'no-circular-folders',
+      comment:
+        'Folders never import each other in a circle either (src/read-models/job and src/read-models/repo, say).',
+      severity: 'error',
+      scope: 'folder',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
     layer('domain', [], 'The domain is pure and depends on nothing else.'),
     layer(
       'infrastructure',
@@ -59,9 +68,12 @@ module.exports = {
     {
       name: 'handlers-decide-on-the-write-side',
       comment:
-        'A command handler (and its command) reads the event store, never a read model or a projection: the controller gathers read-side facts and renders the answer.',
+        'A command handler (its command, and anything else of a slice but its controller and route description) decides on the event store and the repo directory, never on a read model or a projection: the controller gathers read-side facts and renders the answer.',
       severity: 'error',
-      from: { path: '^src/commands/.+[.](handler|command)[.]ts$' },
+      from: {
+        path: '^src/commands/',
+        pathNot: '[.](controller|openapi)[.]ts$',
+      },
       to: { path: '^src/(read-models|projections)/' },
     },
     {

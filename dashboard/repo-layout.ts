@@ -1,5 +1,5 @@
 import { h } from './dom.js';
-import { JOB_ACTIONS, type ActionRequest } from './types.js';
+import { REPO_WIDE_ACTIONS, type ActionRequest } from './types.js';
 
 /** The containers of a repo page, filled and refilled by its renderers. */
 export interface RepoLayout {
@@ -11,7 +11,7 @@ export interface RepoLayout {
   tasks: HTMLElement;
 }
 
-const LABELS: Record<(typeof JOB_ACTIONS)[number], string> = {
+const LABELS: Record<(typeof REPO_WIDE_ACTIONS)[number], string> = {
   sync_repo: 'Sync repo',
   restack_repo: 'Restack repo',
 };
@@ -40,7 +40,7 @@ export function repoLayout(
       'div',
       { class: 'repo-head' },
       title,
-      ...JOB_ACTIONS.map((action) =>
+      ...REPO_WIDE_ACTIONS.map((action) =>
         h(
           'button',
           {

@@ -8,10 +8,10 @@
 export type JobStatus =
   'queued' | 'running' | 'completed' | 'error' | 'cancelled';
 
-export const JOB_ACTIONS = ['sync_repo', 'restack_repo'] as const;
+export const REPO_WIDE_ACTIONS = ['sync_repo', 'restack_repo'] as const;
 export const BRANCH_ACTIONS = ['restack_subtree', 'rebase_branch'] as const;
 export type ActionName =
-  | (typeof JOB_ACTIONS)[number]
+  | (typeof REPO_WIDE_ACTIONS)[number]
   | (typeof BRANCH_ACTIONS)[number]
   | 'reparent_branch'
   | 'register_existing_branch';

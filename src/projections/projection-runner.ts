@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { type Clock, systemClock } from '../infrastructure/clock/clock';
 import {
   ALL_EVENTS,
   narrow,
@@ -23,7 +24,7 @@ export interface ProjectionRunnerOptions {
   /** Events read and written per transaction. */
   batchSize?: number;
   logger?: RunnerLogger;
-  clock?: () => Date;
+  clock?: Clock;
 }
 
 // The runner holds projectors of different row and event types side by side.
@@ -44,7 +45,7 @@ export class ProjectionRunner {
   private loop: Promise<void> | undefined;
   private readonly batchSize: number;
   private readonly logger: RunnerLogger;
-  private readonly clock: () => Date;
+  private readonly clock: Clock;
   private positionWaiters: Array<{ position: number; resolve: () => void }> =
     [];
   private lastPosition = 0;
@@ -59,7 +60,7 @@ export class ProjectionRunner {
   ) {
     this.batchSize = options.batchSize ?? 2000;
     this.logger = options.logger ?? console;
-    this.clock = options.clock ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The lowest position every projector has reached. */
@@ -138,7 +139,7 @@ export class ProjectionRunner {
   private async apply(events: readonly RecordedEvent[]): Promise<void> {
     const last = events[events.length - 1]!.globalPosition;
     this.reportUnknown(events);
-    const now = this.clock().toISOString();
+    const now = this.clock.now().toISOString();
     await this.dataSource.transaction(async (tx) => {
       for (const projector of this.projectors) {
         const name = projector.projection.name;

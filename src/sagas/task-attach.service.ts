@@ -4,7 +4,6 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  Optional,
 } from '@nestjs/common';
 import {
   eventKind,
@@ -14,7 +13,6 @@ import {
 } from '../domain/events/stackyard-event';
 import { attachJobIdOf, attachJobRequest } from '../domain/task/attach-job';
 import { jobModel } from '../domain/job/job.decider';
-import { requestMetadata } from '../domain/request-metadata';
 import { handleCommand } from '../infrastructure/event-store/handle-command';
 import {
   FINAL_JOB_EVENT_TYPES,
@@ -29,7 +27,7 @@ import {
 } from '../domain/streams';
 import { foldEvents } from '../domain/decider';
 import { taskDecider, taskModel } from '../domain/task/task.decider';
-import { CLOCK, type Clock, systemClock } from '../infrastructure/clock/clock';
+import { CLOCK, type Clock } from '../infrastructure/clock/clock';
 import type { TaskState } from '../domain/task/task.state';
 import {
   EVENT_STORE,
@@ -40,7 +38,7 @@ import {
   type Follower,
   foldThenFollow,
 } from '../infrastructure/event-store/fold-then-follow';
-import { RepoStateReader } from './job-runner/repo-state.reader';
+import { RepoStateReader } from './repo-state.reader';
 import { attachOutcome } from './task-attach.saga';
 
 /** The final event of a job, as stored. */
@@ -84,9 +82,7 @@ export class TaskAttachService
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Optional()
-    @Inject(CLOCK)
-    private readonly clock: Clock = systemClock,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.repos = new RepoStateReader(store);
   }
@@ -234,29 +230,20 @@ export class TaskAttachService
     this.logger.warn(
       `task ${taskId}: queueing its missing attach job ${jobId}`,
     );
-    const repoId = state.repoId!;
-    await handleCommand(
-      this.store,
-      jobStream(jobId),
-      jobModel,
-      attachJobRequest({
+    const { command, metadata } = attachJobRequest(
+      {
         orgId,
-        repoId,
+        repoId: state.repoId!,
         taskId,
         branchName: state.branchName!,
         parentBranch: state.parentBranch,
-      }),
-      {
-        metadata: requestMetadata({
-          orgId,
-          repoId,
-          correlationId: jobId,
-          jobId,
-          at: this.clock.now().toISOString(),
-        }),
-        expectNew: true,
       },
+      this.clock.now().toISOString(),
     );
+    await handleCommand(this.store, jobStream(jobId), jobModel, command, {
+      metadata,
+      expectNew: true,
+    });
   }
 
   private async readTask(

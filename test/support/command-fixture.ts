@@ -20,7 +20,7 @@ export interface CommandFixture {
 }
 
 export function aCommandFixture(): CommandFixture {
-  const store = new InMemoryEventStore(() => new Date(STORE_TIME));
+  const store = new InMemoryEventStore({ now: () => new Date(STORE_TIME) });
   return {
     store,
     clock: { now: () => new Date(NOW) },

@@ -10,8 +10,10 @@ import { attachJobIdOf, attachJobRequest } from '../../domain/task/attach-job';
 import {
   taskModel,
   type BranchAttachment,
+  isRetryOf,
 } from '../../domain/task/task.decider';
 import { validateTaskRequest } from '../../domain/task/task.request';
+import type { TaskState } from '../../domain/task/task.state';
 import { CLOCK, type Clock } from '../../infrastructure/clock/clock';
 import {
   EVENT_STORE,
@@ -97,10 +99,7 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
         if (!known) await this.requestAttachJob(orgId, taskId, state, at);
         return { taskId, stream, replayed: false };
       }
-      if (
-        idempotencyKey !== undefined &&
-        state.idempotencyKey === idempotencyKey
-      ) {
+      if (isRetryOf(state, idempotencyKey)) {
         // The first request may have stopped before queueing the job; queueing is idempotent.
         if (state.status === 'pending_branch_attach' && state.jobId !== null)
           await this.requestAttachJob(orgId, taskId, state, at);
@@ -113,36 +112,25 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
   private async requestAttachJob(
     orgId: string,
     taskId: string,
-    task: {
-      repoId: string | null;
-      branchName: string | null;
-      parentBranch?: string | null;
-    },
+    task: TaskState,
     at: string,
   ): Promise<void> {
-    const repoId = task.repoId!;
-    const jobId = attachJobIdOf(taskId);
-    await handleCommand(
-      this.store,
-      jobStream(jobId),
-      jobModel,
-      attachJobRequest({
+    const { command, metadata } = attachJobRequest(
+      {
         orgId,
-        repoId,
+        repoId: task.repoId!,
         taskId,
         branchName: task.branchName!,
         parentBranch: task.parentBranch,
-      }),
-      {
-        metadata: requestMetadata({
-          orgId,
-          repoId,
-          correlationId: jobId,
-          jobId,
-          at,
-        }),
-        expectNew: true,
       },
+      at,
+    );
+    await handleCommand(
+      this.store,
+      jobStream(command.data.jobId),
+      jobModel,
+      command,
+      { metadata, expectNew: true },
     );
   }
 }

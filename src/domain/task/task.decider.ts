@@ -85,8 +85,7 @@ export const taskModel: DecisionModel<
  * id. Any other task means the branch already backs one.
  */
 function decideCreateAgain(command: CreateTask, state: TaskState): TaskEvent[] {
-  const { idempotencyKey } = command.data;
-  if (idempotencyKey !== undefined && state.idempotencyKey === idempotencyKey) {
+  if (isRetryOf(state, command.data.idempotencyKey)) {
     const created = {
       title: state.title!,
       branchName: state.branchName!,
@@ -99,6 +98,13 @@ function decideCreateAgain(command: CreateTask, state: TaskState): TaskEvent[] {
   if (state.status === 'attach_failed') return [];
   throw branchTaken(state);
 }
+
+/** Whether a request with `idempotencyKey` is a retry of the one that made the task. */
+export const isRetryOf = (
+  state: TaskState,
+  idempotencyKey: string | undefined,
+): boolean =>
+  idempotencyKey !== undefined && state.idempotencyKey === idempotencyKey;
 
 /** The conflict of a second task on a branch that already backs one. */
 export const branchTaken = (state: TaskState): ConflictError =>

@@ -1,6 +1,5 @@
 import type { TaskEvent } from '../events/task.events';
 
-/** Where a task stands; `absent` until its `TaskCreated`. */
 /** The task status vocabulary clients see (the API's `status`). */
 export const TASK_STATUSES = [
   'pending_branch_attach',
@@ -8,6 +7,7 @@ export const TASK_STATUSES = [
   'attach_failed',
 ] as const;
 
+/** Where a task stands; `absent` until its `TaskCreated`. */
 export type TaskStatus = 'absent' | (typeof TASK_STATUSES)[number];
 
 /** A task folded from its `task-<taskId>` stream. */

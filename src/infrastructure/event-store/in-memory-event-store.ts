@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../clock/clock';
 import {
   checkExpectedVersion,
   matchesFilter,
@@ -31,7 +32,7 @@ export class InMemoryEventStore implements EventStore {
   private readonly notifier = new HeadNotifier();
   private closed = false;
 
-  constructor(private readonly clock: () => Date = () => new Date()) {}
+  constructor(private readonly clock: Clock = systemClock) {}
 
   appendToStream(
     streamId: string,
@@ -60,7 +61,7 @@ export class InMemoryEventStore implements EventStore {
     if (events.length === 0) {
       return { nextExpectedVersion: current, globalPositions: [], events: [] };
     }
-    const recordedAt = this.clock().toISOString();
+    const recordedAt = this.clock.now().toISOString();
     const recorded = events.map((e, i): RecordedEvent => ({
       eventId: e.eventId ?? randomUUID(),
       streamId,

@@ -12,6 +12,7 @@ import {
   streamIdError,
   type StoredId,
 } from './append-rules';
+import { type Clock, systemClock } from '../clock/clock';
 import { CatchUpSubscription } from './catch-up-subscription';
 import { EventStoreClosedError } from './event-store.errors';
 import type {
@@ -33,7 +34,7 @@ import { migrateEventStoreSchema } from './sqlite-schema';
 export interface SqliteEventStoreOptions {
   /** Most appends committed in one transaction. */
   maxBatch?: number;
-  clock?: () => Date;
+  clock?: Clock;
 }
 
 interface PendingAppend {
@@ -82,7 +83,7 @@ export class SqliteEventStore implements EventStore {
   private flushScheduled = false;
   private closed = false;
   private readonly maxBatch: number;
-  private readonly clock: () => Date;
+  private readonly clock: Clock;
   private readonly stmt: {
     version: Statement<[string], number>;
     byEventId: Statement<[string], EventRow>;
@@ -102,7 +103,7 @@ export class SqliteEventStore implements EventStore {
     options: SqliteEventStoreOptions,
   ) {
     this.maxBatch = options.maxBatch ?? 2000;
-    this.clock = options.clock ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
     const prepare = <P extends unknown[], R>(sql: string, raw: boolean) => {
       const s = db.prepare<P, R>(sql);
       return raw ? s.raw(true) : s.pluck(true);
@@ -230,7 +231,7 @@ export class SqliteEventStore implements EventStore {
     events: readonly EventToAppend[],
     current: number,
   ): AppendResult {
-    const recordedAt = this.clock().toISOString();
+    const recordedAt = this.clock.now().toISOString();
     const recorded = events.map((e, i): RecordedEvent => {
       const streamVersion = current + 1 + i;
       // Time-ordered ids keep the event-id index append-only: random ones dirty a

@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { RepoRegistered } from '../../domain/events/repo.events';
-import { narrow, REPO_EVENTS } from '../../domain/events/stackyard-event';
+import { eventKind, narrow } from '../../domain/events/stackyard-event';
 import {
   EVENT_STORE,
   type EventStore,
@@ -16,12 +16,16 @@ import { type Follower, foldThenFollow } from '../event-store/fold-then-follow';
 
 export type RepoEntry = RepoRegistered['data'];
 
+/** The one event the directory reads. */
+const REGISTRATIONS = eventKind(['RepoRegistered']);
+
 /**
  * Every registered repo by id, kept in memory from `RepoRegistered` events: the cheap
  * "is this repo known, and whose is it?" check of every command and every read, without a
- * database read on the accept path. Both sides use it, so it sits with the adapters over
- * the store rather than on either side. The registering handler adds its repo at once, so a client may act on a
- * repo the moment it has the 202.
+ * database read on the accept path. It is the write side's index of registrations (as a
+ * unique index is to a table), which the read side borrows for org isolation; so it sits
+ * with the adapters over the store rather than on either side. The registering handler adds
+ * its repo at once, so a client may act on a repo the moment it has the 202.
  */
 @Injectable()
 export class RepoDirectory
@@ -35,11 +39,11 @@ export class RepoDirectory
 
   async onApplicationBootstrap(): Promise<void> {
     const addRegistered = (e: RecordedEvent) => {
-      const event = narrow(e, REPO_EVENTS);
-      if (event?.type === 'RepoRegistered') this.add(event.data);
+      const event = narrow(e, REGISTRATIONS);
+      if (event) this.add(event.data);
     };
     this.follower = await foldThenFollow(this.store, {
-      filter: { types: ['RepoRegistered'] },
+      filter: { types: REGISTRATIONS.types },
       fold: addRegistered,
       follow: (batch) => batch.forEach(addRegistered),
       name: 'repo directory',

@@ -4,7 +4,7 @@ import type {
   RepoActionRequested,
 } from '../../domain/events/job.events';
 import type { RepoEvent } from '../../domain/events/repo.events';
-import type { ProgressReport } from './progress.throttle';
+import type { ProgressReporter } from '../../infrastructure/git/operations/stack-operations';
 
 /** A repo event a step records; a fixed `eventId` makes a re-run record it only once. */
 export type RepoEventToRecord = RepoEvent & { eventId?: string };
@@ -16,7 +16,7 @@ export interface JobStepContext {
   /** What `execute` decided: from this attempt, or read back from the job's stream. */
   readonly plan: ExecutionPlan | undefined;
   /** Progress of the step; throttled, and best effort. */
-  readonly progress: ProgressReport;
+  readonly progress: ProgressReporter;
   /**
    * Appends events to the job's repo stream with the job's metadata. Throws
    * `JobReleasedError` once shutdown has given the job up: a late step must not write.

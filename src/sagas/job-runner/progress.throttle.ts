@@ -1,16 +1,11 @@
+import type { ProgressReporter } from '../../infrastructure/git/operations/stack-operations';
+
 /** One progress report of a step: what it is doing, and how far it is when it knows. */
 export interface ProgressUpdate {
   message: string;
   done?: number;
   total?: number;
 }
-
-/** How a step reports progress (the shape the stack operations call). */
-export type ProgressReport = (
-  message: string,
-  done?: number,
-  total?: number,
-) => void;
 
 /**
  * Turns a step's progress reports into at most one update per `intervalMs`: a busy step
@@ -31,7 +26,7 @@ export class ProgressThrottle {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  readonly report: ProgressReport = (message, done, total) => {
+  readonly report: ProgressReporter = (message, done, total) => {
     if (this.closed) return;
     this.pending = {
       message,

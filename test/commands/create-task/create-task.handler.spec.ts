@@ -265,7 +265,7 @@ describe('CreateTaskHandler', () => {
     });
 
     it('given a request that stopped before queueing its job, when retried with its key, then the job is queued, once', async () => {
-      const store = new StopsBeforeTheJob(() => new Date(NOW));
+      const store = new StopsBeforeTheJob({ now: () => new Date(NOW) });
       const stopping = new CreateTaskHandler(store, fx.clock, fx.repos);
       await expect(create({ key: 'k-1', by: stopping })).rejects.toThrow(
         'the process stopped',

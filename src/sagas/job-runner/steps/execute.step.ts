@@ -4,7 +4,7 @@ import type {
   JobStepHandler,
   StepResult,
 } from '../job-steps.port';
-import type { RepoStateReader } from '../repo-state.reader';
+import type { RepoStateReader } from '../../repo-state.reader';
 
 /**
  * `execute`: the stack operation decides and replays in the object database, and moves no
@@ -34,14 +34,6 @@ export class ExecuteStep implements JobStepHandler {
       repo.stack,
       progress,
     );
-    return {
-      summary: outcome.summary,
-      plan: {
-        moves: outcome.moves,
-        events: outcome.events,
-        changed: outcome.changed,
-        summary: outcome.summary,
-      },
-    };
+    return { summary: outcome.summary, plan: outcome };
   }
 }

@@ -9,7 +9,7 @@ import type {
   JobSteps,
   StepResult,
 } from '../job-steps.port';
-import { RepoStateReader } from '../repo-state.reader';
+import { RepoStateReader } from '../../repo-state.reader';
 import { ExecuteStep } from './execute.step';
 import { PostSyncStep } from './post-sync.step';
 import { PreSyncStep } from './pre-sync.step';

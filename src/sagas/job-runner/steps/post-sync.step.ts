@@ -6,7 +6,7 @@ import type {
   JobStepHandler,
   StepResult,
 } from '../job-steps.port';
-import type { RepoStateReader } from '../repo-state.reader';
+import type { RepoStateReader } from '../../repo-state.reader';
 
 /** `post_sync`: fetches again and records every remote branch head, for the stack overview. */
 export class PostSyncStep implements JobStepHandler {

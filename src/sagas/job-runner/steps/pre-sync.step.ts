@@ -4,7 +4,7 @@ import type {
   JobStepHandler,
   StepResult,
 } from '../job-steps.port';
-import type { RepoStateReader } from '../repo-state.reader';
+import type { RepoStateReader } from '../../repo-state.reader';
 
 /** `pre_sync`: the repo's clone exists and holds the remote's branches as they are now. */
 export class PreSyncStep implements JobStepHandler {

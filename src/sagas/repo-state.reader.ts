@@ -1,12 +1,12 @@
-import { DomainError } from '../../domain/domain-error';
-import { narrowAll, REPO_EVENTS } from '../../domain/events/stackyard-event';
+import { DomainError } from '../domain/domain-error';
+import { narrowAll, REPO_EVENTS } from '../domain/events/stackyard-event';
 import {
   evolveRepo,
   initialRepoState,
   type RepoState,
-} from '../../domain/repo/repo.decider';
-import { repoStream } from '../../domain/streams';
-import type { EventStore } from '../../infrastructure/event-store/event-store.port';
+} from '../domain/repo/repo.decider';
+import { repoStream } from '../domain/streams';
+import type { EventStore } from '../infrastructure/event-store/event-store.port';
 
 /** A repo's state once its registration is known. */
 export type RegisteredRepoState = RepoState & {
