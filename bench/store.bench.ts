@@ -6,7 +6,6 @@
  * Environment: BENCH_REPLAY_EVENTS (default 1000000), BENCH_SCALE (default 1; 0.1 for a
  * quick look).
  */
-import { READ_MODEL_SCHEMA } from '../src/read-models/read-model.schema';
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +21,7 @@ import { openReadModelDataSource } from '../src/infrastructure/read-model-db/rea
 import { ProjectionRunner } from '../src/projections/projection-runner';
 import { READ_MODEL_PROJECTORS } from '../src/projections/projectors';
 import { rebuildReadModels } from '../src/projections/rebuild-read-models';
+import { READ_MODEL_SCHEMA } from '../src/read-models/read-model.schema';
 import {
   type BenchRow,
   printTable,

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import { join } from 'node:path';
 import { createApp } from './app.factory';
 import { loadConfig } from './infrastructure/config/app-config';
 import { openStorage } from './infrastructure/storage/storage';
+import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
 
 /**
  * `npm run demo`: a throw-away origin with a small stack, registered with a running service

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { loadConfig, StartupError } from './infrastructure/config/app-config';
 import { openStorage } from './infrastructure/storage/storage';
+import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
 
 async function main(): Promise<void> {
   const config = loadConfig();

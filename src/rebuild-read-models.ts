@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
 import { loadConfig, StartupError } from './infrastructure/config/app-config';
 import { openStorage } from './infrastructure/storage/storage';
 import { READ_MODEL_PROJECTORS } from './projections/projectors';
 import { rebuildReadModels } from './projections/rebuild-read-models';
+import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
 
 /**
  * `npm run rebuild-read-models`: drops every read model and replays the event store from

@@ -1,5 +1,5 @@
 import type { JobResource } from '../src/read-models/job/job.resource';
-import type { RepoResource } from '../src/read-models/repo/repo.resource';
+import type { RegisteredRepoResource } from '../src/read-models/repo/repo.resource';
 import { GitFixture } from './support/git-fixture';
 import { TestApp } from './support/test-app';
 
@@ -41,8 +41,8 @@ describe('org isolation with bearer tokens', () => {
       .set(as(ORG1))
       .send({ name: 'secret', remoteUrl: fx.origin })
       .expect(202);
-    const repo = created.body as RepoResource;
-    const jobId = repo.initialJobId!;
+    const repo = created.body as RegisteredRepoResource;
+    const jobId = repo.initialJobId;
     await t.jobEnd(jobId);
     await t.job(jobId, ORG1);
     const task = await t
@@ -134,8 +134,8 @@ describe('org isolation with bearer tokens', () => {
         .set(as(ORG1))
         .send({ name: 'one', remoteUrl: fx.origin })
         .expect(202)
-    ).body as RepoResource;
-    await t.jobEnd(theirs.initialJobId!);
+    ).body as RegisteredRepoResource;
+    await t.jobEnd(theirs.initialJobId);
     const mine = (
       await t
         .http()
@@ -143,7 +143,7 @@ describe('org isolation with bearer tokens', () => {
         .set(as(ORG2))
         .send({ name: 'two', remoteUrl: fx.origin })
         .expect(202)
-    ).body as RepoResource;
+    ).body as RegisteredRepoResource;
 
     // Read ORG2's stream until its own job completes: everything before it is ORG2's too.
     let text = '';
@@ -167,8 +167,8 @@ describe('org isolation with bearer tokens', () => {
         .set(as(ORG1))
         .send({ name: 'r', remoteUrl: fx.origin })
         .expect(202)
-    ).body as RepoResource;
-    const ids = [repo.initialJobId!];
+    ).body as RegisteredRepoResource;
+    const ids = [repo.initialJobId];
     for (let i = 0; i < 4; i++) {
       const job = await t
         .http()

@@ -1,7 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobResource } from '../src/read-models/job/job.resource';
-import type { RepoResource } from '../src/read-models/repo/repo.resource';
+import type {
+  RepoResource,
+  RegisteredRepoResource,
+} from '../src/read-models/repo/repo.resource';
 import { GitFixture } from './support/git-fixture';
 import { TestApp } from './support/test-app';
 
@@ -28,10 +31,10 @@ describe('jobs through the API, on real git repositories', () => {
       .post('/repos')
       .send({ name: 'demo', remoteUrl: fx.origin })
       .expect(202);
-    const repo = res.body as RepoResource;
+    const repo = res.body as RegisteredRepoResource;
     expect(res.headers.location).toBe(`/repos/${repo.repoId}`);
-    await t.jobEnd(repo.initialJobId!);
-    expect((await t.job(repo.initialJobId!)).status).toBe('completed');
+    await t.jobEnd(repo.initialJobId);
+    expect((await t.job(repo.initialJobId)).status).toBe('completed');
     return repo.repoId;
   }
 

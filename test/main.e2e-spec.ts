@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobResource } from '../src/read-models/job/job.resource';
-import type { RepoResource } from '../src/read-models/repo/repo.resource';
+import type { RegisteredRepoResource } from '../src/read-models/repo/repo.resource';
 import { GitFixture } from './support/git-fixture';
 import { runServiceToExit, startService } from './support/service-process';
 import { readSse } from './support/sse';
@@ -61,8 +61,8 @@ describe('the service process', () => {
         );
       const repo = (await (
         await post('/repos', { name: 'd', remoteUrl: fx.origin })
-      ).json()) as RepoResource;
-      await until(repo.initialJobId!, 'RepoActionCompleted');
+      ).json()) as RegisteredRepoResource;
+      await until(repo.initialJobId, 'RepoActionCompleted');
       const track = (await (
         await post(`/repos/${repo.repoId}/actions`, {
           action: 'register_existing_branch',

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { attachJobIdOf } from '../src/domain/task/attach-job';
 import { openStorage } from '../src/infrastructure/storage/storage';
 import type { JobResource } from '../src/read-models/job/job.resource';
-import type { RepoResource } from '../src/read-models/repo/repo.resource';
+import type {
+  RepoResource,
+  RegisteredRepoResource,
+} from '../src/read-models/repo/repo.resource';
 import type { TaskResource } from '../src/read-models/task/task.resource';
 import { GitFixture } from './support/git-fixture';
 import { readSse } from './support/sse';
@@ -35,20 +38,20 @@ describe('tasks', () => {
   }
 
   /** Registers the fixture's origin; the clone job is queued, not awaited. */
-  async function registerQueued(t: TestApp): Promise<RepoResource> {
+  async function registerQueued(t: TestApp): Promise<RegisteredRepoResource> {
     return (
       await t
         .http()
         .post('/repos')
         .send({ name: 'demo', remoteUrl: fx.origin })
         .expect(202)
-    ).body as RepoResource;
+    ).body as RegisteredRepoResource;
   }
 
   /** Registers the fixture's origin and waits for the clone. */
   async function register(t: TestApp): Promise<string> {
     const repo = await registerQueued(t);
-    await t.jobEnd(repo.initialJobId!);
+    await t.jobEnd(repo.initialJobId);
     return repo.repoId;
   }
 

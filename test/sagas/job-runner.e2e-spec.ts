@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.port';
 import type { JobResource } from '../../src/read-models/job/job.resource';
-import type { RepoResource } from '../../src/read-models/repo/repo.resource';
+import type { RegisteredRepoResource } from '../../src/read-models/repo/repo.resource';
 import { GitFixture } from '../support/git-fixture';
 import { readSse, type SseEvent } from '../support/sse';
 import { GatedGit, TestApp } from '../support/test-app';
@@ -38,9 +38,9 @@ describe('the job runner', () => {
     t: TestApp,
     name = 'demo',
     remoteUrl = fx.origin,
-  ): Promise<RepoResource> {
+  ): Promise<RegisteredRepoResource> {
     return (await t.http().post('/repos').send({ name, remoteUrl }).expect(202))
-      .body as RepoResource;
+      .body as RegisteredRepoResource;
   }
 
   async function act(
@@ -70,7 +70,7 @@ describe('the job runner', () => {
     const gate = new GatedGit(dir, 'fetch');
     const t = await start({ STACKYARD_GIT_BIN: gate.bin });
     const repo = await register(t);
-    const running = repo.initialJobId!;
+    const running = repo.initialJobId;
     await stepStarted(t, running, 'pre_sync');
     const queued = await act(t, repo.repoId, { action: 'restack_repo' });
 
@@ -114,15 +114,15 @@ describe('the job runner', () => {
       const one = await register(t, 'one');
       const two = await register(t, 'two', other.origin);
       // Both first jobs are inside pre_sync at the same time: the repos run in parallel.
-      await stepStarted(t, one.initialJobId!, 'pre_sync');
-      await stepStarted(t, two.initialJobId!, 'pre_sync');
+      await stepStarted(t, one.initialJobId, 'pre_sync');
+      await stepStarted(t, two.initialJobId, 'pre_sync');
       const next = await act(t, one.repoId, { action: 'restack_repo' });
       const last = await act(t, one.repoId, { action: 'sync_repo' });
       expect((await t.job(next.jobId)).status).toBe('queued');
 
       gate.open();
       const ends = await Promise.all(
-        [one.initialJobId!, next.jobId, last.jobId, two.initialJobId!].map(
+        [one.initialJobId, next.jobId, last.jobId, two.initialJobId].map(
           (id) => t.jobEnd(id),
         ),
       );
@@ -148,7 +148,7 @@ describe('the job runner', () => {
     fx.stack(['a', 'b']);
     const first = await start();
     const repo = await register(first);
-    await first.jobEnd(repo.initialJobId!);
+    await first.jobEnd(repo.initialJobId);
     for (const branchName of ['a', 'b']) {
       const job = await act(first, repo.repoId, {
         action: 'register_existing_branch',

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { holdingAppendsTo } from '../support/holding-appends';
 import type { FinalJobEvent } from '../../src/domain/events/job.events';
 import { jobStream, repoStream, taskStream } from '../../src/domain/streams';
 import { attachJobIdOf } from '../../src/domain/task/attach-job';
@@ -32,34 +33,6 @@ const OWNED = { orgId: 'org-1', repoId: 'repo-1' };
 const TASK = 'task-1';
 const JOB = attachJobIdOf(TASK);
 const HEAD = sha('c');
-
-/**
- * The store as one saga sees it: the saga's appends to `streamId` wait for `release`
- * before they reach the store, and `tried` resolves with the event types of the first one
- * once the saga has made it.
- */
-function holdingAppendsTo(
-  store: EventStore,
-  streamId: string,
-  release: Promise<void>,
-): { store: EventStore; tried: Promise<string[]> } {
-  let tried!: (types: string[]) => void;
-  const held: EventStore = {
-    async appendToStream(stream, events, options) {
-      if (stream === streamId) {
-        tried(events.map((e) => e.type));
-        await release;
-      }
-      return store.appendToStream(stream, events, options);
-    },
-    readStream: (stream, options) => store.readStream(stream, options),
-    readAll: (options) => store.readAll(options),
-    headPosition: () => store.headPosition(),
-    subscribe: (options) => store.subscribe(options),
-    close: () => store.close(),
-  };
-  return { store: held, tried: new Promise((resolve) => (tried = resolve)) };
-}
 
 describe('TaskAttachService', () => {
   let store: InMemoryEventStore;

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { JobResource } from '../../src/read-models/job/job.resource';
-import type { RepoResource } from '../../src/read-models/repo/repo.resource';
+import type {
+  RepoResource,
+  RegisteredRepoResource,
+} from '../../src/read-models/repo/repo.resource';
 import { openPage, type WatchedPage } from './browser';
 import { GitFixture } from './git-fixture';
 import { TestApp } from './test-app';
@@ -93,8 +96,8 @@ export async function register(t: TestApp, fx: GitFixture, name = 'demo') {
     .post('/repos')
     .send({ name, remoteUrl: fx.origin })
     .expect(202);
-  const repo = res.body as RepoResource;
-  await t.jobEnd(repo.initialJobId!);
+  const repo = res.body as RegisteredRepoResource;
+  await t.jobEnd(repo.initialJobId);
   return repo.repoId;
 }
 

@@ -7,8 +7,8 @@ import {
   jsonResponse,
   UNAUTHORIZED,
   UNSUPPORTED_MEDIA_TYPE,
-} from '../../read-models/docs/api-responses.openapi';
-import { JobPath } from '../../read-models/docs/path-params.dto';
+} from '../../infrastructure/http/api-responses.openapi';
+import { JobPath } from '../../infrastructure/http/path-params.dto';
 import { JobResource } from '../../read-models/job/job.resource';
 
 /** `POST /jobs/:jobId/cancel`, as the API document describes it. */

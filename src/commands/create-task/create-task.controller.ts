@@ -47,6 +47,8 @@ export class CreateTaskController {
   ): Promise<TaskResource> {
     const input = parseInput(CreateTaskBody, body);
     const idempotencyKey = parseIdempotencyKey(key);
+    // The cheap 404 before the read side is asked anything.
+    this.repos.assertVisible(orgId, repoId);
     const { taskId, stream, replayed } = await this.commands.execute(
       new CreateTaskCommand(orgId, repoId, input, idempotencyKey, {
         keyHolder:

@@ -7,7 +7,7 @@ import { parseInput } from '../../infrastructure/http/parse-body';
 import { foldRow } from '../../projections/projection';
 import { repoProjection } from '../../projections/repo/repo.projection';
 import {
-  type RepoResource,
+  type RegisteredRepoResource,
   toRepoResource,
 } from '../../read-models/repo/repo.resource';
 import { RegisterRepoCommand } from './register-repo.command';
@@ -24,7 +24,7 @@ export class RegisterRepoController {
     @Org() orgId: string,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<RepoResource> {
+  ): Promise<RegisteredRepoResource> {
     const input = parseInput(RegisterRepoBody, body);
     const { repoId, stream, initialJob } = await this.commands.execute(
       new RegisterRepoCommand(

@@ -7,7 +7,7 @@ import {
   jsonResponse,
   UNAUTHORIZED,
   UNSUPPORTED_MEDIA_TYPE,
-} from '../../read-models/docs/api-responses.openapi';
+} from '../../infrastructure/http/api-responses.openapi';
 import { RegisteredRepoResource } from '../../read-models/repo/repo.resource';
 import { RegisterRepoBody } from './register-repo.dto';
 

@@ -8,8 +8,8 @@ import {
   jsonResponse,
   UNAUTHORIZED,
   UNSUPPORTED_MEDIA_TYPE,
-} from '../../read-models/docs/api-responses.openapi';
-import { RepoPath } from '../../read-models/docs/path-params.dto';
+} from '../../infrastructure/http/api-responses.openapi';
+import { RepoPath } from '../../infrastructure/http/path-params.dto';
 import { JobResource } from '../../read-models/job/job.resource';
 import { IdempotencyKeyHeader } from '../idempotency';
 import { RequestJobBody } from './request-job.dto';

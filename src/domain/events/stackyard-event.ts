@@ -31,10 +31,6 @@ export interface EventKind<T extends StackyardEventType> {
   has(type: string): type is T;
 }
 
-/** The domain event of the types of `K`. */
-export type EventOfKind<K extends EventKind<StackyardEventType>> =
-  K extends EventKind<infer T> ? Extract<StackyardEvent, { type: T }> : never;
-
 /** A kind made of catalogue types; the list is checked against the union at compile time. */
 export function eventKind<T extends StackyardEventType>(
   types: readonly T[],

@@ -80,6 +80,10 @@ export function evolveJob(state: JobState, event: JobEvent): JobState {
       return { ...state, phase: 'error' };
     case 'RepoActionCancelled':
       return { ...state, phase: 'cancelled' };
+    default: {
+      const unhandled: never = event;
+      return unhandled;
+    }
   }
 }
 

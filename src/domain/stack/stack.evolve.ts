@@ -39,10 +39,3 @@ export const emptyStack = (trunk = 'main'): Stack => ({
   trunk,
   branches: new Map(),
 });
-
-export function stackFromEvents(
-  events: readonly RepoEvent[],
-  trunk = 'main',
-): Stack {
-  return events.reduce(evolveStack, emptyStack(trunk));
-}

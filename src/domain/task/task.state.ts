@@ -70,9 +70,9 @@ export function evolveTask(state: TaskState, event: TaskEvent): TaskState {
         status: 'attach_failed',
         error: { code: event.data.code, message: event.data.message },
       };
+    default: {
+      const unhandled: never = event;
+      return unhandled;
+    }
   }
 }
-
-/** A task whose branch is attached or failed to attach has nothing left to wait for. */
-export const isSettled = (state: TaskState): boolean =>
-  state.status === 'ready' || state.status === 'attach_failed';

@@ -46,8 +46,9 @@ export interface AppendResult {
   globalPositions: number[];
   /**
    * The events as the store recorded them (ids, versions, positions, commit time), in order:
-   * what a later read of the stream returns for them. For a retried append, the events of
-   * the first one.
+   * equal to what a later read of the stream returns for them. Their `data` and `metadata`
+   * may be the very objects appended (events are plain JSON): treat them as read-only. For
+   * a retried append, the events of the first one.
    */
   events: RecordedEvent[];
 }

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DomainError, type ErrorKind } from '../../domain/domain-error';
+import type { ErrorResource } from './error.resource';
 
 /** The one place where a domain error kind becomes an HTTP status. */
 export const STATUS_OF_KIND: Record<ErrorKind, number> = {
@@ -36,18 +37,10 @@ const CODE_OF_STATUS: Record<number, string> = {
   503: 'HTTP.UNAVAILABLE',
 };
 
-export interface ErrorBody {
-  error: {
-    code: string;
-    message: string;
-    details?: Readonly<Record<string, unknown>>;
-  };
-}
-
 /** The status and body for any error: coded 4xx for a client's mistake, a bare 500 otherwise. */
 export function toErrorResponse(exception: unknown): {
   status: number;
-  body: ErrorBody;
+  body: ErrorResource;
 } {
   if (exception instanceof DomainError) {
     const { code, message, details } = exception;

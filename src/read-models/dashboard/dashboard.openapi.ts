@@ -1,6 +1,9 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { errorResponse, INTERNAL_ERROR } from '../docs/api-responses.openapi';
+import {
+  errorResponse,
+  INTERNAL_ERROR,
+} from '../../infrastructure/http/api-responses.openapi';
 
 const Revalidation = z.object({
   'If-None-Match': z.string().optional().meta({

@@ -1,6 +1,9 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { INTERNAL_ERROR, jsonResponse } from './api-responses.openapi';
+import {
+  INTERNAL_ERROR,
+  jsonResponse,
+} from '../../infrastructure/http/api-responses.openapi';
 
 /** `GET /docs`, as the API document describes it (itself). */
 export const docsRoutes: RouteConfig[] = [

@@ -5,7 +5,7 @@ import {
   errorResponse,
   INTERNAL_ERROR,
   UNAUTHORIZED,
-} from '../docs/api-responses.openapi';
+} from '../../infrastructure/http/api-responses.openapi';
 import { EventsQuery, LastEventIdHeader } from '../read-queries.dto';
 
 const eventNames = ALL_EVENTS.types.map((type) => `\`${type}\``).join(', ');

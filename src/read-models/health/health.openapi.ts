@@ -1,5 +1,8 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { INTERNAL_ERROR, jsonResponse } from '../docs/api-responses.openapi';
+import {
+  INTERNAL_ERROR,
+  jsonResponse,
+} from '../../infrastructure/http/api-responses.openapi';
 import { MAX_READY_LAG } from './health.controller';
 import { HealthResource } from './health.resource';
 

@@ -2,24 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, LessThan } from 'typeorm';
 import { HistoryEntity } from './history.entity';
 
-export interface HistoryItem {
-  position: number;
-  type: string;
-  at: string;
-  jobId: string | null;
-  data: object;
-}
-
-export interface HistoryPage {
-  items: HistoryItem[];
-  /** Pass as `before` for the next (older) page; null on the last page. */
-  nextBefore: number | null;
-  /**
-   * The read models' position when the page was read: every timeline event up to it is in
-   * the page or an older one, so a live stream may resume after it.
-   */
-  position: number;
-}
+import type { HistoryPageResource } from './history.resource';
 
 @Injectable()
 export class HistoryQueries {
@@ -33,7 +16,7 @@ export class HistoryQueries {
     repoId: string,
     query: { limit: number; before?: number },
     position: number,
-  ): Promise<HistoryPage> {
+  ): Promise<HistoryPageResource> {
     const rows = await this.db.manager.find(HistoryEntity, {
       where: {
         repoId,

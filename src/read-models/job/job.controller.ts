@@ -7,7 +7,8 @@ import {
 } from '../read-model-progress.port';
 import { ListJobsQuery, ReadQuery } from '../read-queries.dto';
 import { RepoQueries } from '../repo/repo.queries';
-import { type JobPage, JobQueries } from './job.queries';
+import { JobQueries } from './job.queries';
+import type { JobPageResource } from './job.resource';
 import type { JobResource } from './job.resource';
 
 @Controller()
@@ -35,7 +36,7 @@ export class JobController {
     @Org() orgId: string,
     @Param('repoId') repoId: string,
     @Query() query: unknown,
-  ): Promise<JobPage> {
+  ): Promise<JobPageResource> {
     const parsed = parseInput(ListJobsQuery, query, 'query');
     this.repos.assertVisible(orgId, repoId);
     await this.projections.reach(parsed.minPosition);

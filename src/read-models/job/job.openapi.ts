@@ -5,8 +5,8 @@ import {
   INVALID_QUERY,
   jsonResponse,
   UNAUTHORIZED,
-} from '../docs/api-responses.openapi';
-import { JobPath, RepoPath } from '../docs/path-params.dto';
+} from '../../infrastructure/http/api-responses.openapi';
+import { JobPath, RepoPath } from '../../infrastructure/http/path-params.dto';
 import { ListJobsQuery, ReadQuery } from '../read-queries.dto';
 import { JobPageResource, JobResource } from './job.resource';
 

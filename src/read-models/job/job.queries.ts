@@ -7,13 +7,11 @@ import {
   type ReadModelProgress,
 } from '../read-model-progress.port';
 import { JobEntity } from './job.entity';
-import { type JobResource, toJobResource } from './job.resource';
-
-export interface JobPage {
-  items: JobResource[];
-  /** Pass as `cursor` for the next (older) page; null on the last page. */
-  nextCursor: string | null;
-}
+import {
+  type JobPageResource,
+  type JobResource,
+  toJobResource,
+} from './job.resource';
 
 /** Cursor: the (requestedAt, jobId) of the last job of a page, base64url JSON. */
 const encodeCursor = (job: JobResource): string =>
@@ -66,7 +64,7 @@ export class JobQueries {
   async list(
     repoId: string,
     query: { status?: JobStatus; limit: number; cursor?: string },
-  ): Promise<JobPage> {
+  ): Promise<JobPageResource> {
     const base: FindOptionsWhere<JobEntity> = {
       repoId,
       ...(query.status ? { status: query.status } : {}),

@@ -1,5 +1,5 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { INTERNAL_ERROR } from '../docs/api-responses.openapi';
+import { INTERNAL_ERROR } from '../../infrastructure/http/api-responses.openapi';
 
 /** `GET /metrics`, as the API document describes it. */
 export const metricsRoutes: RouteConfig[] = [

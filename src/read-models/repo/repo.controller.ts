@@ -5,7 +5,8 @@ import {
   READ_MODEL_PROGRESS,
   type ReadModelProgress,
 } from '../read-model-progress.port';
-import { type HistoryPage, HistoryQueries } from '../history/history.queries';
+import { HistoryQueries } from '../history/history.queries';
+import type { HistoryPageResource } from '../history/history.resource';
 import { HistoryQuery, ReadQuery } from '../read-queries.dto';
 import type { RepoResource } from './repo.resource';
 import { RepoQueries } from './repo.queries';
@@ -47,7 +48,7 @@ export class RepoController {
     @Org() orgId: string,
     @Param('repoId') repoId: string,
     @Query() query: unknown,
-  ): Promise<HistoryPage> {
+  ): Promise<HistoryPageResource> {
     const parsed = parseInput(HistoryQuery, query, 'query');
     this.repos.assertVisible(orgId, repoId);
     await this.projections.reach(parsed.minPosition);

@@ -5,8 +5,8 @@ import {
   INVALID_QUERY,
   jsonResponse,
   UNAUTHORIZED,
-} from '../docs/api-responses.openapi';
-import { RepoPath } from '../docs/path-params.dto';
+} from '../../infrastructure/http/api-responses.openapi';
+import { RepoPath } from '../../infrastructure/http/path-params.dto';
 import { HistoryPageResource } from '../history/history.resource';
 import { HistoryQuery, ReadQuery } from '../read-queries.dto';
 import { RepoListResource, RepoResource } from './repo.resource';

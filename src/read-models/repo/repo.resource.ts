@@ -44,13 +44,7 @@ const repoFields = {
 
 /** The repo resource of the API: the stack overview, from the cached projection. */
 export const RepoResource = z
-  .strictObject({
-    ...repoFields,
-    initialJobId: z.string().optional().meta({
-      description:
-        'Only in the answer to `POST /repos`: the `sync_repo` job that clones the repo.',
-    }),
-  })
+  .strictObject(repoFields)
   .meta({ id: 'Repo', description: 'A registered repo and its stack.' });
 /** A repo as the API answers it. */
 export type RepoResource = z.infer<typeof RepoResource>;

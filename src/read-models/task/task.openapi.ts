@@ -5,8 +5,8 @@ import {
   INVALID_QUERY,
   jsonResponse,
   UNAUTHORIZED,
-} from '../docs/api-responses.openapi';
-import { RepoPath, TaskPath } from '../docs/path-params.dto';
+} from '../../infrastructure/http/api-responses.openapi';
+import { RepoPath, TaskPath } from '../../infrastructure/http/path-params.dto';
 import { ListTasksQuery, ReadQuery } from '../read-queries.dto';
 import { TaskListResource, TaskResource } from './task.resource';
 

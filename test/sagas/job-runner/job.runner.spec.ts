@@ -1,4 +1,5 @@
 import { DomainError } from '../../../src/domain/domain-error';
+import { holdingAppendsTo } from '../../support/holding-appends';
 import type {
   JobEvent,
   RepoActionRequested,
@@ -26,34 +27,6 @@ const REQUESTED_AT = '2026-01-01T00:00:00.000Z';
 const POLICY = { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 10_000 };
 /** With `random` at 0.5 the first retry waits half the base delay plus a quarter. */
 const FIRST_RETRY_MS = 750;
-
-/**
- * The store as one runner sees it: the runner's appends to `streamId` wait for `release`
- * before they reach the store, and `tried` resolves with the event types of the first one
- * once the runner has made it.
- */
-function holdingAppendsTo(
-  store: EventStore,
-  streamId: string,
-  release: Promise<void>,
-): { store: EventStore; tried: Promise<string[]> } {
-  let tried!: (types: string[]) => void;
-  const held: EventStore = {
-    async appendToStream(stream, events, options) {
-      if (stream === streamId) {
-        tried(events.map((e) => e.type));
-        await release;
-      }
-      return store.appendToStream(stream, events, options);
-    },
-    readStream: (stream, options) => store.readStream(stream, options),
-    readAll: (options) => store.readAll(options),
-    headPosition: () => store.headPosition(),
-    subscribe: (options) => store.subscribe(options),
-    close: () => store.close(),
-  };
-  return { store: held, tried: new Promise((resolve) => (tried = resolve)) };
-}
 
 describe('the job runner', () => {
   let store: InMemoryEventStore;
