@@ -182,7 +182,7 @@ async function main(): Promise<void> {
   for (const mode of ['append', ...(process.env.REDIS_URL ? ['bullmq'] : [])]) {
     const refPort = await freePort();
     const ref = await spawnServer(
-      [REFERENCE, mode, String(refPort)],
+      [REFERENCE, mode, String(refPort), join(dir, `reference-${mode}`)],
       {},
       'listening',
     );

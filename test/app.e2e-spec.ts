@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { READ_MODEL_SCHEMA } from '../src/read-models/read-model.schema';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +23,7 @@ import {
   aRepoActionRequested,
   aRepoActionStarted,
 } from './builders/job.builders';
+import { READ_MODEL_SCHEMA } from '../src/read-models/read-model.schema';
 
 const run = promisify(execFile);
 const REBUILD = join(__dirname, '..', 'dist', 'src', 'rebuild-read-models.js');

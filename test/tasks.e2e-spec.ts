@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { READ_MODEL_SCHEMA } from '../src/read-models/read-model.schema';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attachJobIdOf } from '../src/domain/task/attach-job';
@@ -13,6 +12,7 @@ import type { TaskResource } from '../src/read-models/task/task.resource';
 import { GitFixture } from './support/git-fixture';
 import { readSse } from './support/sse';
 import { GatedGit, TestApp } from './support/test-app';
+import { READ_MODEL_SCHEMA } from '../src/read-models/read-model.schema';
 
 /** Branch-backed tasks through the API, on real git repositories. */
 describe('tasks', () => {

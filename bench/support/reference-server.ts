@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller, HttpCode, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -15,15 +14,15 @@ import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-ev
 /**
  * The references of `bench:accept`, each a bare Nest + Fastify route behind the same HTTP
  * stack as the service: `append` does nothing but the same group-committed durable append;
- * `bullmq` does nothing but `queue.add` on Redis. Run as `node reference-server.js <mode> <port>`.
+ * `bullmq` does nothing but `queue.add` on Redis. Run as `node reference-server.js <mode> <port> <data dir>`.
  */
 async function main(): Promise<void> {
-  const [mode, port] = process.argv.slice(2);
+  const [mode, port, dataDir] = process.argv.slice(2);
   let handle: () => Promise<object>;
   if (mode === 'append') {
-    const store = SqliteEventStore.open(
-      join(mkdtempSync(join(tmpdir(), 'stackyard-bare-')), 'events.sqlite'),
-    );
+    // In the bench's own folder, which it removes when it ends.
+    mkdirSync(dataDir!, { recursive: true });
+    const store = SqliteEventStore.open(join(dataDir!, 'events.sqlite'));
     handle = async () => {
       const jobId = uuidv7();
       await store.appendToStream(

@@ -1,6 +1,5 @@
 import type { JobEvent } from '../../src/domain/events/job.events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { READ_MODEL_SCHEMA } from '../../src/read-models/read-model.schema';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -27,6 +26,7 @@ import {
   aRepoActionStarted,
   aStepStarted,
 } from '../builders/job.builders';
+import { READ_MODEL_SCHEMA } from '../../src/read-models/read-model.schema';
 
 const recordingLogger = () => {
   const lines: string[] = [];

@@ -1,5 +1,4 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { READ_MODEL_SCHEMA } from '../../src/read-models/read-model.schema';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -19,6 +18,7 @@ import {
   type ApiDocument,
 } from '../../src/read-models/docs/api-document.token';
 import type { JobResource } from '../../src/read-models/job/job.resource';
+import { READ_MODEL_SCHEMA } from '../../src/read-models/read-model.schema';
 import { ApiContract, checkResponses } from './api-contract';
 
 /**
@@ -32,25 +32,32 @@ export class TestApp {
   ) {}
 
   static async start(
-    dataDir = mkdtempSync(join(tmpdir(), 'stackyard-e2e-')),
+    /** A temporary folder when none is given; removed again if the app does not start. */
+    dataDir?: string,
     env: Record<string, string> = {},
     /** 0 picks a free one; a restart test passes the previous app's port to keep its URL. */
     port = 0,
   ): Promise<TestApp> {
-    const config = {
-      ...loadConfig({ STACKYARD_DATA_DIR: dataDir, ...env }),
-      logLevel: 'error' as const,
-    };
-    const app = await createApp(
-      config,
-      await openStorage(dataDir, READ_MODEL_SCHEMA),
-    );
-    checkResponses(
-      app.getHttpAdapter().getInstance(),
-      ApiContract.of(app.get<ApiDocument>(API_DOCUMENT)),
-    );
-    await app.listen(port, '127.0.0.1');
-    return new TestApp(app, dataDir);
+    const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'stackyard-e2e-'));
+    try {
+      const config = {
+        ...loadConfig({ STACKYARD_DATA_DIR: dir, ...env }),
+        logLevel: 'error' as const,
+      };
+      const app = await createApp(
+        config,
+        await openStorage(dir, READ_MODEL_SCHEMA),
+      );
+      checkResponses(
+        app.getHttpAdapter().getInstance(),
+        ApiContract.of(app.get<ApiDocument>(API_DOCUMENT)),
+      );
+      await app.listen(port, '127.0.0.1');
+      return new TestApp(app, dir);
+    } catch (error) {
+      if (dataDir === undefined) rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   get store(): EventStore {
