@@ -251,6 +251,9 @@ export class TaskAttachService
   ): Promise<{ state: TaskState; orgId: string }> {
     const events = await this.store.readStream(taskStream(taskId));
     const state = foldEvents(taskDecider, narrowAll(events, TASK_EVENTS));
-    return { state, orgId: events[0]?.metadata.orgId ?? '' };
+    const orgId = events[0]?.metadata.orgId;
+    // Every request records its org; a task without one would write events nobody may see.
+    if (orgId === undefined) throw new Error(`task ${taskId} has no org`);
+    return { state, orgId };
   }
 }
