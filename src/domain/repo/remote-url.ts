@@ -28,6 +28,10 @@ export function remoteUrlProblem(url: unknown): string | undefined {
   const userinfo = /^[^/]+:\/\/([^/@]*)@/.exec(url)?.[1];
   if (userinfo !== undefined && (scheme !== 'ssh' || userinfo.includes(':')))
     return 'must not carry credentials (use a credential helper or an SSH key)';
+  // A query or fragment is where tokens go when they are not in the userinfo
+  // (`?token=…`, `#access_token=…`); no git transport needs either, so none is accepted.
+  if (/[?#]/.test(url))
+    return 'must not have a query ("?") or fragment ("#") part: it could carry a secret (use a credential helper or an SSH key)';
   if (scheme !== undefined) {
     return (ALLOWED_PROTOCOLS as readonly string[]).includes(scheme)
       ? undefined
@@ -50,7 +54,16 @@ export function assertRemoteUrl(url: unknown): asserts url is string {
   }
 }
 
-/** The URL with any user or password removed, for events, logs and errors. */
+/**
+ * The text with every URL's user, password, query and fragment removed, for events, logs and
+ * errors. Queries and fragments are refused at registration, but repos registered before that
+ * rule may still have one, so it is removed here too.
+ */
 export function redactCredentials(text: string): string {
-  return text.replace(/([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/@\s]+@/g, '$1***@');
+  return text
+    .replace(/([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/@\s]+@/g, '$1***@')
+    .replace(
+      /([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s'"?#]*)([?#])[^\s'"]*/g,
+      '$1$2***',
+    );
 }

@@ -28,6 +28,16 @@ describe('remote URLs', () => {
     ['https://ann:s3cr3t@example.com/app.git', /credentials/],
     ['https://ghp_token@example.com/app.git', /credentials/],
     ['ssh://git:pw@example.com/app.git', /credentials/],
+    ['https://example.com/app.git?token=s3cr3t', /query .* or fragment/],
+    ['https://example.com/app.git?', /query .* or fragment/],
+    ['https://example.com/app.git#access_token=s3cr3t', /query .* or fragment/],
+    ['https://example.com/app.git#', /query .* or fragment/],
+    ['ssh://git@example.com/app.git?key=s3cr3t', /query .* or fragment/],
+    ['git://example.com/app.git?token=s3cr3t', /query .* or fragment/],
+    ['file:///srv/git/app.git?token=s3cr3t', /query .* or fragment/],
+    ['git@github.com:acme/app.git?token=s3cr3t', /query .* or fragment/],
+    ['/srv/git/app.git#s3cr3t', /query .* or fragment/],
+    ['https://example.com?token=s3cr3t@x/app.git', /credentials|query/],
   ])('refuses %j', (url, why) => {
     expect(remoteUrlProblem(url)).toMatch(why);
     expect(() => assertRemoteUrl(url)).toThrow(
@@ -42,6 +52,16 @@ describe('remote URLs', () => {
       ),
     ).toBe(
       "fatal: unable to access 'https://***@host/x.git/' and ssh://***@h/y",
+    );
+  });
+
+  it('removes the query and fragment of any URL in a text (repos registered before the rule)', () => {
+    expect(
+      redactCredentials(
+        "fatal: unable to access 'https://ann:pw@host/x.git?token=s3cr3t/': failed; see git://h/y#tok and https://h/z.git",
+      ),
+    ).toBe(
+      "fatal: unable to access 'https://***@host/x.git?***': failed; see git://h/y#*** and https://h/z.git",
     );
   });
 });
