@@ -5,6 +5,10 @@ import {
   type NestFastifyApplication,
 } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+} from './infrastructure/http/http-edge';
 import { MetricsService } from './infrastructure/metrics/metrics.service';
 import type {
   AppConfig,
@@ -36,6 +40,10 @@ export async function createApp(
     new FastifyAdapter({
       bodyLimit: BODY_LIMIT_BYTES,
       forceCloseConnections: true,
+      // What Node's parser and Fastify's router refuse before any route runs gets the
+      // API's coded error body too.
+      clientErrorHandler,
+      frameworkErrors,
     }),
     { logger: createLogger(config.logLevel), abortOnError: false },
   );

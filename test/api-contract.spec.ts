@@ -67,12 +67,44 @@ describe('the response check against the API document', () => {
   });
 
   it('refuses a response no operation documents, or in an undocumented media type', () => {
-    expect(contract.check(response({ route: undefined }))).toEqual([
+    expect(contract.check(response({ route: '/jobs/:jobId/x' }))).toEqual([
       expect.stringContaining('no documented operation'),
     ]);
     expect(
       contract.check(response({ contentType: 'text/html', body: '<p>' })),
     ).toEqual([expect.stringContaining('content type text/html')]);
+  });
+
+  it('passes an answer without a route only as a client error with the coded body', () => {
+    const unrouted = (over: Partial<ObservedResponse>) =>
+      response({ route: undefined, url: '/nowhere', ...over });
+    const error = JSON.stringify({
+      error: { code: 'HTTP.NOT_FOUND', message: 'Cannot GET /nowhere' },
+    });
+    expect(contract.check(unrouted({ status: 404, body: error }))).toEqual([]);
+    expect(
+      contract.check(unrouted({ method: 'HEAD', status: 405, body: '' })),
+    ).toEqual([]);
+    expect(contract.check(unrouted({ status: 200, body: error }))).toEqual([
+      expect.stringContaining('no client error'),
+    ]);
+    expect(
+      contract.check(
+        unrouted({
+          status: 404,
+          body: '{"message":"Not Found","statusCode":404}',
+        }),
+      ),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("must have required property 'error'"),
+      ]),
+    );
+    expect(
+      contract.check(
+        unrouted({ status: 400, contentType: 'text/plain', body: 'Bad' }),
+      ),
+    ).toEqual([expect.stringContaining('content type text/plain')]);
   });
 
   it('checks only the status of a stream it did not see the body of', () => {

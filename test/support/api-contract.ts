@@ -80,10 +80,9 @@ export class ApiContract {
       response.route === undefined
         ? undefined
         : this.operations.get(`${method} ${response.route}`);
+    if (response.route === undefined) return this.checkUnrouted(response);
     if (!found)
-      return [
-        `no documented operation for ${method} ${response.route ?? '(no route)'}`,
-      ];
+      return [`no documented operation for ${method} ${response.route}`];
     const [path, operation] = found;
     const status = String(response.status);
     const documented = operation.responses[status];
@@ -106,6 +105,35 @@ export class ApiContract {
       return ['the body is not JSON'];
     }
     const validate = this.validator(path, method, status);
+    return validate(body) ? [] : (validate.errors ?? []).map(describe);
+  }
+
+  /**
+   * A request no route took (an unknown path or method, a URL that does not decode) has no
+   * operation to describe it; the document's description promises a client error with the
+   * coded error body.
+   */
+  private checkUnrouted(response: ObservedResponse): string[] {
+    if (response.status < 400 || response.status >= 500)
+      return [`status ${response.status} without a route is no client error`];
+    if (response.method === 'HEAD') return [];
+    if (mediaTypeOf(response.contentType) !== 'application/json')
+      return [
+        `content type ${response.contentType ?? '(none)'} without a route is not the error body`,
+      ];
+    let body: unknown;
+    try {
+      body = JSON.parse(response.body ?? '');
+    } catch {
+      return ['the body is not JSON'];
+    }
+    let validate = this.validators.get('Error');
+    if (!validate) {
+      validate = this.ajv.compile({
+        $ref: `${DOCUMENT_ID}#/components/schemas/Error`,
+      });
+      this.validators.set('Error', validate);
+    }
     return validate(body) ? [] : (validate.errors ?? []).map(describe);
   }
 

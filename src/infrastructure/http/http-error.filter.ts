@@ -5,8 +5,9 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  NotFoundException,
 } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { DomainError, type ErrorKind } from '../../domain/domain-error';
 import type { ErrorResource } from './error.resource';
 
@@ -30,12 +31,27 @@ const CODE_OF_STATUS: Record<number, string> = {
   404: 'HTTP.NOT_FOUND',
   405: 'HTTP.METHOD_NOT_ALLOWED',
   406: 'HTTP.NOT_ACCEPTABLE',
+  408: 'HTTP.REQUEST_TIMEOUT',
   413: 'HTTP.PAYLOAD_TOO_LARGE',
+  414: 'HTTP.URI_TOO_LONG',
   415: 'HTTP.UNSUPPORTED_MEDIA_TYPE',
   422: 'HTTP.UNPROCESSABLE',
   429: 'HTTP.TOO_MANY_REQUESTS',
+  431: 'HTTP.REQUEST_HEADER_FIELDS_TOO_LARGE',
+  501: 'HTTP.NOT_IMPLEMENTED',
   503: 'HTTP.UNAVAILABLE',
 };
+
+/** The methods a resource may answer; what `Allow` lists on a 405. */
+const METHODS: readonly HTTPMethods[] = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+];
 
 /** The status and body for any error: coded 4xx for a client's mistake, a bare 500 otherwise. */
 export function toErrorResponse(exception: unknown): {
@@ -53,7 +69,9 @@ export function toErrorResponse(exception: unknown): {
     const status = exception.getStatus();
     return {
       status,
-      body: { error: { code: codeOf(status), message: exception.message } },
+      body: {
+        error: { code: codeOfStatus(status), message: exception.message },
+      },
     };
   }
   // Errors raised by Fastify itself (malformed JSON, body too large, bad content type).
@@ -67,7 +85,7 @@ export function toErrorResponse(exception: unknown): {
       status: fastify.statusCode,
       body: {
         error: {
-          code: codeOf(fastify.statusCode),
+          code: codeOfStatus(fastify.statusCode),
           message: String(fastify.message),
         },
       },
@@ -79,7 +97,8 @@ export function toErrorResponse(exception: unknown): {
   };
 }
 
-function codeOf(status: number): string {
+/** The coded name of an HTTP status, for answers that no domain error explains. */
+export function codeOfStatus(status: number): string {
   return (
     CODE_OF_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : `HTTP.${status}`)
   );
@@ -91,6 +110,23 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const allowed = methodsAllowedElsewhere(
+      exception,
+      http.getRequest<FastifyRequest>(),
+    );
+    if (allowed.length > 0) {
+      const request = http.getRequest<FastifyRequest>();
+      const body: ErrorResource = {
+        error: {
+          code: 'HTTP.METHOD_NOT_ALLOWED',
+          message: `${request.method} is not allowed on ${pathOf(request.url)}; allowed: ${allowed.join(', ')}`,
+        },
+      };
+      void reply.status(405).header('allow', allowed.join(', ')).send(body);
+      return;
+    }
     const { status, body } = toErrorResponse(exception);
     if (status >= 500) {
       this.logger.error(
@@ -99,10 +135,27 @@ export class HttpErrorFilter implements ExceptionFilter {
           : String(exception),
       );
     }
-    void host
-      .switchToHttp()
-      .getResponse<FastifyReply>()
-      .status(status)
-      .send(body);
+    void reply.status(status).send(body);
   }
+}
+
+const pathOf = (url: string): string => url.split('?')[0] ?? url;
+
+/**
+ * When no route matched the request (Nest's not-found handler threw), the methods that do
+ * have a route at its path: a known resource asked with another method is a 405, not a 404.
+ */
+function methodsAllowedElsewhere(
+  exception: unknown,
+  request: FastifyRequest,
+): HTTPMethods[] {
+  if (
+    !(exception instanceof NotFoundException) ||
+    request.routeOptions.url !== undefined
+  )
+    return [];
+  const url = pathOf(request.url);
+  return METHODS.filter(
+    (method) => request.server.findRoute({ method, url }) !== null,
+  );
 }

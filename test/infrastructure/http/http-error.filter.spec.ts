@@ -5,7 +5,10 @@ import {
   ValidationError,
 } from '../../../src/domain/domain-error';
 import { ConcurrencyError } from '../../../src/infrastructure/event-store/event-store.errors';
-import { toErrorResponse } from '../../../src/infrastructure/http/http-error.filter';
+import {
+  codeOfStatus,
+  toErrorResponse,
+} from '../../../src/infrastructure/http/http-error.filter';
 
 describe('toErrorResponse', () => {
   it('maps a validation error to 400 with its code and message', () => {
@@ -65,6 +68,29 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(tooLarge).body.error.code).toBe(
       'HTTP.PAYLOAD_TOO_LARGE',
     );
+  });
+
+  it.each([
+    ['FST_ERR_BAD_URL', 400, 'HTTP.BAD_REQUEST'],
+    ['FST_ERR_MAX_PARAM_LENGTH', 414, 'HTTP.URI_TOO_LONG'],
+  ])('gives the router error %s its code', (code, statusCode, expected) => {
+    const error = Object.assign(new Error(`'/x' refused`), {
+      statusCode,
+      code,
+    });
+    expect(toErrorResponse(error)).toEqual({
+      status: statusCode,
+      body: { error: { code: expected, message: "'/x' refused" } },
+    });
+  });
+
+  it.each([
+    [405, 'HTTP.METHOD_NOT_ALLOWED'],
+    [408, 'HTTP.REQUEST_TIMEOUT'],
+    [431, 'HTTP.REQUEST_HEADER_FIELDS_TOO_LARGE'],
+    [501, 'HTTP.NOT_IMPLEMENTED'],
+  ])('names status %i %s', (status, code) => {
+    expect(codeOfStatus(status)).toBe(code);
   });
 
   it('hides the details of an unexpected error behind a 500', () => {

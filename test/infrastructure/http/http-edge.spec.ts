@@ -1,0 +1,85 @@
+import type { Socket } from 'node:net';
+import {
+  clientErrorHandler,
+  statusOfParserError,
+} from '../../../src/infrastructure/http/http-edge';
+
+const parserError = (code: string, rawPacket?: string) =>
+  Object.assign(new Error(code), {
+    code,
+    ...(rawPacket !== undefined
+      ? { rawPacket: Buffer.from(rawPacket, 'latin1') }
+      : {}),
+  });
+
+/** A socket that keeps what is written to it. */
+function socket(state: { destroyed?: boolean; writable?: boolean } = {}) {
+  const fake = {
+    destroyed: state.destroyed ?? false,
+    writable: state.writable ?? true,
+    written: undefined as string | undefined,
+    end(data: string, done: () => void) {
+      fake.written = data;
+      done();
+    },
+    destroy() {
+      fake.destroyed = true;
+    },
+  };
+  return fake;
+}
+
+describe("answers to what Node's HTTP parser refuses", () => {
+  it.each([
+    ['HPE_INVALID_HEADER_TOKEN', 'GET / HTTP/1.1\r\nX\x01: y\r\n', 400],
+    ['HPE_INVALID_CONTENT_LENGTH', 'POST / HTTP/1.1\r\n', 400],
+    ['HPE_HEADER_OVERFLOW', 'GET / HTTP/1.1\r\n', 431],
+    ['ERR_HTTP_REQUEST_TIMEOUT', undefined, 408],
+    ['HPE_INVALID_METHOD', 'BREW /pot HTTP/1.1\r\nHost: x\r\n', 501],
+    ['HPE_INVALID_METHOD', 'GARBAGE\r\n\r\n', 400],
+    ['HPE_INVALID_METHOD', undefined, 400],
+  ])('%s (%j) is %i', (code, rawPacket, status) => {
+    expect(statusOfParserError(parserError(code, rawPacket))).toBe(status);
+  });
+
+  it('writes the coded error body, naming nothing of the request, and closes', () => {
+    const s = socket();
+    clientErrorHandler(
+      parserError(
+        'HPE_INVALID_HEADER_TOKEN',
+        'GET / HTTP/1.1\r\nAuthorization: Bearer s3cr3t\x01\r\n',
+      ),
+      s as unknown as Socket,
+    );
+    const [head, body] = s.written!.split('\r\n\r\n');
+    expect(head!.split('\r\n')).toEqual([
+      'HTTP/1.1 400 Bad Request',
+      'Content-Type: application/json; charset=utf-8',
+      `Content-Length: ${Buffer.byteLength(body!)}`,
+      'Connection: close',
+    ]);
+    expect(JSON.parse(body!)).toEqual({
+      error: {
+        code: 'HTTP.BAD_REQUEST',
+        message: 'The request is not valid HTTP',
+      },
+    });
+    expect(s.written).not.toContain('s3cr3t');
+    expect(s.destroyed).toBe(true);
+  });
+
+  it('writes nothing to a connection that is reset or closed', () => {
+    const reset = socket();
+    clientErrorHandler(parserError('ECONNRESET'), reset as unknown as Socket);
+    const gone = socket({ writable: false });
+    clientErrorHandler(
+      parserError('HPE_INVALID_METHOD'),
+      gone as unknown as Socket,
+    );
+    expect([reset.written, gone.written, gone.destroyed]).toEqual([
+      undefined,
+      undefined,
+      true,
+    ]);
+  });
+});
