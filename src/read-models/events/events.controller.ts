@@ -25,6 +25,12 @@ import { formatSse, inScope, type SseScope } from './sse.filter';
 /** Comment lines keep idle connections (and proxies) from timing out. */
 const HEARTBEAT_MS = 15_000;
 
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+};
+
 /** Open SSE streams, ended when shutdown begins so that the HTTP server can close. */
 @Injectable()
 export class SseStreams implements OnModuleDestroy {
@@ -78,19 +84,24 @@ export class EventsController {
             'Last-Event-ID header',
           )
         : q.lastEventId;
+    const res = reply.raw;
+    // HEAD (which Fastify routes here too) answers the headers GET would, and ends: a
+    // stream's body is never written to a HEAD response, so following the store would
+    // only hold the connection open for ever.
+    if (reply.request.method === 'HEAD') {
+      // The connection is left to Node, which keeps it or closes it as the client asked.
+      reply.hijack();
+      res.writeHead(200, SSE_HEADERS);
+      res.end();
+      return;
+    }
     const from =
       lastEventId !== undefined
         ? lastEventId + 1
         : (await this.store.headPosition()) + 1;
 
-    const res = reply.raw;
     reply.hijack();
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    res.writeHead(200, { ...SSE_HEADERS, connection: 'keep-alive' });
     res.write(`retry: 1000\n: from ${from}\n\n`);
 
     const subscription = this.store.subscribe({ fromPosition: from });

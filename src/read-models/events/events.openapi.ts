@@ -34,7 +34,7 @@ export const eventsRoutes: RouteConfig[] = [
     tags: ['events'],
     summary: "Live events of the caller's org as Server-Sent Events",
     description: [
-      "Only the caller's org's events, narrowed by `repoId` or `jobId`. A client that reconnects with `Last-Event-ID` (or `lastEventId`) gets every later event of its scope, none twice; without either the stream starts at the present. `access_token` in the query authenticates an `EventSource`, which cannot set headers.",
+      "Only the caller's org's events, narrowed by `repoId` or `jobId`. A client that reconnects with `Last-Event-ID` (or `lastEventId`) gets every later event of its scope, none twice; without either the stream starts at the present. `access_token` in the query authenticates an `EventSource`, which cannot set headers. `HEAD` answers the headers `GET` would (or its error status) at once, with no body.",
       STREAM,
     ].join('\n\n'),
     request: {
