@@ -23,6 +23,11 @@ export type BranchReparented = Event<
   { branch: string; from: string; to: string }
 >;
 
+/**
+ * The branch is based on `baseSha`, its parent's head, and its head went from `fromSha` to
+ * `toSha`. Equal heads record a base without moving the branch: a replay that changed
+ * nothing, or a branch found on its parent's head already.
+ */
 export type BranchRestacked = Event<
   'BranchRestacked',
   {

@@ -64,6 +64,47 @@ export function planRestack(
 }
 
 /**
+ * A branch of the scope that the plan leaves where it is although its recorded base is not its
+ * parent's head: its merge-base with the parent is the parent's head already (rebased by hand
+ * onto it, or tracked where it stood), so nothing is replayed and only the record is behind.
+ */
+export interface SettledBranch {
+  branch: string;
+  /** The parent's head: the base recorded from now on. */
+  base: string;
+  /** The branch's head, which stays as it is. */
+  head: string;
+}
+
+/**
+ * The branches of `scope` that sit on their parent's head while their recorded base says
+ * otherwise, among those `steps` (the plan for the same facts) does not replay. Their base is
+ * recorded as the parent's head, as git-spice reconciles a base it finds moved: else the flag
+ * "needs restack" stays for ever, and a later restack would take the stale base for the start
+ * of the branch's own commits. Pure: every git fact comes in.
+ */
+export function settledOnParent(
+  stack: Stack,
+  scope: Iterable<string>,
+  heads: ReadonlyMap<string, string>,
+  facts: ReadonlyMap<string, BranchFacts>,
+  steps: readonly RestackStep[],
+): SettledBranch[] {
+  const replayed = new Set(steps.map((s) => s.branch));
+  const settled: SettledBranch[] = [];
+  for (const name of parentFirstOrder(stack, scope)) {
+    const branch = stack.branches.get(name)!;
+    const fact = facts.get(name);
+    const parentHead = heads.get(branch.parent);
+    if (!fact || parentHead === undefined || replayed.has(name)) continue;
+    if (branch.baseSha === parentHead) continue;
+    if (needsRestack(parentHead, fact.mergeBase)) continue;
+    settled.push({ branch: name, base: parentHead, head: fact.head });
+  }
+  return settled;
+}
+
+/**
  * Where the branch's own commits start: its recorded base when usable, else its merge-base
  * with the parent. Commits in (own base..head] are the branch's; the rest are its parent's.
  */

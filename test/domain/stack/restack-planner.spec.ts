@@ -2,6 +2,7 @@ import {
   type BranchFacts,
   ownBase,
   planRestack,
+  settledOnParent,
 } from '../../../src/domain/stack/restack-planner';
 import { aStack } from '../../builders/stack.builders';
 
@@ -71,6 +72,95 @@ describe('planRestack', () => {
     expect(
       planRestack(stack, ['x'], heads, trunkMoved).map((s) => s.branch),
     ).toEqual(['x']);
+  });
+});
+
+describe('settledOnParent', () => {
+  // main <- a <- b, and main <- x; every recorded base is `base-of-<branch>`.
+  const stack = aStack({ a: 'main', b: 'a', x: 'main' });
+  const heads = new Map([
+    ['main', 'main-new'],
+    ['a', 'a-head'],
+    ['b', 'b-head'],
+    ['x', 'x-head'],
+  ]);
+  const settle = (f: ReturnType<typeof facts>, scope = [...f.keys()]) =>
+    settledOnParent(
+      stack,
+      scope,
+      heads,
+      f,
+      planRestack(stack, scope, heads, f),
+    );
+
+  describe('given a branch rebased by hand onto its parent’s head, its recorded base older', () => {
+    const rebasedByHand = facts({ a: { mergeBase: 'main-new' } });
+
+    it('then the plan replays nothing', () => {
+      expect(planRestack(stack, ['a'], heads, rebasedByHand)).toEqual([]);
+    });
+
+    it('then its base is recorded as the parent’s head, its head kept', () => {
+      expect(settle(rebasedByHand)).toEqual([
+        { branch: 'a', base: 'main-new', head: 'a-head' },
+      ]);
+    });
+  });
+
+  describe('given a branch whose recorded base is its parent’s head already', () => {
+    it('then there is nothing to record', () => {
+      const upToDate = aStack({ a: 'main' });
+      const onHead = facts({ a: { mergeBase: 'base-of-a' } });
+      const atBase = new Map([...heads, ['main', 'base-of-a']]);
+      expect(settledOnParent(upToDate, ['a'], atBase, onHead, [])).toEqual([]);
+    });
+  });
+
+  describe('given a branch behind its parent', () => {
+    it('then it is replayed, not settled', () => {
+      expect(settle(facts({ a: { mergeBase: 'main-old' } }))).toEqual([]);
+    });
+  });
+
+  describe('given a branch on its parent’s head that carries commits of a former parent', () => {
+    it('then it is replayed from its recorded base, not settled', () => {
+      const reparented = facts({
+        b: { mergeBase: 'a-head', recordedBaseUsable: true },
+      });
+      expect(settle(reparented)).toEqual([]);
+      expect(
+        planRestack(stack, ['b'], heads, reparented).map((s) => s.branch),
+      ).toEqual(['b']);
+    });
+  });
+
+  describe('given a branch on its parent’s head whose parent is replayed', () => {
+    it('then it is replayed with its parent, not settled', () => {
+      const parentBehind = facts({
+        a: { mergeBase: 'main-old' },
+        b: { mergeBase: 'a-head' },
+      });
+      expect(settle(parentBehind)).toEqual([]);
+    });
+  });
+
+  describe('given branches out of scope, or without facts', () => {
+    it('then only those in scope with facts are settled, parent-first', () => {
+      const onHeads = facts({
+        a: { mergeBase: 'main-new' },
+        b: { mergeBase: 'a-head' },
+        x: { mergeBase: 'main-new' },
+      });
+      expect(settle(onHeads, ['x', 'b', 'a']).map((s) => s.branch)).toEqual([
+        'a',
+        'b',
+        'x',
+      ]);
+      expect(settle(onHeads, ['x']).map((s) => s.branch)).toEqual(['x']);
+      expect(
+        settledOnParent(stack, ['a', 'b', 'x'], heads, facts({}), []),
+      ).toEqual([]);
+    });
   });
 });
 

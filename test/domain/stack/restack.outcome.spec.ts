@@ -97,6 +97,58 @@ describe('restackPlan', () => {
     });
   });
 
+  describe('given a branch found on its parent’s head already', () => {
+    const plan = restackPlan(
+      [],
+      'j',
+      [],
+      [{ branch: 'a', base: 'm2', head: 'a1' }],
+    );
+
+    it('then its new base is recorded with its head unchanged', () => {
+      expect(plan.events).toEqual([
+        {
+          type: 'BranchRestacked',
+          data: {
+            branch: 'a',
+            baseSha: 'm2',
+            fromSha: 'a1',
+            toSha: 'a1',
+            jobId: 'j',
+          },
+        },
+      ]);
+    });
+
+    it('then nothing moves, nothing changed, and nothing counts as restacked', () => {
+      expect(plan.moves).toEqual([]);
+      expect(plan.changed).toEqual([]);
+      expect(plan.summary).toBe('nothing to restack');
+    });
+  });
+
+  describe('given replayed and settled branches after events decided before', () => {
+    it('then the events come first, the replayed next, the settled last', () => {
+      const reparented: BranchReparented = {
+        type: 'BranchReparented',
+        data: { branch: 'b', from: 'a', to: 'x' },
+      };
+      const plan = restackPlan(
+        [replayed('b', 'x', 'b1', 'x1', 'b1*')],
+        'j',
+        [reparented],
+        [{ branch: 'y', base: 'x1', head: 'y1' }],
+      );
+      expect(
+        plan.events.map((e) =>
+          e.type === 'BranchRestacked' ? e.data.branch : e.type,
+        ),
+      ).toEqual(['BranchReparented', 'b', 'y']);
+      expect(plan.changed.map((c) => c.branch)).toEqual(['b']);
+      expect(plan.summary).toBe('restacked 1 branch(es)');
+    });
+  });
+
   describe('given events decided before the restack', () => {
     it('then they come first', () => {
       const reparented: BranchReparented = {

@@ -13,7 +13,10 @@ import {
   decideReparent,
   reparentedStack,
 } from '../../../domain/stack/reparent.decision';
-import { planRestack } from '../../../domain/stack/restack-planner';
+import {
+  planRestack,
+  settledOnParent,
+} from '../../../domain/stack/restack-planner';
 import {
   type ReplayedStep,
   restackPlan,
@@ -190,7 +193,12 @@ export class StackOperations {
       newHeads.set(step.branch, head);
       replayed.push({ step, onto, head });
     }
-    return restackPlan(replayed, job.jobId, before);
+    return restackPlan(
+      replayed,
+      job.jobId,
+      before,
+      settledOnParent(stack, scope, heads, facts, steps),
+    );
   }
 
   private async reparent(
