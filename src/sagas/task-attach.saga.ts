@@ -12,7 +12,11 @@ export interface AttachedBranchFacts {
   headSha?: string;
 }
 
-/** The job found the branch tracked already: attached all the same. */
+/**
+ * The job found the branch tracked already, on another parent than the task named (or, in
+ * jobs recorded before a register of a tracked branch became a no-op, on any parent):
+ * attached all the same, with the parent the stack records.
+ */
 const ALREADY_TRACKED = 'STACK.ALREADY_TRACKED';
 
 /**

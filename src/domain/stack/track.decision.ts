@@ -4,15 +4,41 @@ import type { BranchTracked } from '../events/repo.events';
 import { assertNotOwnParent, requireParentCandidate } from './parent.rules';
 import { parentFirstOrder, type Stack } from './stack';
 
-/** Throws `STACK.ALREADY_TRACKED` when `name` is trunk or tracked already. */
-export function assertTrackable(stack: Stack, name: string): void {
-  if (name === stack.trunk || stack.branches.has(name)) {
-    throw new ConflictError(
-      'STACK.ALREADY_TRACKED',
-      `Branch ${name} is already tracked`,
-      { branch: name },
-    );
+/**
+ * A request to track `name` when the stack may know it already. Undefined when `name` is
+ * neither trunk nor tracked: the request goes on to track it. A branch tracked on the parent
+ * the request names (or on any parent when it names none) is what the request asks for, so it
+ * succeeds with nothing to do: a client's retry of a register that went through must not
+ * fail. Trunk, or a branch tracked on another parent, is refused with `STACK.ALREADY_TRACKED`:
+ * moving a branch is a reparent, not a register.
+ */
+export function trackedAlready(
+  stack: Stack,
+  name: string,
+  requestedParent: string | undefined,
+): ExecutionPlan | undefined {
+  const branch = stack.branches.get(name);
+  if (name !== stack.trunk && !branch) return undefined;
+  if (
+    branch &&
+    (requestedParent === undefined || requestedParent === branch.parent)
+  ) {
+    return {
+      moves: [],
+      events: [],
+      changed: [],
+      summary: `${name} is tracked on ${branch.parent} already`,
+    };
   }
+  throw new ConflictError(
+    'STACK.ALREADY_TRACKED',
+    `Branch ${name} is already tracked`,
+    {
+      branch: name,
+      ...(branch ? { parent: branch.parent } : {}),
+      ...(requestedParent !== undefined ? { requestedParent } : {}),
+    },
+  );
 }
 
 /** The parent a request names for `name`, once checked: trunk or tracked, not itself. */

@@ -1,8 +1,8 @@
 import {
-  assertTrackable,
   explicitTrackParent,
   nearestTrackedAncestor,
   planTrack,
+  trackedAlready,
 } from '../../../src/domain/stack/track.decision';
 import { aStack } from '../../builders/stack.builders';
 
@@ -19,20 +19,55 @@ describe('track decision', () => {
   // main <- a <- b, and main <- x
   const stack = aStack({ a: 'main', b: 'a', x: 'main' });
 
-  describe('assertTrackable', () => {
+  describe('trackedAlready', () => {
     describe('given a branch the stack does not know', () => {
-      it('then it may be tracked', () => {
-        expect(codeOf(() => assertTrackable(stack, 'new'))).toBeUndefined();
+      it('then the request goes on to track it', () => {
+        expect(trackedAlready(stack, 'new', undefined)).toBeUndefined();
+        expect(trackedAlready(stack, 'new', 'a')).toBeUndefined();
       });
     });
 
-    describe.each(['a', 'main'])('given %s, tracked or trunk', (name) => {
-      it('then it is refused as already tracked', () => {
-        expect(codeOf(() => assertTrackable(stack, name))).toBe(
+    describe('given a branch tracked on the parent the request names', () => {
+      it('then it succeeds with nothing to do, so that a retry cannot fail', () => {
+        expect(trackedAlready(stack, 'b', 'a')).toEqual({
+          moves: [],
+          events: [],
+          changed: [],
+          summary: 'b is tracked on a already',
+        });
+      });
+    });
+
+    describe('given a tracked branch and a request that names no parent', () => {
+      it('then it succeeds with nothing to do, whatever its parent', () => {
+        expect(trackedAlready(stack, 'b', undefined)?.events).toEqual([]);
+        expect(trackedAlready(stack, 'x', undefined)?.moves).toEqual([]);
+      });
+    });
+
+    describe('given a branch tracked on another parent than the request names', () => {
+      it('then it is refused as already tracked, with both parents', () => {
+        expect(codeOf(() => trackedAlready(stack, 'b', 'main'))).toBe(
           'STACK.ALREADY_TRACKED',
+        );
+        expect(() => trackedAlready(stack, 'b', 'x')).toThrow(
+          expect.objectContaining({
+            details: { branch: 'b', parent: 'a', requestedParent: 'x' },
+          }) as Error,
         );
       });
     });
+
+    describe.each([undefined, 'a'])(
+      'given the trunk, with parent %s',
+      (parent) => {
+        it('then it is refused as already tracked', () => {
+          expect(codeOf(() => trackedAlready(stack, 'main', parent))).toBe(
+            'STACK.ALREADY_TRACKED',
+          );
+        });
+      },
+    );
   });
 
   describe('explicitTrackParent', () => {

@@ -34,10 +34,10 @@ import {
   syncSummary,
 } from '../../../domain/stack/sync.planner';
 import {
-  assertTrackable,
   explicitTrackParent,
   nearestTrackedAncestor,
   planTrack,
+  trackedAlready,
 } from '../../../domain/stack/track.decision';
 import { UnknownBranchError } from '../git.errors';
 import type { GitEngine } from '../git-engine.port';
@@ -234,7 +234,8 @@ export class StackOperations {
     name: string,
     requestedParent: string | undefined,
   ): Promise<ExecutionPlan> {
-    assertTrackable(stack, name);
+    const nothingToDo = trackedAlready(stack, name, requestedParent);
+    if (nothingToDo) return nothingToDo;
     const head = heads.get(name);
     if (!head) throw new UnknownBranchError(name);
     const parent =

@@ -215,7 +215,14 @@ describe('StackOperations on real repositories', () => {
       code: 'STACK.BRANCH_NOT_TRACKED',
     });
     await expect(
-      run({ action: 'register_existing_branch', branchName: 'a' }),
+      run({
+        action: 'register_existing_branch',
+        branchName: 'a',
+        parentBranch: 'b',
+      }),
+    ).rejects.toMatchObject({ code: 'STACK.ALREADY_TRACKED' });
+    await expect(
+      run({ action: 'register_existing_branch', branchName: 'main' }),
     ).rejects.toMatchObject({ code: 'STACK.ALREADY_TRACKED' });
   });
 
