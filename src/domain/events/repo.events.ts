@@ -48,6 +48,13 @@ export interface ObservedBranch {
   name: string;
   sha: string;
   remoteSha: string | null;
+  /**
+   * For a tracked branch, whether its remote head sat on its parent's remote head (their
+   * merge-base was the parent's head) when observed, against the parent the stack named then.
+   * Absent for untracked branches, for a branch whose parent the remote lacked, and in
+   * observations recorded before it was kept.
+   */
+  onParentHead?: boolean;
 }
 
 export type RepoBranchesObserved = Event<

@@ -113,31 +113,48 @@ function evolveRegistered(
       };
     }
     case 'BranchReparented':
+      // What was observed held against the old parent.
       return withBranch(event.data.branch, (b) => ({
-        ...b,
+        ...unobserved(b),
         parent: event.data.to,
       }));
-    case 'BranchRestacked':
-      return withBranch(event.data.branch, (b) => ({
-        ...b,
-        baseSha: event.data.baseSha,
-        sha: event.data.toSha,
-        lastJobId: event.data.jobId,
-      }));
+    case 'BranchRestacked': {
+      const { branch, baseSha, fromSha, toSha, jobId } = event.data;
+      // The branch is on `baseSha` now, which the recorded-base rule reads exactly. Children
+      // were observed against the head it had: once it moved, only their bases can tell.
+      const moved = fromSha !== toSha;
+      return {
+        ...next,
+        branches: row.branches.map((b) =>
+          b.name === branch
+            ? { ...unobserved(b), baseSha, sha: toSha, lastJobId: jobId }
+            : moved && b.parent === branch
+              ? unobserved(b)
+              : b,
+        ),
+      };
+    }
     case 'BranchUntracked':
       return {
         ...next,
         branches: row.branches.filter((b) => b.name !== event.data.branch),
       };
     case 'RepoBranchesObserved': {
-      const heads = new Map(event.data.branches.map((b) => [b.name, b.sha]));
+      const seen = new Map(event.data.branches.map((b) => [b.name, b]));
       return {
         ...next,
         trunkSha: event.data.trunkSha || null,
-        branches: row.branches.map((b) => ({
-          ...b,
-          sha: heads.get(b.name) ?? b.sha,
-        })),
+        branches: row.branches.map((b) => {
+          const observed = seen.get(b.name);
+          return {
+            ...unobserved(b),
+            sha: observed?.sha ?? b.sha,
+            // Observations made before it was kept say nothing of it.
+            ...(observed?.onParentHead !== undefined
+              ? { onParentHead: observed.onParentHead }
+              : {}),
+          };
+        }),
         remoteBranches: event.data.branches.map((b) => ({
           name: b.name,
           sha: b.sha,
@@ -150,6 +167,12 @@ function evolveRegistered(
       return unhandled;
     }
   }
+}
+
+/** The branch without what an observation said of its place on its parent. */
+function unobserved(branch: RepoBranchRow): RepoBranchRow {
+  const { onParentHead: _dropped, ...rest } = branch;
+  return rest;
 }
 
 function jobOf(event: RecordedEvent): string | null {

@@ -69,10 +69,11 @@ export const RepoListResource = z
 export type RepoListResource = z.infer<typeof RepoListResource>;
 
 /**
- * The overview from the cached projection, never from git. A branch needs a restack when
- * the merge-base with its parent is not the parent's head; on recorded facts that merge-base
- * is the base the branch was last tracked or restacked onto, so the branch needs a restack
- * exactly when that base is not the parent's head as last seen.
+ * The overview from the cached projection, never from git. A branch needs a restack when its
+ * merge-base with its parent is not the parent's head. The last observation says so per
+ * branch, asked of git; when none has since the branch or its parent last moved (or the row
+ * was observed before it was kept), the merge-base is taken to be the base the branch was
+ * last tracked or restacked onto, compared with the parent's head as last seen.
  */
 export function toRepoResource(row: RepoRow): RepoResource {
   const heads = new Map<string, string | null>(
@@ -94,7 +95,10 @@ export function toRepoResource(row: RepoRow): RepoResource {
         name: b.name,
         parent: b.parent,
         sha: b.sha,
-        needsRestack: parentHead !== null && parentHead !== b.baseSha,
+        needsRestack:
+          b.onParentHead !== undefined
+            ? !b.onParentHead
+            : parentHead !== null && parentHead !== b.baseSha,
         taskId: row.tasks?.[b.name] ?? null,
         lastJobId: b.lastJobId,
       };

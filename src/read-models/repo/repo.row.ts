@@ -7,6 +7,13 @@ export interface RepoBranchRow {
   /** The branch head last seen (after a restack or a fetch), or null before any. */
   sha: string | null;
   lastJobId: string | null;
+  /**
+   * Whether the last observation found the branch on its parent's head (its merge-base with
+   * the parent was the parent's head). Absent when no observation said so: before any (or in
+   * rows observed before it was kept), and once an event moved the branch, its parent, or
+   * the parent's head since; then the recorded base stands in for the merge-base.
+   */
+  onParentHead?: boolean;
 }
 
 /** One repo's overview: everything `GET /repos/:repoId` answers, without asking git. */

@@ -267,6 +267,32 @@ describe('repo projection', () => {
       ]);
     });
 
+    it('given a branch found on its parent’s head by a job, then its base is recorded and its head kept', () => {
+      const h = aRepoHistory();
+      h.repo([
+        aRepoBranchesObserved({
+          trunkSha: T2,
+          branches: [anObservedBranch('a', A)],
+        }),
+        aBranchTracked({ branch: 'a', parent: 'main', baseSha: T1 }),
+      ]);
+      h.repo(
+        [
+          aBranchRestacked({
+            branch: 'a',
+            baseSha: T2,
+            fromSha: A,
+            toSha: A,
+            jobId: 'job-2',
+          }),
+        ],
+        'job-2',
+      );
+      expect(h.row()?.branches).toEqual([
+        { name: 'a', parent: 'main', baseSha: T2, sha: A, lastJobId: 'job-2' },
+      ]);
+    });
+
     it('given a reparent and an untrack, then the stack follows them', () => {
       const h = aRepoHistory();
       h.repo([
@@ -290,6 +316,94 @@ describe('repo projection', () => {
         aBranchUntracked({ branch: 'ghost' }),
       ]);
       expect(h.row()?.branches).toEqual(before);
+    });
+  });
+
+  describe('whether a branch is on its parent’s head', () => {
+    /** main <- a <- b, both tracked, observed with what git said of each. */
+    const observedStack = (onParentHead: { a?: boolean; b?: boolean }) => {
+      const h = aRepoHistory();
+      h.repo([
+        aBranchTracked({ branch: 'a', parent: 'main', baseSha: T1 }),
+        aBranchTracked({ branch: 'b', parent: 'a', baseSha: A }),
+        aRepoBranchesObserved({
+          trunkSha: T2,
+          branches: [
+            { ...anObservedBranch('a', A), onParentHead: onParentHead.a },
+            { ...anObservedBranch('b', B), onParentHead: onParentHead.b },
+            anObservedBranch('main', T2),
+          ],
+        }),
+      ]);
+      return h;
+    };
+    const flags = (h: ReturnType<typeof aRepoHistory>) =>
+      h.row()?.branches.map((b) => [b.name, b.onParentHead]);
+
+    it('given an observation that says so per tracked branch, then each row keeps it', () => {
+      expect(flags(observedStack({ a: false, b: true }))).toEqual([
+        ['a', false],
+        ['b', true],
+      ]);
+    });
+
+    it('given an observation made before it was kept, then the rows say nothing of it', () => {
+      const h = observedStack({ a: true, b: true });
+      h.repo([
+        aRepoBranchesObserved({
+          trunkSha: T2,
+          branches: [anObservedBranch('a', A), anObservedBranch('b', B)],
+        }),
+      ]);
+      expect(h.row()?.branches.map((b) => 'onParentHead' in b)).toEqual([
+        false,
+        false,
+      ]);
+    });
+
+    it('given a branch restacked since, then neither it nor its children keep what was observed', () => {
+      const h = observedStack({ a: false, b: true });
+      h.repo([
+        aBranchRestacked({ branch: 'a', baseSha: T2, fromSha: A, toSha: B }),
+      ]);
+      expect(flags(h)).toEqual([
+        ['a', undefined],
+        ['b', undefined],
+      ]);
+    });
+
+    it('given a branch whose base alone was recorded since, then its children keep what was observed', () => {
+      const h = observedStack({ a: false, b: true });
+      h.repo([
+        aBranchRestacked({ branch: 'a', baseSha: T2, fromSha: A, toSha: A }),
+      ]);
+      expect(flags(h)).toEqual([
+        ['a', undefined],
+        ['b', true],
+      ]);
+    });
+
+    it('given a branch reparented since, then it does not keep what was observed against its old parent', () => {
+      const h = observedStack({ a: true, b: true });
+      h.repo([aBranchReparented({ branch: 'b', from: 'a', to: 'main' })]);
+      expect(flags(h)).toEqual([
+        ['a', true],
+        ['b', undefined],
+      ]);
+    });
+
+    it('given a later observation that does not list a branch, then it does not keep what an earlier one said', () => {
+      const h = observedStack({ a: true, b: true });
+      h.repo([
+        aRepoBranchesObserved({
+          trunkSha: T2,
+          branches: [{ ...anObservedBranch('a', A), onParentHead: true }],
+        }),
+      ]);
+      expect(flags(h)).toEqual([
+        ['a', true],
+        ['b', undefined],
+      ]);
     });
   });
 

@@ -91,6 +91,26 @@ describe('the repo resource', () => {
       ]);
     });
 
+    it('given an observation that found the branch on its parent’s head, then it needs no restack, whatever its recorded base', () => {
+      const row = aRepoRow({
+        trunkSha: T2,
+        branches: [
+          aRepoBranchRow({ parent: 'main', baseSha: T1, onParentHead: true }),
+        ],
+      });
+      expect(toRepoResource(row).branches[0]!.needsRestack).toBe(false);
+    });
+
+    it('given an observation that found the branch off its parent’s head, then it needs a restack, whatever its recorded base', () => {
+      const row = aRepoRow({
+        trunkSha: T1,
+        branches: [
+          aRepoBranchRow({ parent: 'main', baseSha: T1, onParentHead: false }),
+        ],
+      });
+      expect(toRepoResource(row).branches[0]!.needsRestack).toBe(true);
+    });
+
     it('given a parent whose head is not seen yet, or not tracked, then no restack is claimed', () => {
       const row = aRepoRow({
         trunkSha: T1,

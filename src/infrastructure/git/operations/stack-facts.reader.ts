@@ -1,6 +1,7 @@
 import type { GoneFacts } from '../../../domain/stack/gone-branch.decision';
 import {
   type BranchFacts,
+  needsRestack,
   ownBase,
 } from '../../../domain/stack/restack-planner';
 import {
@@ -61,6 +62,34 @@ export class StackFactsReader {
         .catch(() => false)) &&
       (await this.git.isAncestor(repoId, mergeBase, branch.baseSha));
     return { head, mergeBase, recordedBaseUsable };
+  }
+
+  /**
+   * Whether each tracked branch sits on its parent's head: its merge-base with the parent is
+   * that head. It is what the overview's "needs restack" flag is made of, asked of git when
+   * branches are observed, since the read side never runs git. A branch whose head or
+   * parent's head `heads` lacks is left out: nothing can be said of it.
+   */
+  async onParentHead(
+    repoId: string,
+    stack: Stack,
+    heads: ReadonlyMap<string, string>,
+  ): Promise<Map<string, boolean>> {
+    const answers = await Promise.all(
+      [...stack.branches.values()].map(
+        async (branch): Promise<[string, boolean] | undefined> => {
+          const head = heads.get(branch.name);
+          const parentHead = heads.get(branch.parent);
+          if (head === undefined || parentHead === undefined) return undefined;
+          const mergeBase = await this.git.mergeBase(repoId, parentHead, head);
+          // Histories with nothing in common: the branch is not on its parent at all.
+          const on =
+            mergeBase !== undefined && !needsRestack(parentHead, mergeBase);
+          return [branch.name, on];
+        },
+      ),
+    );
+    return new Map(answers.filter((a) => a !== undefined));
   }
 
   /**
