@@ -1,11 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type {
-  FastifyError,
-  FastifyReply,
-  FastifyRequest,
-  FastifyServerOptions,
-} from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorResource } from './error.resource';
 import { codeOfStatus, toErrorResponse } from './http-error.filter';
 
@@ -26,14 +21,21 @@ const MESSAGE_OF_STATUS: Record<number, string> = {
 // its method, the method is well formed but unknown, which HTTP answers with 501.
 const REQUEST_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ [^\s]+ HTTP\/1\.[01]\r?$/;
 
+/**
+ * An error of Node's HTTP parser: its code, and the bytes it could not parse (a Buffer at run
+ * time, whatever Fastify's type of it says).
+ */
+export type ParserError = Error & { code?: string; rawPacket?: unknown };
+
 /** The status Node's parser error deserves: 400 unless HTTP names a better one. */
-export function statusOfParserError(
-  error: NodeJS.ErrnoException & { rawPacket?: Buffer },
-): number {
+export function statusOfParserError(error: ParserError): number {
   const known = error.code && STATUS_OF_PARSER_ERROR[error.code];
   if (known) return known;
   if (error.code === 'HPE_INVALID_METHOD') {
-    const firstLine = error.rawPacket?.toString('latin1').split('\n')[0] ?? '';
+    const packet = Buffer.isBuffer(error.rawPacket)
+      ? error.rawPacket.toString('latin1')
+      : '';
+    const firstLine = packet.split('\n')[0] ?? '';
     if (REQUEST_LINE.test(firstLine)) return 501;
   }
   return 400;
@@ -45,10 +47,7 @@ export function statusOfParserError(
  * Fastify's default one, then closes the connection: the parser cannot find where the next
  * request would start. The body names no part of the request, which may carry a token.
  */
-export const clientErrorHandler: FastifyServerOptions['clientErrorHandler'] = (
-  error: NodeJS.ErrnoException,
-  socket: Socket,
-): void => {
+export function clientErrorHandler(error: ParserError, socket: Socket): void {
   // A reset or closed connection has no one to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   if (!socket.writable) {
@@ -71,7 +70,7 @@ export const clientErrorHandler: FastifyServerOptions['clientErrorHandler'] = (
       json,
     () => socket.destroy(),
   );
-};
+}
 
 /**
  * Answers what Fastify's router refuses before any route or error handler runs (a URL that
