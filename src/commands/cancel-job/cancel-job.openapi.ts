@@ -1,7 +1,7 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import {
   BODY_TOO_LARGE,
-  DRAINING,
+  COMMAND_UNAVAILABLE,
   errorResponse,
   INTERNAL_ERROR,
   jsonResponse,
@@ -41,7 +41,7 @@ export const cancelJobRoutes: RouteConfig[] = [
       413: BODY_TOO_LARGE,
       415: UNSUPPORTED_MEDIA_TYPE,
       500: INTERNAL_ERROR,
-      503: DRAINING,
+      503: COMMAND_UNAVAILABLE,
     },
   },
 ];

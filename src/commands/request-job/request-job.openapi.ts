@@ -2,7 +2,7 @@ import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import {
   BODY_TOO_LARGE,
-  DRAINING,
+  COMMAND_UNAVAILABLE,
   errorResponse,
   INTERNAL_ERROR,
   jsonResponse,
@@ -59,7 +59,7 @@ export const requestJobRoutes: RouteConfig[] = [
         '`IDEMPOTENCY.KEY_REUSED`: the key made a job for a different request (`details.jobId`).',
       ),
       500: INTERNAL_ERROR,
-      503: DRAINING,
+      503: COMMAND_UNAVAILABLE,
     },
   },
 ];

@@ -1,5 +1,6 @@
 import { ConflictError, DomainError } from '../../domain/domain-error';
 import type { ExpectedVersion } from './event-store.port';
+import type { StorageFailure } from './storage-failure';
 
 /** The stream was not at the expected version: somebody else appended first. */
 export class ConcurrencyError extends ConflictError {
@@ -30,5 +31,20 @@ export class DuplicateEventIdError extends ConflictError {
 export class EventStoreClosedError extends DomainError {
   constructor() {
     super('EVENT_STORE.CLOSED', 'unavailable', 'The event store is closed');
+  }
+}
+
+/**
+ * The store's storage cannot take writes (disk full, read-only, failing): nothing of the
+ * append was recorded. It passes by itself once the storage takes writes again, so callers
+ * answer 503 and clients retry.
+ */
+export class EventStoreUnavailableError extends DomainError {
+  constructor(readonly failure: StorageFailure) {
+    super(
+      'STORE.UNAVAILABLE',
+      'unavailable',
+      `The event store cannot record events now (${failure.reason}); nothing was recorded, retry later`,
+    );
   }
 }

@@ -128,3 +128,27 @@ export interface EventStore {
 }
 
 export const EVENT_STORE = Symbol('EventStore');
+
+/** Whether a store can record events: the outcome of its last write, or of a probe write. */
+export type WriteHealth =
+  | { writable: true }
+  | {
+      writable: false;
+      /** The storage's error code (`SQLITE_FULL`, `ENOSPC`, …). */
+      code: string;
+      reason: string;
+      /** When writes began to fail. */
+      since: string;
+    };
+
+/**
+ * Readiness of the write side. A store that met a storage failure (disk full, read-only,
+ * I/O error) reports it until a later write succeeds; while it does, each check tries a
+ * small write of its own, so the report clears once the storage takes writes again even
+ * when no command arrives.
+ */
+export interface StoreWriteHealth {
+  checkWritable(): Promise<WriteHealth>;
+}
+
+export const STORE_WRITE_HEALTH = Symbol('StoreWriteHealth');

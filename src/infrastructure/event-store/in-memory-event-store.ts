@@ -19,13 +19,15 @@ import type {
   ReadAllPage,
   ReadStreamOptions,
   RecordedEvent,
+  StoreWriteHealth,
   SubscribeOptions,
+  WriteHealth,
 } from './event-store.port';
 import { HeadNotifier } from './head-notifier';
 import { settle } from './settle';
 
 /** The event store in memory, for unit tests. Same semantics as the durable adapters. */
-export class InMemoryEventStore implements EventStore {
+export class InMemoryEventStore implements EventStore, StoreWriteHealth {
   private readonly all: RecordedEvent[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
   private readonly byId = new Map<string, RecordedEvent>();
@@ -119,6 +121,12 @@ export class InMemoryEventStore implements EventStore {
       this.notifier,
       options,
     );
+  }
+
+  /** Memory always takes writes while the store is open. */
+  checkWritable(): Promise<WriteHealth> {
+    if (this.closed) return Promise.reject(new EventStoreClosedError());
+    return Promise.resolve({ writable: true });
   }
 
   close(): Promise<void> {

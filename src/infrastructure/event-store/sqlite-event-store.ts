@@ -14,7 +14,10 @@ import {
 } from './append-rules';
 import { type Clock, systemClock } from '../clock/clock';
 import { CatchUpSubscription } from './catch-up-subscription';
-import { EventStoreClosedError } from './event-store.errors';
+import {
+  EventStoreClosedError,
+  EventStoreUnavailableError,
+} from './event-store.errors';
 import type {
   AppendOptions,
   AppendResult,
@@ -25,11 +28,14 @@ import type {
   ReadAllPage,
   ReadStreamOptions,
   RecordedEvent,
+  StoreWriteHealth,
   SubscribeOptions,
+  WriteHealth,
 } from './event-store.port';
 import { HeadNotifier } from './head-notifier';
 import { settle } from './settle';
 import { migrateEventStoreSchema } from './sqlite-schema';
+import { type StorageFailure, storageFailureOf } from './storage-failure';
 
 export interface SqliteEventStoreOptions {
   /** Most appends committed in one transaction. */
@@ -63,6 +69,12 @@ interface FilterParams {
   limit: number;
 }
 
+/**
+ * What a probe write allocates: the body limit, about the most one command can append. A
+ * probe that needs no new space would report a full disk as writable.
+ */
+const PROBE_BYTES = 64 * 1024;
+
 const COLUMNS =
   'global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at';
 
@@ -74,14 +86,20 @@ const COLUMNS =
  * so one fsync. Each append runs in its own savepoint, so it keeps its own expected-version
  * check and its own error without affecting the others in the batch. Every append's promise
  * settles only after the commit is durable.
+ *
+ * When the storage cannot take writes (disk full, read-only, I/O error), appends fail with
+ * `STORE.UNAVAILABLE` and nothing of their batch is recorded; `checkWritable` reports it
+ * until a later write, an append or its own probe, succeeds.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore implements EventStore, StoreWriteHealth {
   private readonly notifier: HeadNotifier;
   /** Transactions committed by the writer; lets tests see group commit at work. */
   commitCount = 0;
   private pending: PendingAppend[] = [];
   private flushScheduled = false;
   private closed = false;
+  /** Set by a write the storage refused, cleared by the next write it takes. */
+  private writeFailure: Extract<WriteHealth, { writable: false }> | undefined;
   private readonly maxBatch: number;
   private readonly clock: Clock;
   private readonly stmt: {
@@ -94,6 +112,7 @@ export class SqliteEventStore implements EventStore {
     head: Statement<[], number | null>;
   };
   private readonly snapshot: Transaction<(fn: () => unknown) => unknown>;
+  private readonly probe: Transaction<() => void>;
   private readonly commitBatch: Transaction<
     (batch: PendingAppend[]) => Array<{ ok: AppendResult } | { error: unknown }>
   >;
@@ -144,10 +163,20 @@ export class SqliteEventStore implements EventStore {
         try {
           return { ok: this.appendOne(p) };
         } catch (error) {
+          // SQLite rolls the whole transaction back on these: the batch fails as one.
+          if (storageFailureOf(error)) throw error;
           return { error };
         }
       }),
     );
+    const insertProbe = db.prepare<[number]>(
+      'INSERT INTO write_probe (pad) VALUES (zeroblob(?))',
+    );
+    const clearProbe = db.prepare('DELETE FROM write_probe');
+    this.probe = db.transaction(() => {
+      insertProbe.run(PROBE_BYTES);
+      clearProbe.run();
+    });
   }
 
   /** Opens (and creates or migrates) the store file. Throws if it is not a usable database. */
@@ -194,8 +223,11 @@ export class SqliteEventStore implements EventStore {
       try {
         outcomes = this.commitBatch.immediate(batch);
         this.commitCount++;
+        this.writeFailure = undefined;
       } catch (error) {
-        for (const p of batch) p.reject(error);
+        const failure = storageFailureOf(error);
+        const reason = failure ? this.unavailable(failure) : error;
+        for (const p of batch) p.reject(reason);
         continue;
       }
       this.notifier.advance(this.stmt.head.get() ?? 0);
@@ -260,6 +292,38 @@ export class SqliteEventStore implements EventStore {
       };
     });
     return appendResultOf(recorded);
+  }
+
+  /** Notes a write the storage refused; the error every append of the batch gets. */
+  private unavailable(failure: StorageFailure): EventStoreUnavailableError {
+    this.writeFailure = {
+      writable: false,
+      ...failure,
+      since: this.writeFailure?.since ?? this.clock.now().toISOString(),
+    };
+    return new EventStoreUnavailableError(failure);
+  }
+
+  /**
+   * Whether the store can record events. After a refused write it tries a probe write (one
+   * transaction that allocates {@link PROBE_BYTES} and frees them again), so that readiness
+   * returns by itself once the storage takes writes, even when no command comes to try.
+   */
+  checkWritable(): Promise<WriteHealth> {
+    return settle((): WriteHealth => {
+      if (this.closed) throw new EventStoreClosedError();
+      if (this.writeFailure) {
+        try {
+          this.probe.immediate();
+          this.writeFailure = undefined;
+        } catch (error) {
+          const failure = storageFailureOf(error);
+          if (!failure) throw error;
+          this.unavailable(failure);
+        }
+      }
+      return this.writeFailure ?? { writable: true };
+    });
   }
 
   private storedId(eventId: string): StoredId | undefined {

@@ -17,6 +17,8 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE UNIQUE INDEX events_stream ON events (stream_id, stream_version);
    CREATE UNIQUE INDEX events_event_id ON events (event_id);`,
+  // Written and emptied in one transaction by the store's write probe, never read.
+  `CREATE TABLE write_probe (pad BLOB NOT NULL);`,
 ];
 
 export function migrateEventStoreSchema(db: Database): void {

@@ -33,9 +33,9 @@ export const INTERNAL_ERROR = errorResponse(
   '`INTERNAL`: an unexpected failure; the message names no internals.',
 );
 
-/** The 503 of every command while the service shuts down. */
-export const DRAINING = errorResponse(
-  '`SERVICE.DRAINING`: the service is shutting down and accepts no new commands; retry shortly.',
+/** The 503 of every command: the service shuts down, or its store takes no writes. */
+export const COMMAND_UNAVAILABLE = errorResponse(
+  'Nothing was recorded; retry later. `SERVICE.DRAINING`: the service is shutting down and accepts no new commands. `STORE.UNAVAILABLE`: the event store cannot record events now (disk full, read-only or failing storage; `GET /health` says why); it passes by itself once the storage takes writes again.',
 );
 
 /** The 413 of a body over the service's limit (a spec checks the figure against the app's). */

@@ -128,7 +128,10 @@ export class HttpErrorFilter implements ExceptionFilter {
       return;
     }
     const { status, body } = toErrorResponse(exception);
-    if (status >= 500) {
+    if (status >= 500 && exception instanceof DomainError) {
+      // Expected and passing (draining, a store that takes no writes): one line, no stack.
+      this.logger.warn(`${status} ${exception.code}: ${exception.message}`);
+    } else if (status >= 500) {
       this.logger.error(
         exception instanceof Error
           ? (exception.stack ?? exception.message)

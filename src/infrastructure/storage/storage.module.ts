@@ -9,7 +9,11 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { EVENT_STORE, type EventStore } from '../event-store/event-store.port';
+import {
+  EVENT_STORE,
+  type EventStore,
+  STORE_WRITE_HEALTH,
+} from '../event-store/event-store.port';
 import type { Storage } from './storage';
 
 /**
@@ -43,10 +47,11 @@ export class StorageModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: EVENT_STORE, useValue: storage.store },
+        { provide: STORE_WRITE_HEALTH, useValue: storage.store },
         { provide: DataSource, useValue: storage.readModels },
         StorageCloser,
       ],
-      exports: [APP_CONFIG, EVENT_STORE, DataSource],
+      exports: [APP_CONFIG, EVENT_STORE, STORE_WRITE_HEALTH, DataSource],
     };
   }
 }

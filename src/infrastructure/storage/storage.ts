@@ -9,7 +9,10 @@ import {
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { StartupError } from '../config/app-config';
-import type { EventStore } from '../event-store/event-store.port';
+import type {
+  EventStore,
+  StoreWriteHealth,
+} from '../event-store/event-store.port';
 import { SqliteEventStore } from '../event-store/sqlite-event-store';
 import {
   openReadModelDataSource,
@@ -18,7 +21,7 @@ import {
 
 /** The service's durable state: the event store and the read-model database. */
 export interface Storage {
-  store: EventStore;
+  store: EventStore & StoreWriteHealth;
   readModels: DataSource;
 }
 

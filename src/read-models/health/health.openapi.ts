@@ -17,11 +17,11 @@ export const healthRoutes: RouteConfig[] = [
     security: [],
     responses: {
       200: jsonResponse(
-        `Ready: the store answers and the read models trail it by at most ${MAX_READY_LAG} events.`,
+        `Ready: the store takes writes and the read models trail it by at most ${MAX_READY_LAG} events.`,
         HealthResource,
       ),
       503: jsonResponse(
-        'Not ready: the read models trail the store too far, or the projector stopped (`projections.error`).',
+        'Not ready: the store cannot record events (`eventStore: "unavailable"`, `eventStoreError`; commands answer 503 `STORE.UNAVAILABLE` meanwhile), the read models trail the store too far, or the projector stopped (`projections.error`). It turns ready by itself once writes succeed again.',
         HealthResource,
       ),
       500: INTERNAL_ERROR,
