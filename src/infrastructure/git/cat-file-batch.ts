@@ -1,5 +1,5 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { GitRunner } from './git-runner';
+import { HelperProcess } from './helper-process';
 
 /** A commit as stored: what a replay needs to write an equivalent one. */
 export interface CommitInfo {
@@ -21,37 +21,50 @@ interface Pending {
 
 /**
  * One long-running `git cat-file --batch` per repository: reading an object costs a pipe
- * round trip instead of a process start.
+ * round trip instead of a process start. Once its process is dead (`dead`), every read fails
+ * with `GIT.HELPER_DIED` and the owner starts a new one.
  */
 export class CatFileBatch {
-  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly process: HelperProcess;
   private buffer: Buffer = Buffer.alloc(0);
   private readonly pending: Pending[] = [];
-  private failed: Error | undefined;
 
   constructor(runner: GitRunner, gitDir: string) {
-    this.child = runner.spawn(['cat-file', '--batch'], gitDir);
-    this.child.stdout.on('data', (chunk: Buffer) => {
-      this.buffer = this.buffer.length
-        ? Buffer.concat([this.buffer, chunk])
-        : chunk;
-      this.drain();
-    });
-    const fail = (error: Error) => {
-      this.failed = error;
-      for (const p of this.pending.splice(0)) p.reject(error);
-    };
-    this.child.on('error', fail);
-    this.child.on('exit', () => fail(new Error('git cat-file exited')));
-    this.child.stdin.on('error', () => undefined);
+    this.process = new HelperProcess(
+      runner,
+      ['cat-file', '--batch'],
+      gitDir,
+      'cat-file --batch',
+      {
+        data: (chunk) => {
+          this.buffer = this.buffer.length
+            ? Buffer.concat([this.buffer, chunk])
+            : chunk;
+          this.drain();
+        },
+        died: (error) => {
+          for (const p of this.pending.splice(0)) p.reject(error);
+        },
+      },
+    );
+  }
+
+  /** Whether it takes no more requests: its process died or it was closed. */
+  get dead(): boolean {
+    return this.process.failure !== undefined;
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
   }
 
   /** The object's content, or undefined if it does not exist. */
   read(oid: string): Promise<Buffer | undefined> {
-    if (this.failed) return Promise.reject(this.failed);
+    const failure = this.process.failure;
+    if (failure) return Promise.reject(failure);
     return new Promise((resolve, reject) => {
       this.pending.push({ oid, resolve, reject });
-      this.child.stdin.write(`${oid}\n`);
+      this.process.write(`${oid}\n`);
     });
   }
 
@@ -61,8 +74,9 @@ export class CatFileBatch {
     return parseCommit(oid, content.toString('utf8'));
   }
 
-  close(): void {
-    this.child.stdin.end();
+  /** Resolves once the process is gone. */
+  close(): Promise<void> {
+    return this.process.close();
   }
 
   private drain(): void {

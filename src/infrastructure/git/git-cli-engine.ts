@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RefMove } from '../../domain/events/job.events';
 import { assertRemoteUrl } from '../../domain/repo/remote-url';
-import { CatFileBatch } from './cat-file-batch';
-import { formatCommit, type NewCommit, ObjectWriter } from './object-writer';
+import { formatCommit, type NewCommit, SCRATCH_PREFIX } from './object-writer';
+import { HelperPool } from './helper-pool';
+import { RepoHelpers } from './repo-helpers';
 import {
   EMPTY_TREE,
   mergeTrees,
@@ -14,6 +15,7 @@ import {
 } from './tree-merge';
 import {
   GitCommandError,
+  GitHelperDiedError,
   GitTransientError,
   RefMovedError,
   RemoteChangedError,
@@ -39,6 +41,22 @@ export function gitVersionAtLeast(
   return maj > major || (maj === major && min >= minor);
 }
 
+export interface GitCliEngineOptions {
+  /**
+   * Where object writers keep the files they hash: a folder the engine owns, whose leftovers
+   * (from a process killed mid-write) are removed when the engine starts. Made on first write.
+   * Defaults to `.scratch` in `reposDir`.
+   */
+  scratchDir?: string;
+  /** A repository's helper processes close after this long unused. */
+  helperIdleMs?: number;
+  /** Helpers stay open for at most this many repositories, the least recently used closing first. */
+  maxHelperRepos?: number;
+}
+
+export const DEFAULT_HELPER_IDLE_MS = 60_000;
+export const DEFAULT_MAX_HELPER_REPOS = 8;
+
 /** The service as committer of replayed commits, stamped now (authors keep their own). */
 function committerNow(): string {
   return `Stackyard <stackyard@localhost> ${Math.floor(Date.now() / 1000)} +0000`;
@@ -52,17 +70,26 @@ function committerNow(): string {
  * commit's parent as its parent: merging that with the pick is exactly the cherry-pick.
  */
 export class GitCliEngine implements GitEngine {
-  private readonly readers = new Map<string, CatFileBatch>();
   private mergeBaseOption: Promise<boolean> | undefined;
-  private readonly writers = new Map<
-    string,
-    { commits: ObjectWriter; trees: ObjectWriter }
-  >();
+  /** Each repository's long-running helpers, bounded in number and closed when idle. */
+  private readonly helpers: HelperPool<RepoHelpers>;
+  private closed = false;
 
   constructor(
     private readonly reposDir: string,
     private readonly git = new GitRunner(),
-  ) {}
+    options: GitCliEngineOptions = {},
+  ) {
+    const scratchDir = options.scratchDir ?? join(reposDir, '.scratch');
+    clearScratch(scratchDir);
+    this.helpers = new HelperPool(
+      (repoId) => new RepoHelpers(git, this.gitDir(repoId), scratchDir),
+      {
+        idleMs: options.helperIdleMs ?? DEFAULT_HELPER_IDLE_MS,
+        maxEntries: options.maxHelperRepos ?? DEFAULT_MAX_HELPER_REPOS,
+      },
+    );
+  }
 
   gitDir(repoId: string): string {
     if (!REPO_ID.test(repoId))
@@ -174,13 +201,13 @@ export class GitCliEngine implements GitEngine {
    */
   private async linearRange(
     repoId: string,
+    helpers: RepoHelpers,
     from: string,
     to: string,
   ): Promise<string[]> {
-    const reader = this.reader(repoId);
     const range: string[] = [];
     for (let at = to; at !== from;) {
-      const commit = await reader.commit(at);
+      const commit = await helpers.reader().commit(at);
       if (commit.parents.length !== 1 || range.length >= 500) {
         return this.commitsBetween(repoId, from, to);
       }
@@ -242,18 +269,35 @@ export class GitCliEngine implements GitEngine {
     );
   }
 
-  async replay(repoId: string, request: ReplayRequest): Promise<ReplayResult> {
-    const reader = this.reader(repoId);
+  replay(repoId: string, request: ReplayRequest): Promise<ReplayResult> {
+    if (this.closed) {
+      return Promise.reject(
+        new GitHelperDiedError('helpers', 'the engine is closed'),
+      );
+    }
+    // The repository's helpers stay open for the whole replay: none closes mid-use.
+    return this.helpers.use(repoId, (helpers) =>
+      this.replayWith(repoId, helpers, request),
+    );
+  }
+
+  private async replayWith(
+    repoId: string,
+    helpers: RepoHelpers,
+    request: ReplayRequest,
+  ): Promise<ReplayResult> {
+    const reader = () => helpers.reader();
     let onto = request.onto;
-    let ontoTree = (await reader.commit(onto)).tree;
+    let ontoTree = (await reader().commit(onto)).tree;
     let replayed = 0;
     let dropped = 0;
     for (const oid of await this.linearRange(
       repoId,
+      helpers,
       request.from,
       request.to,
     )) {
-      const commit = await reader.commit(oid);
+      const commit = await reader().commit(oid);
       const parent = commit.parents[0]!;
       if (parent === onto) {
         // Already on the new base: keep the commit as it is.
@@ -261,11 +305,11 @@ export class GitCliEngine implements GitEngine {
         ontoTree = commit.tree;
         continue;
       }
-      const parentTree = (await reader.commit(parent)).tree;
+      const parentTree = (await reader().commit(parent)).tree;
       const tree =
         parentTree === ontoTree
           ? commit.tree
-          : await this.pickTree(repoId, request.branch, {
+          : await this.pickTree(repoId, helpers, request.branch, {
               onto,
               ontoTree,
               parent,
@@ -277,7 +321,7 @@ export class GitCliEngine implements GitEngine {
         dropped++;
         continue;
       }
-      onto = await this.writeCommit(repoId, {
+      onto = await this.writeCommit(helpers, {
         tree,
         parents: [onto],
         author: `${commit.authorName} <${commit.authorEmail}> ${commit.authorDate}`,
@@ -297,6 +341,7 @@ export class GitCliEngine implements GitEngine {
    */
   private async pickTree(
     repoId: string,
+    helpers: RepoHelpers,
     branch: string,
     pick: {
       onto: string;
@@ -312,7 +357,7 @@ export class GitCliEngine implements GitEngine {
     // Most picks in a restack touch paths the new base did not: merge those by tree entries
     // without starting git, and leave real content merges (and conflicts) to merge-tree.
     const trivial = await mergeTrees(
-      this.treeStore(repoId),
+      this.treeStore(helpers),
       parentTree,
       ontoTree,
       commitTree,
@@ -320,7 +365,7 @@ export class GitCliEngine implements GitEngine {
     if (trivial !== undefined) return trivial;
     const sides = (await this.hasMergeBaseOption())
       ? [`--merge-base=${parent}`, onto, commit]
-      : [await this.syntheticBase(repoId, ontoTree, parent), commit];
+      : [await this.syntheticBase(helpers, ontoTree, parent), commit];
     const merge = await this.git.run(
       ['merge-tree', '--write-tree', '--name-only', '--no-messages', ...sides],
       { gitDir, okCodes: [1] },
@@ -336,12 +381,12 @@ export class GitCliEngine implements GitEngine {
 
   /** A commit with `ontoTree` whose parent is `parent`: merge-tree then finds `parent` as base. */
   private syntheticBase(
-    repoId: string,
+    helpers: RepoHelpers,
     ontoTree: string,
     parent: string,
   ): Promise<string> {
     const stamp = committerNow();
-    return this.writeCommit(repoId, {
+    return this.writeCommit(helpers, {
       tree: ontoTree,
       parents: [parent],
       author: stamp,
@@ -406,56 +451,42 @@ export class GitCliEngine implements GitEngine {
     throw new GitTransientError('push', r.stderr.trim());
   }
 
-  private reader(repoId: string): CatFileBatch {
-    let reader = this.readers.get(repoId);
-    if (!reader) {
-      reader = new CatFileBatch(this.git, this.gitDir(repoId));
-      this.readers.set(repoId, reader);
-    }
-    return reader;
+  private writeCommit(
+    helpers: RepoHelpers,
+    commit: NewCommit,
+  ): Promise<string> {
+    return helpers.commits().write(formatCommit(commit));
   }
 
-  private writer(repoId: string): {
-    commits: ObjectWriter;
-    trees: ObjectWriter;
-  } {
-    let writer = this.writers.get(repoId);
-    if (!writer) {
-      const gitDir = this.gitDir(repoId);
-      writer = {
-        commits: new ObjectWriter(this.git, gitDir, 'commit'),
-        trees: new ObjectWriter(this.git, gitDir, 'tree'),
-      };
-      this.writers.set(repoId, writer);
-    }
-    return writer;
-  }
-
-  private writeCommit(repoId: string, commit: NewCommit): Promise<string> {
-    return this.writer(repoId).commits.write(formatCommit(commit));
-  }
-
-  private treeStore(repoId: string): TreeStore {
+  private treeStore(helpers: RepoHelpers): TreeStore {
     return {
       readTree: async (oid) => {
         if (oid === EMPTY_TREE) return [];
-        const raw = await this.reader(repoId).read(oid);
+        const raw = await helpers.reader().read(oid);
         if (!raw) throw new Error(`tree ${oid} not found`);
         return parseTree(raw);
       },
-      writeTree: (entries) =>
-        this.writer(repoId).trees.write(serializeTree(entries)),
+      writeTree: (entries) => helpers.trees().write(serializeTree(entries)),
     };
   }
 
+  /** Closes every helper; resolves once their processes are gone. */
   close(): Promise<void> {
-    for (const reader of this.readers.values()) reader.close();
-    for (const writer of this.writers.values()) {
-      writer.commits.close();
-      writer.trees.close();
+    this.closed = true;
+    return this.helpers.close();
+  }
+}
+
+/**
+ * Removes the object writers' folders a killed process left in `scratchDir`. Only folders
+ * named as a writer names them go, so a scratch folder set to a shared place loses nothing
+ * else.
+ */
+function clearScratch(scratchDir: string): void {
+  if (!existsSync(scratchDir)) return;
+  for (const name of readdirSync(scratchDir)) {
+    if (name.startsWith(SCRATCH_PREFIX)) {
+      rmSync(join(scratchDir, name), { recursive: true, force: true });
     }
-    this.readers.clear();
-    this.writers.clear();
-    return Promise.resolve();
   }
 }

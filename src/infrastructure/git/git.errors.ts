@@ -81,3 +81,17 @@ export class UnknownBranchError extends DomainError {
     );
   }
 }
+
+/**
+ * A long-running git helper (`cat-file --batch`, `hash-object --stdin-paths`) stopped while a
+ * request was in flight: killed, crashed or out of memory. The engine starts a new one on the
+ * next use, so the job's retry succeeds.
+ */
+export class GitHelperDiedError extends DomainError {
+  constructor(
+    readonly helper: string,
+    readonly reason: string,
+  ) {
+    super('GIT.HELPER_DIED', 'unavailable', `git ${helper} stopped: ${reason}`);
+  }
+}
