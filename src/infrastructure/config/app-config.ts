@@ -12,6 +12,8 @@ export interface AppConfig {
   concurrency: number;
   eventStore: 'sqlite';
   gitBin: string;
+  /** A repository's long-running git helpers close after this long unused. */
+  gitHelperIdleMs: number;
   logLevel: LogLevelName;
   /** A job step running longer than this fails with `JOB.STEP_TIMEOUT`. */
   stepTimeoutMs: number;
@@ -94,6 +96,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     concurrency: Math.max(1, concurrency),
     eventStore: store,
     gitBin: env.STACKYARD_GIT_BIN ?? 'git',
+    gitHelperIdleMs: positiveInt(
+      'STACKYARD_GIT_HELPER_IDLE_MS',
+      env.STACKYARD_GIT_HELPER_IDLE_MS,
+      60_000,
+    ),
     logLevel,
     stepTimeoutMs: positiveInt(
       'STACKYARD_STEP_TIMEOUT_MS',

@@ -16,7 +16,10 @@ import {
   EVENT_STORE,
   type EventStore,
 } from '../../infrastructure/event-store/event-store.port';
-import { GitCliEngine } from '../../infrastructure/git/git-cli-engine';
+import {
+  DEFAULT_MAX_HELPER_REPOS,
+  GitCliEngine,
+} from '../../infrastructure/git/git-cli-engine';
 import { GitRunner } from '../../infrastructure/git/git-runner';
 import { StackOperations } from '../../infrastructure/git/operations/stack-operations';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service';
@@ -44,6 +47,12 @@ export class JobRunnerService
     this.git = new GitCliEngine(
       join(config.dataDir, 'repos'),
       new GitRunner(config.gitBin),
+      {
+        scratchDir: join(config.dataDir, 'tmp'),
+        helperIdleMs: config.gitHelperIdleMs,
+        // Every repo running a job at once keeps its helpers, with room for a few idle ones.
+        maxHelperRepos: Math.max(DEFAULT_MAX_HELPER_REPOS, config.concurrency),
+      },
     );
     const steps = new GitJobSteps(
       store,

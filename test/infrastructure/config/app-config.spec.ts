@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       concurrency: 2,
       eventStore: 'sqlite',
       gitBin: 'git',
+      gitHelperIdleMs: 60_000,
       logLevel: 'log',
       stepTimeoutMs: 600_000,
       shutdownGraceMs: 10_000,
@@ -31,6 +32,15 @@ describe('loadConfig', () => {
       ['tokB', 'org2'],
     ]);
     expect(config.host).toBe('0.0.0.0');
+  });
+
+  it('reads how long idle git helpers stay open', () => {
+    expect(
+      loadConfig({ STACKYARD_GIT_HELPER_IDLE_MS: '5000' }).gitHelperIdleMs,
+    ).toBe(5_000);
+    expect(() => loadConfig({ STACKYARD_GIT_HELPER_IDLE_MS: '1m' })).toThrow(
+      /STACKYARD_GIT_HELPER_IDLE_MS must be a non-negative integer/,
+    );
   });
 
   it('stays on loopback without tokens, whatever HOST says', () => {
