@@ -29,6 +29,12 @@ module.exports = {
       setupFilesAfterEnv: [slowTier],
       globalSetup: '<rootDir>/test/e2e-global-setup.js',
     }),
+    // *.faults-spec.ts: the compiled service killed at crash points and started again. Not
+    // part of `npm test`; `npm run test:faults` runs it, one test at a time.
+    tier('faults', 'faults-spec', {
+      setupFilesAfterEnv: [slowTier],
+      globalSetup: '<rootDir>/test/e2e-global-setup.js',
+    }),
     // Not part of `npm test`: needs Chromium; `npm run test:browser` runs it.
     tier('browser', 'browser-spec', {
       setupFilesAfterEnv: [slowTier],

@@ -1,0 +1,194 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CrashLab, type CrashRun } from './support/crash-lab';
+import { expectRecovered } from './support/invariants';
+import { refsOf } from './support/stack-origin';
+
+/**
+ * The compiled service, killed with SIGKILL at named points of a `restack_repo` job and
+ * started again on the same data dir, must finish every accepted job as if nothing had
+ * happened (see `expectRecovered`). Each test first checks, from the store file and the
+ * repositories, that the kill really came at its point.
+ */
+describe('the service killed at a crash point recovers on restart', () => {
+  let lab: CrashLab;
+  let run: CrashRun;
+
+  beforeAll(async () => {
+    lab = await CrashLab.create();
+  });
+  afterAll(() => lab?.dispose());
+  beforeEach(() => {
+    run = lab.run();
+  });
+  afterEach(async () => {
+    await run.dispose();
+  });
+
+  const stepStarted = (step: string) => `RepoActionStepStarted:${step}`;
+  const stepCompleted = (step: string) => `RepoActionStepCompleted:${step}`;
+  const restacksOf = (jobId: string) =>
+    run
+      .events()
+      .filter(
+        (e) => e.type === 'BranchRestacked' && e.metadata.jobId === jobId,
+      );
+  const clone = () => join(run.dataDir, 'repos', `${run.repoId}.git`);
+  const branchHeads = (heads: Record<string, string>) =>
+    Object.fromEntries(run.world.branches.map((b) => [b.name, heads[b.name]]));
+
+  /** Starts the service with the armed wrapper, requests the restack, awaits the kill. */
+  async function restackUntilKilled(): Promise<string> {
+    const service = await run.start('fault');
+    const jobId = await run.request(service, { action: 'restack_repo' });
+    expect(await service.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    return jobId;
+  }
+
+  async function restartAndCheck(accepted: string[]): Promise<void> {
+    run.git.disarm();
+    await expectRecovered(run, await run.start('plain'), accepted);
+  }
+
+  it('without a crash (the control: the invariants hold for an uninterrupted run)', async () => {
+    const service = await run.start('plain');
+    const jobId = await run.request(service, { action: 'restack_repo' });
+    await expectRecovered(run, service, [jobId]);
+  });
+
+  it('after the 202, before the runner starts the job', async () => {
+    // A job ahead of it in the repo's lane holds its first git call, so the runner cannot
+    // start the restack: it is accepted, and only accepted, when the service dies.
+    run.git.arm({ command: 'fetch', nth: 1, action: 'hold' });
+    const service = await run.start('fault');
+    const ahead = await run.request(service, {
+      action: 'restack_subtree',
+      branchName: 'd',
+    });
+    await service.awaitEvent(
+      { jobId: ahead },
+      (e) => e.type === 'RepoActionStepStarted' && e.data.step === 'pre_sync',
+    );
+    const jobId = await run.request(service, { action: 'restack_repo' });
+    expect(await service.kill()).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(run.jobEvents(jobId)).toEqual(['RepoActionRequested']);
+
+    await restartAndCheck([ahead, jobId]);
+  });
+
+  it('pre_sync: mid-fetch', async () => {
+    run.git.arm({ command: 'fetch', nth: 1, action: 'kill-during' });
+    const jobId = await restackUntilKilled();
+    expect(run.git.fired()).toContain('fetch');
+    expect(run.jobEvents(jobId).at(-1)).toBe(stepStarted('pre_sync'));
+
+    await restartAndCheck([jobId]);
+  });
+
+  it('execute: mid-replay, some rewritten commits written and others not', async () => {
+    run.git.arm({
+      command: 'hash-object/commit',
+      nth: 1,
+      action: 'kill-at-line',
+      line: 3,
+    });
+    const jobId = await restackUntilKilled();
+    expect(run.git.fired()).toContain('hash-object');
+    const events = run.jobEvents(jobId);
+    expect(events).toContain(stepStarted('execute'));
+    expect(events).not.toContain(stepCompleted('execute'));
+
+    await restartAndCheck([jobId]);
+  });
+
+  it('publish: local refs moved, before the push', async () => {
+    run.git.arm({ command: 'push', nth: 1, action: 'kill-before' });
+    const jobId = await restackUntilKilled();
+    expect(run.jobEvents(jobId).at(-1)).toBe(stepStarted('publish'));
+    expect(refsOf(run.origin)).toEqual(run.world.heads);
+    expect(branchHeads(refsOf(clone()))).not.toEqual(
+      branchHeads(run.world.heads),
+    );
+
+    await restartAndCheck([jobId]);
+  });
+
+  it('publish: mid local ref transaction, git dying with the service (its ref locks left behind)', async () => {
+    run.git.arm({
+      command: 'update-ref',
+      nth: 1,
+      action: 'kill-all-at-prepare',
+    });
+    const jobId = await restackUntilKilled();
+    expect(run.jobEvents(jobId).at(-1)).toBe(stepStarted('publish'));
+    expect(refsOf(run.origin)).toEqual(run.world.heads);
+    expect(
+      readdirSync(join(clone(), 'refs', 'heads'))
+        .filter((f) => f.endsWith('.lock'))
+        .sort(),
+    ).toEqual(run.world.branches.map((b) => `${b.name}.lock`));
+
+    await restartAndCheck([jobId]);
+  });
+
+  it('publish: after the push landed, before any event recorded it', async () => {
+    run.git.arm({ command: 'push', nth: 1, action: 'kill-after' });
+    const jobId = await restackUntilKilled();
+    expect(run.jobEvents(jobId).at(-1)).toBe(stepStarted('publish'));
+    expect(restacksOf(jobId)).toEqual([]);
+    const pushed = refsOf(run.origin);
+    for (const { name } of run.world.branches)
+      expect(pushed[name]).not.toBe(run.world.heads[name]);
+
+    await restartAndCheck([jobId]);
+  });
+
+  it('publish: the push landed, but git and the service died before the push heard so', async () => {
+    run.git.installRemoteHook(run.origin);
+    run.git.arm({
+      command: 'push',
+      nth: 1,
+      action: 'kill-when-remote-commits',
+    });
+    const jobId = await restackUntilKilled();
+    expect(run.jobEvents(jobId).at(-1)).toBe(stepStarted('publish'));
+    expect(restacksOf(jobId)).toEqual([]);
+    // The remote moved; the clone's remote-tracking refs still say it did not.
+    const pushed = refsOf(run.origin);
+    for (const { name } of run.world.branches)
+      expect(pushed[name]).not.toBe(run.world.heads[name]);
+    expect(refsOf(clone(), 'refs/remotes/origin/')).toEqual(run.world.heads);
+
+    await restartAndCheck([jobId]);
+  });
+
+  it('post_sync: mid-fetch, after publish was recorded', async () => {
+    run.git.arm({ command: 'fetch', nth: 2, action: 'kill-during' });
+    const jobId = await restackUntilKilled();
+    const events = run.jobEvents(jobId);
+    expect(events).toContain(stepCompleted('publish'));
+    expect(events.at(-1)).toBe(stepStarted('post_sync'));
+    expect(restacksOf(jobId)).toHaveLength(run.world.branches.length);
+
+    await restartAndCheck([jobId]);
+  });
+
+  it('execute mid-replay, then the resumed attempt after its push landed: two crashes, one job', async () => {
+    run.git.arm({
+      command: 'hash-object/commit',
+      nth: 1,
+      action: 'kill-at-line',
+      line: 3,
+    });
+    const jobId = await restackUntilKilled();
+    run.git.arm({ command: 'push', nth: 1, action: 'kill-after' });
+    const resumed = await run.start('fault');
+    expect(await resumed.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    const events = run.jobEvents(jobId);
+    expect(events.filter((e) => e === 'RepoActionStarted')).toHaveLength(2);
+    expect(events.at(-1)).toBe(stepStarted('publish'));
+    expect(restacksOf(jobId)).toEqual([]);
+
+    await restartAndCheck([jobId]);
+  });
+});

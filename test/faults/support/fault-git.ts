@@ -1,0 +1,212 @@
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * What the wrapper does when it meets the call its rule names:
+ * - `hold`: waits for `open()` (or for the service to be gone) before running git;
+ * - `kill-before`: kills the service, and git never runs;
+ * - `kill-during`: starts git, kills the service while git runs, and lets git finish alone;
+ * - `kill-after`: runs git to its end, then kills the service before it reads the answer;
+ * - `kill-at-line`: passes git's answers back one line at a time and kills the service on
+ *   the `line`-th (for the long-running `--stdin-paths` writers, one line per object);
+ * - `kill-all-at-prepare`: for `update-ref --stdin`, passes the transaction to git up to its
+ *   `prepare` and, once git holds every ref's lock, kills git and the service together, as
+ *   when the machine loses power: the lock files stay behind;
+ * - `kill-when-remote-commits`: for `push`, runs git, and the remote's hook (see
+ *   `installRemoteHook`) kills this git and the service once the remote has committed the
+ *   pushed refs, before the push hears so: the remote moved, the clone's remote-tracking
+ *   refs did not.
+ */
+export type FaultAction =
+  | 'hold'
+  | 'kill-before'
+  | 'kill-during'
+  | 'kill-after'
+  | 'kill-at-line'
+  | 'kill-all-at-prepare'
+  | 'kill-when-remote-commits';
+
+/**
+ * Which git call to catch: `command` is git's subcommand (`fetch`, `push`, `update-ref`, …),
+ * or `hash-object/<type>` for the object writer of one type; `nth` counts only such calls.
+ */
+export interface FaultRule {
+  command: string;
+  nth: number;
+  action: FaultAction;
+  line?: number;
+}
+
+/**
+ * A `git` in front of the real one, passed to the service as `STACKYARD_GIT_BIN`, that
+ * reaches a crash point inside a job step: when the armed rule's call comes, it kills its
+ * parent (the service, which starts git directly, without a shell) with SIGKILL. The service
+ * hands git a closed environment, so the wrapper reads its rule from a file; every other
+ * call, and every call before `arm`, goes straight to git.
+ */
+export class FaultGit {
+  readonly bin: string;
+  private readonly ctl: string;
+
+  constructor(dir: string) {
+    this.ctl = join(dir, 'fault-ctl');
+    mkdirSync(this.ctl, { recursive: true });
+    this.bin = join(dir, 'fault-git');
+    writeFileSync(this.bin, wrapperScript(this.ctl));
+    chmodSync(this.bin, 0o755);
+  }
+
+  /**
+   * From now on the rule's call is caught, once: later calls of its kind run as usual. A new
+   * rule counts its calls afresh.
+   */
+  arm(rule: FaultRule): void {
+    for (const entry of readdirSync(this.ctl))
+      if (entry.startsWith('seen-') || entry === 'fired')
+        rmSync(join(this.ctl, entry), { recursive: true, force: true });
+    writeFileSync(
+      join(this.ctl, 'rule'),
+      `${rule.command} ${rule.nth} ${rule.action} ${rule.line ?? 0}\n`,
+    );
+  }
+
+  /** No call is caught any more. */
+  disarm(): void {
+    rmSync(join(this.ctl, 'rule'), { force: true });
+  }
+
+  /** Lets a held call run. */
+  open(): void {
+    writeFileSync(join(this.ctl, 'open'), '');
+  }
+
+  /** The arguments of the call the rule caught, or undefined while it has caught none. */
+  fired(): string | undefined {
+    const file = join(this.ctl, 'fired');
+    return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  }
+
+  /**
+   * Gives the (bare) remote at `origin` the hook behind `kill-when-remote-commits`; it does
+   * nothing for any other push.
+   */
+  installRemoteHook(origin: string): void {
+    const hook = join(origin, 'hooks', 'reference-transaction');
+    mkdirSync(join(origin, 'hooks'), { recursive: true });
+    writeFileSync(hook, remoteHookScript(this.ctl));
+    chmodSync(hook, 0o755);
+  }
+}
+
+/** git runs a repository's `reference-transaction` hook with the transaction's state. */
+function remoteHookScript(ctl: string): string {
+  return `#!/bin/sh
+[ "$1" = committed ] || exit 0
+[ -f '${ctl}/push-pids' ] || exit 0
+read -r push service < '${ctl}/push-pids'
+rm -f '${ctl}/push-pids'
+kill -9 "$push" "$service"
+exit 0
+`;
+}
+
+function wrapperScript(ctl: string): string {
+  return `#!/bin/sh
+ctl='${ctl}'
+# git's subcommand: the first argument that is not one of the runner's global options.
+sub=''
+skip=''
+for a in "$@"; do
+  if [ -n "$skip" ]; then skip=''; continue; fi
+  case "$a" in
+    --git-dir=*) ;;
+    -c) skip=1 ;;
+    *) sub="$a"; break ;;
+  esac
+done
+[ -f "$ctl/rule" ] || exec git "$@"
+read -r want nth action line < "$ctl/rule"
+key="$sub"
+if [ "$sub" = hash-object ]; then
+  prev=''
+  for a in "$@"; do
+    [ "$prev" = -t ] && key="hash-object/$a"
+    prev="$a"
+  done
+fi
+[ "$key" = "$want" ] || exec git "$@"
+# Numbers the calls of this kind; mkdir is atomic, so two calls never get the same number.
+i=1
+while ! mkdir "$ctl/seen-$i" 2>/dev/null; do i=$((i+1)); done
+[ "$i" = "$nth" ] || exec git "$@"
+fire() { printf '%s\\n' "$*" > "$ctl/fired"; }
+case "$action" in
+  hold)
+    fire "$@"
+    # Waits for the gate; gives up once the service that asked is gone.
+    while [ ! -e "$ctl/open" ]; do
+      kill -0 "$PPID" 2>/dev/null || exit 1
+      sleep 0.02
+    done
+    exec git "$@" ;;
+  kill-before)
+    fire "$@"
+    kill -9 "$PPID"
+    exit 1 ;;
+  kill-during)
+    git "$@" &
+    fire "$@"
+    kill -9 "$PPID"
+    wait $!
+    exit $? ;;
+  kill-after)
+    git "$@"
+    status=$?
+    fire "$@"
+    kill -9 "$PPID"
+    exit $status ;;
+  kill-at-line)
+    git "$@" | {
+      n=0
+      while IFS= read -r out; do
+        n=$((n+1))
+        if [ "$n" -ge "$line" ]; then
+          fire "$@"
+          kill -9 "$PPID"
+          exit 0
+        fi
+        printf '%s\\n' "$out"
+      done
+    } ;;
+  kill-all-at-prepare)
+    mkfifo "$ctl/to-git" "$ctl/from-git"
+    git "$@" < "$ctl/to-git" > "$ctl/from-git" &
+    pid=$!
+    exec 3> "$ctl/to-git" 4< "$ctl/from-git"
+    while IFS= read -r command; do
+      printf '%s\\n' "$command" >&3
+      [ "$command" = prepare ] || continue
+      while IFS= read -r answer <&4; do
+        [ "$answer" = 'prepare: ok' ] && break
+      done
+      fire "$@"
+      kill -9 "$pid" "$PPID"
+      exit 1
+    done ;;
+  kill-when-remote-commits)
+    # exec keeps this process's id for git.
+    printf '%s %s\\n' "$$" "$PPID" > "$ctl/push-pids"
+    fire "$@"
+    exec git "$@" ;;
+esac
+exec git "$@"
+`;
+}
