@@ -76,6 +76,21 @@ describe('the service killed at a crash point recovers on restart', () => {
     await restartAndCheck([ahead, jobId]);
   });
 
+  it("pre_sync of a new repo's first job: mid-clone, the clone made but its remote not set", async () => {
+    run.git.arm({ command: 'init', nth: 1, action: 'kill-after' });
+    const service = await run.start('fault');
+    const other = await run.register(service, 'other');
+    expect(await service.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(run.git.fired()).toContain('init');
+    expect(run.jobEvents(other.jobId).at(-1)).toBe(stepStarted('pre_sync'));
+
+    run.git.disarm();
+    const restarted = await run.start('plain');
+    await restarted.jobEnd(other.jobId);
+    const jobId = await run.request(restarted, { action: 'restack_repo' });
+    await expectRecovered(run, restarted, [other.jobId, jobId]);
+  });
+
   it('pre_sync: mid-fetch', async () => {
     run.git.arm({ command: 'fetch', nth: 1, action: 'kill-during' });
     const jobId = await restackUntilKilled();

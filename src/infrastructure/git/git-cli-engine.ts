@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RefMove } from '../../domain/events/job.events';
 import { assertRemoteUrl } from '../../domain/repo/remote-url';
@@ -101,10 +101,19 @@ export class GitCliEngine implements GitEngine {
     assertRemoteUrl(remoteUrl);
     const gitDir = this.gitDir(repoId);
     if (!existsSync(join(gitDir, 'HEAD'))) {
+      // Made aside and moved into place once whole: a process that dies halfway leaves a
+      // folder the next attempt starts again, never a clone without its remote (whose
+      // fetch of `origin` would then fail, or read a folder of that name, for ever).
+      const partial = `${gitDir}.partial`;
+      await rm(partial, { recursive: true, force: true });
       await mkdir(this.reposDir, { recursive: true });
-      await this.git.run(['init', '--quiet', '--bare', gitDir]);
-      await this.git.run(['remote', 'add', 'origin', remoteUrl], { gitDir });
-      await this.git.run(['config', 'gc.auto', '0'], { gitDir });
+      await this.git.run(['init', '--quiet', '--bare', partial]);
+      await this.git.run(['remote', 'add', 'origin', remoteUrl], {
+        gitDir: partial,
+      });
+      await this.git.run(['config', 'gc.auto', '0'], { gitDir: partial });
+      await rm(gitDir, { recursive: true, force: true });
+      await rename(partial, gitDir);
     }
     await this.fetch(repoId);
   }
