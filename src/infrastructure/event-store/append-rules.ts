@@ -80,3 +80,19 @@ export function matchesFilter(
     return false;
   return true;
 }
+
+/**
+ * An append that names one event id twice could only be stored in part (the second copy
+ * breaks the id's uniqueness after the first is written): it is refused whole, before
+ * anything is written, by every adapter alike.
+ */
+export function assertDistinctEventIds(
+  streamId: string,
+  events: readonly { eventId?: string }[],
+): void {
+  const ids = events.flatMap((e) =>
+    e.eventId === undefined ? [] : [e.eventId],
+  );
+  if (new Set(ids).size !== ids.length)
+    throw new DuplicateEventIdError(streamId);
+}

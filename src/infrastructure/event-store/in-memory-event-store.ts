@@ -4,6 +4,7 @@ import {
   checkExpectedVersion,
   matchesFilter,
   appendResultOf,
+  assertDistinctEventIds,
   resolveRetriedAppend,
   streamIdError,
 } from './append-rules';
@@ -52,6 +53,7 @@ export class InMemoryEventStore implements EventStore, StoreWriteHealth {
     if (this.closed) throw new EventStoreClosedError();
     const invalid = streamIdError(streamId);
     if (invalid) throw invalid;
+    assertDistinctEventIds(streamId, events);
     const retried = resolveRetriedAppend(
       streamId,
       events.map((e) => (e.eventId ? this.byId.get(e.eventId) : undefined)),

@@ -8,6 +8,7 @@ import {
   checkExpectedVersion,
   NO_STREAM_VERSION,
   appendResultOf,
+  assertDistinctEventIds,
   resolveRetriedAppend,
   streamIdError,
   type StoredId,
@@ -83,8 +84,10 @@ const COLUMNS =
  *
  * Writes go through a single writer with group commit: appends that arrive while the event
  * loop is busy are queued and committed together on the next turn, in one transaction and
- * so one fsync. Each append runs in its own savepoint, so it keeps its own expected-version
- * check and its own error without affecting the others in the batch. Every append's promise
+ * so one fsync. Each append keeps its own expected-version check and its own error without
+ * affecting the others in the batch: everything that can refuse an append (its expected
+ * version, its event ids) is checked before its first row is written, so a refused append
+ * leaves nothing behind. Every append's promise
  * settles only after the commit is durable.
  *
  * When the storage cannot take writes (disk full, read-only, I/O error), appends fail with
@@ -245,6 +248,7 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
     events,
     options,
   }: PendingAppend): AppendResult {
+    assertDistinctEventIds(streamId, events);
     const retried = resolveRetriedAppend(
       streamId,
       events.map((e) => (e.eventId ? this.storedId(e.eventId) : undefined)),

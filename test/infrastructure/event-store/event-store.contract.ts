@@ -264,6 +264,34 @@ export function eventStoreContract(
         ).rejects.toMatchObject({ code: 'EVENT_STORE.PARTIAL_DUPLICATE' });
         expect(await store.headPosition()).toBe(1);
       });
+
+      it('refuses, whole, an append that names one event id twice, and keeps its batch', async () => {
+        const eventId = randomUUID();
+        const [twice, other] = await Promise.allSettled([
+          store.appendToStream(
+            's-1',
+            [
+              anEvent(1),
+              { ...anEvent(2), eventId },
+              { ...anEvent(3), eventId },
+            ],
+            { expectedVersion: 'no_stream' },
+          ),
+          // Committed in the same batch by adapters that batch: it must not be lost.
+          store.appendToStream('s-2', [anEvent(4)], {
+            expectedVersion: 'no_stream',
+          }),
+        ]);
+        expect(twice).toMatchObject({
+          status: 'rejected',
+          reason: { code: 'EVENT_STORE.PARTIAL_DUPLICATE' },
+        });
+        expect(other.status).toBe('fulfilled');
+        expect(await store.readStream('s-1')).toEqual([]);
+        expect((await store.readStream('s-2')).map((e) => e.data)).toEqual([
+          { n: 4 },
+        ]);
+      });
     });
 
     describe('readAll', () => {
