@@ -118,7 +118,7 @@ export class CrashLab {
   }
 
   dispose(): void {
-    rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.root, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
@@ -205,6 +205,7 @@ export class CrashRun {
   async dispose(): Promise<void> {
     this.git.open();
     for (const service of this.services) await service.kill();
-    rmSync(this.dir, { recursive: true, force: true });
+    // git processes the killed service left may still be finishing in it.
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 5 });
   }
 }
