@@ -25,6 +25,12 @@ export interface ProjectionRunnerOptions {
   batchSize?: number;
   logger?: RunnerLogger;
   clock?: Clock;
+  /**
+   * After a failed batch (the read-model file cannot be written: disk full, I/O error), how
+   * long the live loop waits before it tries again, doubling up to `retryMaxMs`.
+   */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
 }
 
 // The runner holds projectors of different row and event types side by side.
@@ -46,6 +52,10 @@ export class ProjectionRunner {
   private readonly batchSize: number;
   private readonly logger: RunnerLogger;
   private readonly clock: Clock;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private stopping = false;
+  private wakePause: (() => void) | undefined;
   private positionWaiters: Array<{ position: number; resolve: () => void }> =
     [];
   private lastPosition = 0;
@@ -61,6 +71,8 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 2000;
     this.logger = options.logger ?? console;
     this.clock = options.clock ?? systemClock;
+    this.retryBaseMs = options.retryBaseMs ?? 1000;
+    this.retryMaxMs = options.retryMaxMs ?? 30_000;
   }
 
   /** The lowest position every projector has reached. */
@@ -96,24 +108,63 @@ export class ProjectionRunner {
   /** Follows the store live in the background until `stop`. */
   start(): void {
     if (this.loop) return;
-    const subscription = this.store.subscribe({
-      fromPosition: this.minCheckpoint() + 1,
-      batchSize: this.batchSize,
-    });
-    this.subscription = subscription;
-    this.loop = (async () => {
+    this.stopping = false;
+    this.loop = this.follow();
+  }
+
+  /**
+   * Follows the store from the checkpoints. A batch that cannot be written is rolled back
+   * with its checkpoints, so after a pause the loop reads it again from the checkpoints and
+   * goes on: the read models recover by themselves when the disk does. Until a batch is
+   * written again, `failure` says why they trail.
+   */
+  private async follow(): Promise<void> {
+    let delay = this.retryBaseMs;
+    while (!this.stopping) {
+      const subscription = this.store.subscribe({
+        fromPosition: this.minCheckpoint() + 1,
+        batchSize: this.batchSize,
+      });
+      this.subscription = subscription;
       try {
-        for await (const batch of subscription) await this.apply(batch);
+        for await (const batch of subscription) {
+          await this.apply(batch);
+          delay = this.retryBaseMs;
+        }
+        return;
       } catch (error) {
+        subscription.close();
+        if (this.stopping) return;
         this.failure =
           error instanceof Error ? error : new Error(String(error));
-        this.logger.error(`projection runner stopped: ${this.failure.message}`);
+        this.logger.error(
+          `projection runner failed: ${this.failure.message}; trying again in ${delay} ms`,
+        );
+        await this.pause(delay);
+        delay = Math.min(delay * 2, this.retryMaxMs);
       }
-    })();
+    }
+  }
+
+  /** Waits `ms`, or less when `stop` comes first. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakePause = undefined;
+        resolve();
+      }, ms);
+      this.wakePause = () => {
+        clearTimeout(timer);
+        this.wakePause = undefined;
+        resolve();
+      };
+    });
   }
 
   /** Stops following the store after the batch in hand is written. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakePause?.();
     this.subscription?.close();
     await this.loop;
     this.loop = undefined;
@@ -159,6 +210,8 @@ export class ProjectionRunner {
         Math.max(last, this.checkpoints.get(p.projection.name) ?? 0),
       );
     }
+    // A written batch ends a failure: the read models are catching up again.
+    this.failure = undefined;
     this.lastPosition = this.minCheckpoint();
     this.wakeWaiters();
   }

@@ -2,6 +2,7 @@ import type { JobEvent } from '../../src/domain/events/job.events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Database } from 'better-sqlite3';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventToAppend } from '../../src/infrastructure/event-store/event-store.port';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store';
@@ -71,6 +72,36 @@ describe('ProjectionRunner on SQLite files', () => {
     if (ds.isInitialized) await ds.destroy();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('recovers by itself when the read-model file takes writes again', async () => {
+    let failed!: (message: string) => void;
+    const failure = new Promise<string>((resolve) => (failed = resolve));
+    const runner = new ProjectionRunner(store, ds, READ_MODEL_PROJECTORS, {
+      logger: { log: () => undefined, warn: () => undefined, error: failed },
+      retryBaseMs: 5,
+    });
+    await runner.init();
+    // The read models' own connection refuses writes, as a full or read-only disk does.
+    const readModels = (
+      ds.driver as unknown as { databaseConnection: Database }
+    ).databaseConnection;
+    readModels.pragma('query_only = ON');
+    runner.start();
+    await store.appendToStream('repo-action-job-1', jobEvents(1), {
+      expectedVersion: 'no_stream',
+    });
+    expect(await failure).toContain('projection runner failed');
+    expect(runner.failure).toBeDefined();
+    expect(await jobRows(ds)).toEqual([]);
+
+    readModels.pragma('query_only = OFF');
+    await runner.waitForPosition(await store.headPosition());
+    expect(runner.failure).toBeUndefined();
+    expect((await jobRows(ds)).map((r) => [r.jobId, r.status])).toEqual([
+      ['job-1', 'completed'],
+    ]);
+    await runner.stop();
   });
 
   it('builds rows live, and a rebuild from position 0 gives the same rows', async () => {
