@@ -9,6 +9,10 @@ export type JobTurn = 'done' | 'stopped' | { retryInMs: number };
 /** Gives a job one turn; the scheduler calls it holding one of the `concurrency` slots. */
 export type RunJob = (jobId: string) => Promise<JobTurn>;
 
+/** The pause after a turn that failed outright, doubling with each failure in a row. */
+const FAILED_TURN_BASE_MS = 1000;
+const FAILED_TURN_MAX_MS = 30_000;
+
 /** The queue of one repo's jobs; only the first one is worked on. */
 interface Lane {
   queue: string[];
@@ -85,9 +89,26 @@ export class JobScheduler {
   }
 
   private async runLane(lane: Lane): Promise<void> {
+    let failures = 0;
     while (!this.stopping && lane.queue.length > 0) {
       const jobId = lane.queue[0]!;
-      const turn = await this.turn(jobId);
+      let turn: JobTurn;
+      try {
+        turn = await this.turn(jobId);
+        failures = 0;
+      } catch (error) {
+        // The turn could not even record how it ended (the store refuses writes, say): the
+        // job keeps its place and is given a turn again after a doubling pause, never in a
+        // tight loop; its stream says where it resumes.
+        const retryInMs = Math.min(
+          FAILED_TURN_MAX_MS,
+          FAILED_TURN_BASE_MS * 2 ** failures++,
+        );
+        this.logger.error(
+          `job ${jobId}: its turn failed (${String(error)}); next turn in ${retryInMs} ms`,
+        );
+        turn = { retryInMs };
+      }
       if (turn === 'stopped') return;
       if (turn === 'done') {
         lane.queue.shift();

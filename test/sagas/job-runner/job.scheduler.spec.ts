@@ -173,18 +173,27 @@ describe('the job scheduler', () => {
     expect(turns.calls).toEqual(['a1']);
   });
 
-  it('given a turn that throws, when it runs, then the lane logs the failure with its repo', async () => {
-    const failing = jest
-      .fn<Promise<JobTurn>, [string]>()
-      .mockRejectedValueOnce(new Error('store down'))
-      .mockResolvedValue('done');
-    const scheduler = new JobScheduler(failing, 1, logger);
-
-    scheduler.enqueue('a1', 'repo-a');
-    await scheduler.drained();
-
-    expect(logger.error).toHaveBeenCalledWith(
-      'lane of repo repo-a failed: Error: store down',
+  it('given a turn that fails outright, when it throws, then the job keeps its place and gets a turn again after a pause, not at once', async () => {
+    jest.useFakeTimers();
+    let calls = 0;
+    const run = (jobId: string): Promise<JobTurn> => {
+      calls++;
+      return calls === 1
+        ? Promise.reject(new Error(`the store refuses writes (${jobId})`))
+        : Promise.resolve('done');
+    };
+    const scheduler = new JobScheduler(run, 1, logger);
+    scheduler.enqueue('job-1', 'repo-1');
+    await laneWaiting();
+    expect(calls).toBe(1);
+    expect(logger.error.mock.calls[0]![0]).toBe(
+      'job job-1: its turn failed (Error: the store refuses writes (job-1)); next turn in 1000 ms',
     );
+    jest.advanceTimersByTime(999);
+    await Promise.resolve();
+    expect(calls).toBe(1);
+    jest.advanceTimersByTime(1);
+    await scheduler.drained();
+    expect(calls).toBe(2);
   });
 });
