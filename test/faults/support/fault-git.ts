@@ -36,11 +36,12 @@ export type FaultAction =
 
 /**
  * Which git call to catch: `command` is git's subcommand (`fetch`, `push`, `update-ref`, …),
- * or `hash-object/<type>` for the object writer of one type; `nth` counts only such calls.
+ * or `hash-object/<type>` for the object writer of one type; `nth` counts only such calls,
+ * and `every` catches each of them.
  */
 export interface FaultRule {
   command: string;
-  nth: number;
+  nth: number | 'every';
   action: FaultAction;
   line?: number;
 }
@@ -65,8 +66,8 @@ export class FaultGit {
   }
 
   /**
-   * From now on the rule's call is caught, once: later calls of its kind run as usual. A new
-   * rule counts its calls afresh.
+   * From now on the rule's call is caught, once (unless `nth` is `every`): later calls of its
+   * kind run as usual. A new rule counts its calls afresh.
    */
   arm(rule: FaultRule): void {
     for (const entry of readdirSync(this.ctl))
@@ -146,7 +147,7 @@ fi
 # Numbers the calls of this kind; mkdir is atomic, so two calls never get the same number.
 i=1
 while ! mkdir "$ctl/seen-$i" 2>/dev/null; do i=$((i+1)); done
-[ "$i" = "$nth" ] || exec git "$@"
+[ "$nth" = every ] || [ "$i" = "$nth" ] || exec git "$@"
 fire() { printf '%s\\n' "$*" > "$ctl/fired"; }
 case "$action" in
   hold)

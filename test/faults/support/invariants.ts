@@ -30,9 +30,7 @@ const STACK_EVENTS = new Set([
  * The run's jobs restack the whole stack between them (trunk moved once), so together they
  * must have restacked every branch exactly once; a job on another repo registered in the
  * run (with the same origin, tracking nothing) restacks nothing, and must have ended before
- * the restack was requested. It stops the service
- * (gracefully) halfway: the store file, the processes and the rebuild are looked at with no
- * service running.
+ * the restack was requested. It ends with `expectStoppedCleanly`, which stops the service.
  */
 export async function expectRecovered(
   run: CrashRun,
@@ -42,20 +40,10 @@ export async function expectRecovered(
   const { world } = run;
 
   // Every 202 reaches a final status; on this conflict-free stack, `completed`.
-  let head = 0;
-  for (const jobId of accepted) {
-    const end = await service.jobEnd(jobId);
-    expect({
-      jobId,
-      end: end.type,
-      ...(end.type === 'RepoActionCompleted' ? {} : { data: end.data }),
-    }).toEqual({ jobId, end: 'RepoActionCompleted' });
-    head = Math.max(head, end.position);
-  }
-  const read = <T>(path: string) =>
-    service.get<T>(
-      `${path}${path.includes('?') ? '&' : '?'}minPosition=${head}`,
-    );
+  const read = readerAfter(
+    service,
+    await expectEnded(service, accepted, 'RepoActionCompleted'),
+  );
   const jobs = await Promise.all(
     accepted.map((id) => read<JobResource>(`/jobs/${id}`)),
   );
@@ -139,6 +127,53 @@ export async function expectRecovered(
     }
   }
 
+  await expectStoppedCleanly(run, service, accepted);
+}
+
+/**
+ * Awaits each job's final event and expects it to be `type` (with the event's data in the
+ * failure message otherwise); returns the position of the last of them.
+ */
+export async function expectEnded(
+  service: FaultService,
+  accepted: readonly string[],
+  type: 'RepoActionCompleted' | 'RepoActionFailed',
+): Promise<number> {
+  let head = 0;
+  for (const jobId of accepted) {
+    const end = await service.jobEnd(jobId);
+    expect({
+      jobId,
+      end: end.type,
+      ...(end.type === type ? {} : { data: end.data }),
+    }).toEqual({ jobId, end: type });
+    head = Math.max(head, end.position);
+  }
+  return head;
+}
+
+/** GETs from the read models once they include the event at `position`. */
+export function readerAfter(
+  service: FaultService,
+  position: number,
+): <T>(path: string) => Promise<T> {
+  return <T>(path: string) =>
+    service.get<T>(
+      `${path}${path.includes('?') ? '&' : '?'}minPosition=${position}`,
+    );
+}
+
+/**
+ * What must hold of any run, whatever its jobs did: the service stops cleanly; no process it
+ * (or a killed one before it) started is left; the store holds each stack event of a job
+ * once and each accepted job's end once; both SQLite files pass `integrity_check`; and a
+ * rebuild of every read model from a copy of the store gives exactly the live rows.
+ */
+export async function expectStoppedCleanly(
+  run: CrashRun,
+  service: FaultService,
+  accepted: readonly string[],
+): Promise<void> {
   const exit = await service.stop();
   expect({ exit, logs: exit.code === 0 ? '' : service.logs() }).toEqual({
     exit: { code: 0, signal: null },
@@ -199,7 +234,7 @@ export async function expectRecovered(
 }
 
 /** The whole timeline of a repo, oldest first, page by page. */
-async function historyOf(
+export async function historyOf(
   read: <T>(path: string) => Promise<T>,
   repoId: string,
 ): Promise<HistoryPageResource['items']> {
