@@ -1,7 +1,16 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { JobResource } from '../../src/read-models/job/job.resource';
+import { DEFAULT_RETRY_POLICY } from '../../src/sagas/job-runner/job.saga';
 import { CrashLab, type CrashRun } from './support/crash-lab';
-import { expectRecovered } from './support/invariants';
+import type { FaultService } from './support/fault-service';
+import {
+  expectEnded,
+  expectRecovered,
+  expectStoppedCleanly,
+  historyOf,
+  readerAfter,
+} from './support/invariants';
 import { refsOf } from './support/stack-origin';
 
 /**
@@ -205,5 +214,41 @@ describe('the service killed at a crash point recovers on restart', () => {
     expect(restacksOf(jobId)).toEqual([]);
 
     await restartAndCheck([jobId]);
+  });
+
+  it('the same point on every attempt (a job that kills the service whenever it runs): the job ends in error, and so does the crash loop', async () => {
+    const maxAttempts = DEFAULT_RETRY_POLICY.maxAttempts;
+    run.git.arm({ command: 'push', nth: 'every', action: 'kill-before' });
+    const jobId = await restackUntilKilled();
+    // Each start resumes the job, which kills the service again, until it has no attempt left.
+    const killedBeforeTheEnd = (service: FaultService) =>
+      Promise.race([
+        service.exited.then(() => true),
+        service.jobEnd(jobId).then(
+          () => false,
+          () => true,
+        ),
+      ]);
+    let service = await run.start('fault');
+    for (let start = 2; await killedBeforeTheEnd(service); start++) {
+      expect(start).toBeLessThanOrEqual(maxAttempts);
+      service = await run.start('fault');
+    }
+
+    const read = readerAfter(
+      service,
+      await expectEnded(service, [jobId], 'RepoActionFailed'),
+    );
+    expect(await read<JobResource>(`/jobs/${jobId}`)).toMatchObject({
+      status: 'error',
+      attempt: maxAttempts,
+      error: { code: 'JOB.INTERRUPTED' },
+    });
+    const started = (await historyOf(read, run.repoId)).filter(
+      (h) => h.jobId === jobId && h.type === 'RepoActionStarted',
+    );
+    expect(started).toHaveLength(maxAttempts);
+    expect(refsOf(run.origin)).toEqual(run.world.heads);
+    await expectStoppedCleanly(run, service, [jobId]);
   });
 });

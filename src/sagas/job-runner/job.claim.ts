@@ -29,9 +29,10 @@ export type Claim = { job: ClaimedJob } | { turn: JobTurn };
 
 /**
  * Reads a job's stream and does what `react()` says before any step runs: nothing (it has
- * ended), wait for its retry, record the cancel asked while it was queued, or start a new
- * attempt (recording first that one found running was interrupted). Every append expects
- * the version just read, so of two workers claiming one job, one wins.
+ * ended), wait for its retry, record the cancel asked while it was queued, end a job cut off
+ * in its last attempt, or start a new attempt (recording first that one found running was
+ * interrupted). Every append expects the version just read, so of two workers claiming one
+ * job, one wins.
  */
 export class JobClaimer {
   constructor(
@@ -39,6 +40,7 @@ export class JobClaimer {
     private readonly worker: string,
     private readonly clock: Clock,
     private readonly metrics: Partial<JobRunnerMetrics> | undefined,
+    private readonly maxAttempts: number,
   ) {}
 
   async claim(jobId: string): Promise<Claim> {
@@ -46,7 +48,7 @@ export class JobClaimer {
     const recorded = await this.store.readStream(stream);
     const state = jobStateFrom(narrowAll(recorded, JOB_EVENTS));
     const now = this.clock.now();
-    const directive = react(state, now.toISOString());
+    const directive = react(state, now.toISOString(), this.maxAttempts);
     if (directive.kind === 'none') return { turn: 'done' };
     if (directive.kind === 'wait') {
       return {
@@ -61,6 +63,19 @@ export class JobClaimer {
       if (directive.kind === 'cancel') {
         await writer.append({ type: 'RepoActionCancelled', data: {} });
         this.metrics?.outcome?.('cancelled');
+        return { turn: 'done' };
+      }
+      if (directive.kind === 'give_up') {
+        const { code, message } = directive.failure;
+        await writer.append({
+          type: 'RepoActionInterrupted',
+          data: { attempt: state.attempt },
+        });
+        await writer.close({
+          type: 'RepoActionFailed',
+          data: { code, message },
+        });
+        this.metrics?.outcome?.('error');
         return { turn: 'done' };
       }
       if (directive.interrupted) {

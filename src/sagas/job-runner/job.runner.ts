@@ -41,14 +41,16 @@ export class JobRunner {
     private readonly options: Omit<JobRunnerOptions, 'concurrency'>,
   ) {
     this.clock = options.clock ?? systemClock;
+    const retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.claimer = new JobClaimer(
       store,
       options.worker,
       this.clock,
       options.metrics,
+      retry.maxAttempts,
     );
     this.outcomes = new JobOutcomes(
-      options.retry ?? DEFAULT_RETRY_POLICY,
+      retry,
       this.clock,
       options.random ?? Math.random,
       options.logger ?? console,

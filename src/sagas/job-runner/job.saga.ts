@@ -18,19 +18,33 @@ export type JobDirective =
   | { kind: 'none' }
   | { kind: 'cancel' }
   | { kind: 'wait'; until: string }
+  | { kind: 'give_up'; failure: Failure }
   | { kind: 'claim'; attempt: number; interrupted: boolean };
 
-export function react(state: JobState, now: string): JobDirective {
+export function react(
+  state: JobState,
+  now: string,
+  maxAttempts = DEFAULT_RETRY_POLICY.maxAttempts,
+): JobDirective {
   if (state.phase === 'absent' || isFinished(state)) return { kind: 'none' };
   if (state.cancelRequested && !hasPublished(state)) return { kind: 'cancel' };
   if (state.phase === 'waiting' && state.retryAt && state.retryAt > now)
     return { kind: 'wait', until: state.retryAt };
   // A job still `running` when we come to it was cut off (the process stopped mid-step).
-  return {
-    kind: 'claim',
-    attempt: state.attempt + 1,
-    interrupted: state.phase === 'running',
-  };
+  const interrupted = state.phase === 'running';
+  // Cut off in its last attempt, the job may be what stops the process (it exhausts memory,
+  // say): run again, it would stop every start of the service.
+  if (interrupted && state.attempt >= maxAttempts) {
+    return {
+      kind: 'give_up',
+      failure: {
+        code: 'JOB.INTERRUPTED',
+        message: `The service stopped while attempt ${state.attempt} of ${maxAttempts} ran; the job is not tried again`,
+        transient: false,
+      },
+    };
+  }
+  return { kind: 'claim', attempt: state.attempt + 1, interrupted };
 }
 
 /** The steps still to run: every step after the last one recorded as completed. */
