@@ -33,6 +33,25 @@ describe('the job saga', () => {
     });
   });
 
+  it('gives up, as JOB.INTERRUPTED, a job cut off in its last allowed attempt (it may be what stops the service)', () => {
+    const cutOffIn = (attempt: number) =>
+      jobStateFrom([aRepoActionRequested(), aRepoActionStarted(attempt)]);
+    const last = DEFAULT_RETRY_POLICY.maxAttempts;
+    expect(react(cutOffIn(last), NOW)).toEqual({
+      kind: 'give_up',
+      failure: {
+        code: 'JOB.INTERRUPTED',
+        message: `The service stopped while attempt ${last} of ${last} ran; the job is not tried again`,
+        transient: false,
+      },
+    });
+    expect(react(cutOffIn(last - 1), NOW)).toEqual({
+      kind: 'claim',
+      attempt: last,
+      interrupted: true,
+    });
+  });
+
   it('waits for a scheduled retry, then claims', () => {
     const state = jobStateFrom([
       aRepoActionRequested(),
