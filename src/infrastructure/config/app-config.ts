@@ -17,6 +17,11 @@ export interface AppConfig {
   logLevel: LogLevelName;
   /** A job step running longer than this fails with `JOB.STEP_TIMEOUT`. */
   stepTimeoutMs: number;
+  /**
+   * The first retry of a job whose remote was unavailable waits about this long; each
+   * later one twice as long, up to the policy's cap.
+   */
+  retryBaseMs: number;
   /** On SIGTERM, how long running steps may finish before they are recorded interrupted. */
   shutdownGraceMs: number;
   /** Mounts the reference routes of `npm run bench:accept` (STACKYARD_BENCH_ROUTES=1). */
@@ -106,6 +111,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'STACKYARD_STEP_TIMEOUT_MS',
       env.STACKYARD_STEP_TIMEOUT_MS,
       600_000,
+    ),
+    retryBaseMs: positiveInt(
+      'STACKYARD_RETRY_BASE_MS',
+      env.STACKYARD_RETRY_BASE_MS,
+      500,
     ),
     shutdownGraceMs: positiveInt(
       'STACKYARD_SHUTDOWN_GRACE_MS',

@@ -24,6 +24,7 @@ import { GitRunner } from '../../infrastructure/git/git-runner';
 import { StackOperations } from '../../infrastructure/git/operations/stack-operations';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service';
 import { JobProcessManager } from './job.process-manager';
+import { DEFAULT_RETRY_POLICY } from './job.saga';
 import { GitJobSteps } from './steps/git-job.steps';
 
 /**
@@ -64,6 +65,7 @@ export class JobRunnerService
       worker: `${hostname()}:${process.pid}`,
       concurrency: config.concurrency,
       stepTimeoutMs: config.stepTimeoutMs,
+      retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: config.retryBaseMs },
       graceMs: config.shutdownGraceMs,
       logger: new Logger('JobRunner'),
       metrics: metrics.jobMetrics(),

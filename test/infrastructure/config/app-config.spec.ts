@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       gitHelperIdleMs: 60_000,
       logLevel: 'log',
       stepTimeoutMs: 600_000,
+      retryBaseMs: 500,
       shutdownGraceMs: 10_000,
       benchRoutes: false,
     });
@@ -40,6 +41,13 @@ describe('loadConfig', () => {
     ).toBe(5_000);
     expect(() => loadConfig({ STACKYARD_GIT_HELPER_IDLE_MS: '1m' })).toThrow(
       /STACKYARD_GIT_HELPER_IDLE_MS must be a non-negative integer/,
+    );
+  });
+
+  it('reads the base delay of job retries', () => {
+    expect(loadConfig({ STACKYARD_RETRY_BASE_MS: '50' }).retryBaseMs).toBe(50);
+    expect(() => loadConfig({ STACKYARD_RETRY_BASE_MS: '0.5s' })).toThrow(
+      /STACKYARD_RETRY_BASE_MS must be a non-negative integer/,
     );
   });
 
