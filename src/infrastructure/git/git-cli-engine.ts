@@ -22,7 +22,7 @@ import {
   ReplayConflictError,
 } from './git.errors';
 import type { GitEngine, ReplayRequest, ReplayResult } from './git-engine.port';
-import { GitRunner } from './git-runner';
+import { GitRunner, type GitResult } from './git-runner';
 
 const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const REMOTE_PREFIX = 'refs/remotes/origin/';
@@ -441,10 +441,18 @@ export class GitCliEngine implements GitEngine {
     const refspecs = moves.map(
       (m) => `${m.to ?? ''}:${HEADS_PREFIX}${m.branch}`,
     );
-    const r = await this.git.run(
-      ['push', '--atomic', '--porcelain', ...leases, 'origin', ...refspecs],
-      { gitDir: this.gitDir(repoId), okCodes: [1] },
-    );
+    let r: GitResult;
+    try {
+      r = await this.git.run(
+        ['push', '--atomic', '--porcelain', ...leases, 'origin', ...refspecs],
+        { gitDir: this.gitDir(repoId), okCodes: [1] },
+      );
+    } catch (error) {
+      // git ends with 128 when it cannot reach the remote at all ("Could not read from
+      // remote repository"), before anything is pushed: as with a fetch, a retry may help.
+      if (!(error instanceof GitCommandError)) throw error;
+      throw new GitTransientError('push', error.stderr);
+    }
     if (r.code === 0) return;
     const text = `${r.stdout}\n${r.stderr}`;
     const stale = r.stdout

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitCliEngine } from '../../../src/infrastructure/git/git-cli-engine';
 import { GitFixture } from '../../support/git-fixture';
@@ -152,6 +153,24 @@ describe('GitCliEngine on real repositories', () => {
       ]),
     ).rejects.toMatchObject({ code: 'GIT.REMOTE_CHANGED' });
     expect(fx.originRefs()).toBe(originBefore);
+  });
+
+  it('fails a fetch and a push to a remote it cannot reach with GIT.REMOTE_UNAVAILABLE, which a retry may fix', async () => {
+    renameSync(fx.origin, `${fx.origin}.away`);
+    const unreachable = {
+      code: 'GIT.REMOTE_UNAVAILABLE',
+      kind: 'unavailable',
+      message: expect.stringContaining(
+        'Could not read from remote repository',
+      ) as unknown,
+    };
+    await expect(engine.fetch(repo)).rejects.toMatchObject(unreachable);
+    await expect(
+      engine.publish(repo, [
+        { branch: 'a', from: fx.head('a'), to: fx.head('main') },
+      ]),
+    ).rejects.toMatchObject(unreachable);
+    renameSync(`${fx.origin}.away`, fx.origin);
   });
 
   it('recognises a squash merge and a rebase merge by patch id', async () => {
