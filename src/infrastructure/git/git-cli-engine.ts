@@ -406,9 +406,14 @@ export class GitCliEngine implements GitEngine {
 
   /** `merge-tree --merge-base` exists from git 2.40 on. */
   private hasMergeBaseOption(): Promise<boolean> {
-    this.mergeBaseOption ??= this.git
-      .text(['version'])
-      .then((v) => gitVersionAtLeast(v, 2, 40));
+    this.mergeBaseOption ??= this.git.text(['version']).then(
+      (v) => gitVersionAtLeast(v, 2, 40),
+      (error: unknown) => {
+        // Asked again next time: this one may have been stopped with its job's step.
+        this.mergeBaseOption = undefined;
+        throw error;
+      },
+    );
     return this.mergeBaseOption;
   }
 

@@ -1,8 +1,5 @@
-import {
-  type ChildProcessWithoutNullStreams,
-  execFile,
-  spawn,
-} from 'node:child_process';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import {
   ALLOWED_PROTOCOLS,
   redactCredentials,
@@ -24,6 +21,31 @@ export interface GitResult {
   stdout: string;
   stderr: string;
   code: number;
+}
+
+/** More output than any answer of ours takes: git is stopped and the command fails. */
+const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+
+const workSignal = new AsyncLocalStorage<AbortSignal>();
+
+/**
+ * Runs `work` so that every git command it runs through a `GitRunner`, however deep in the
+ * engine, is killed with its whole process group once `signal` aborts, and none starts
+ * after: the job runner aborts a step it timed out or gave up at shutdown, and the git work
+ * of that step must stop with it instead of running on unseen. Long-running helpers
+ * (`spawn`) are shared by the steps of a repository and are not tied to one.
+ */
+export function withGitAbortSignal<T>(
+  signal: AbortSignal,
+  work: () => Promise<T>,
+): Promise<T> {
+  return workSignal.run(signal, work);
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error
+    ? signal.reason
+    : new Error('git was stopped');
 }
 
 /**
@@ -76,38 +98,76 @@ export class GitRunner {
     options: GitRunOptions = {},
   ): Promise<GitResult> {
     const fullArgs = this.argv(args, options.gitDir);
+    const signal = workSignal.getStore();
+    const command = args[0] ?? 'git';
     return new Promise((resolve, reject) => {
-      const child = execFile(
-        this.gitBin,
-        fullArgs,
-        {
-          env: options.env ? { ...this.env, ...options.env } : this.env,
-          maxBuffer: 256 * 1024 * 1024,
-          encoding: 'utf8',
-        },
-        (error, stdout, stderr) => {
-          const code = error
-            ? typeof error.code === 'number'
-              ? error.code
-              : -1
-            : 0;
-          if (code === 0 || options.okCodes?.includes(code)) {
-            resolve({ stdout, stderr, code });
-          } else {
-            reject(
-              new GitCommandError(
-                args[0] ?? 'git',
-                code,
-                redactCredentials(
-                  stderr.trim() || String(error?.message ?? ''),
-                ),
-              ),
-            );
-          }
-        },
-      );
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.end(options.input ?? '');
+      if (signal?.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
+      // A process group of its own (a session, in fact), so that a kill reaches what git
+      // started too: ssh, a credential helper, the upload-pack of a local remote.
+      const child = spawn(this.gitBin, fullArgs, {
+        env: options.env ? { ...this.env, ...options.env } : this.env,
+        detached: true,
+      });
+      let settled = false;
+      const settle = (done: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        done();
+      };
+      const killGroup = () => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // the whole group has ended already
+        }
+      };
+      const onAbort = () => {
+        // Before `close`, git is not reaped yet or a process it started still holds its
+        // output: the group's id is still this group's.
+        killGroup();
+        settle(() => reject(abortReason(signal!)));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      const out = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+      let overflow = false;
+      for (const name of ['stdout', 'stderr'] as const) {
+        let size = 0;
+        child[name].on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_OUTPUT_BYTES) {
+            overflow = true;
+            killGroup();
+          } else out[name].push(chunk);
+        });
+      }
+      let spawnError: Error | undefined;
+      child.on('error', (error) => (spawnError = error));
+      child.on('close', (exitCode: number | null) => {
+        const stdout = Buffer.concat(out.stdout).toString('utf8');
+        const stderr = Buffer.concat(out.stderr).toString('utf8');
+        // Killed by a signal, over the output limit or never started: not git's answer.
+        const code =
+          spawnError || overflow || exitCode === null || exitCode < 0
+            ? -1
+            : exitCode;
+        if (code === 0 || options.okCodes?.includes(code)) {
+          settle(() => resolve({ stdout, stderr, code }));
+          return;
+        }
+        const detail = overflow
+          ? `its output exceeded ${MAX_OUTPUT_BYTES} bytes`
+          : stderr.trim() || String(spawnError?.message ?? '');
+        settle(() =>
+          reject(new GitCommandError(command, code, redactCredentials(detail))),
+        );
+      });
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input ?? '');
     });
   }
 

@@ -18,6 +18,11 @@ export interface JobStepContext {
   /** Progress of the step; throttled, and best effort. */
   readonly progress: ProgressReporter;
   /**
+   * Aborted when the runner stops waiting for the step (it timed out, or shutdown gave the
+   * job up): the step's work must stop then, its result is dropped.
+   */
+  readonly signal: AbortSignal;
+  /**
    * Appends events to the job's repo stream with the job's metadata. Throws
    * `JobReleasedError` once shutdown has given the job up: a late step must not write.
    */

@@ -32,6 +32,8 @@ export class JobRunner {
   private readonly outcomes: JobOutcomes;
   private readonly clock: Clock;
   private readonly active = new Map<string, ClaimedJob>();
+  /** The running step of each active job, to stop its work when the job is given up. */
+  private readonly stepAborts = new Map<string, AbortController>();
   private readonly turns = new Set<Promise<JobTurn>>();
   private stopping = false;
 
@@ -89,6 +91,8 @@ export class JobRunner {
       }),
     ]);
     clearTimeout(timer);
+    for (const abort of this.stepAborts.values())
+      abort.abort(new JobReleasedError('the job was given up at shutdown'));
     await Promise.all(
       [...this.active.values()].map((job) => this.outcomes.interrupted(job)),
     );
@@ -143,11 +147,14 @@ export class JobRunner {
         .append({ type: 'RepoActionProgressed', data: { step, ...update } })
         .catch(() => undefined);
     }, this.options.progressIntervalMs ?? 250);
+    const abort = new AbortController();
+    this.stepAborts.set(job.jobId, abort);
     const context: JobStepContext = {
       jobId: job.jobId,
       request: job.request,
       plan: job.plan,
       progress: progress.report,
+      signal: abort.signal,
       recordRepoEvents: (events) => this.recordRepoEvents(job, events),
     };
     try {
@@ -155,10 +162,12 @@ export class JobRunner {
         step,
         this.steps.run(step, context),
         this.options.stepTimeoutMs,
+        abort,
       );
       if (result.plan) job.plan = result.plan;
       return result.summary;
     } finally {
+      this.stepAborts.delete(job.jobId);
       progress.close();
     }
   }

@@ -291,6 +291,29 @@ describe('the job runner', () => {
     expect(metrics.outcome.mock.calls).toEqual([['error']]);
   });
 
+  it('given a step that outlasts the step timeout, when the limit passes, then its work is aborted and the job fails with JOB.STEP_TIMEOUT, not retried', async () => {
+    await request();
+    const preSync = steps.hold('pre_sync');
+    const turn = runner({ stepTimeoutMs: 10 }).run(JOB);
+    const context = await preSync.entered;
+
+    expect(await turn).toBe('done');
+
+    // The work is stopped rather than left running unseen; a retry would find the same
+    // stall, with the jobs behind it in the repo's lane waiting the whole limit again.
+    expect(context.signal.aborted).toBe(true);
+    expect(context.signal.reason).toMatchObject({ code: 'JOB.STEP_TIMEOUT' });
+    expect(await types()).not.toContain('RepoActionRetryScheduled');
+    const failed = await last();
+    expect([failed.type, failed.data]).toEqual([
+      'RepoActionFailed',
+      {
+        code: 'JOB.STEP_TIMEOUT',
+        message: 'Step pre_sync took longer than 10 ms',
+      },
+    ]);
+  });
+
   it('given an unexpected error, when the job fails, then it is failed with JOB.INTERNAL and the error is logged', async () => {
     await request();
     steps.failNext('publish', new TypeError('undefined is not a function'));
@@ -424,11 +447,15 @@ describe('the job runner', () => {
     const turn = jobs.run(JOB);
     const context = await execute.entered;
 
+    expect(context.signal.aborted).toBe(false);
     await jobs.stop();
     const interrupted = await last();
     const late = context.recordRepoEvents([]);
     execute.finish();
 
+    // The step's work was told to stop (its git processes are killed), not left running.
+    expect(context.signal.aborted).toBe(true);
+    expect(context.signal.reason).toBeInstanceOf(JobReleasedError);
     expect([interrupted.type, interrupted.data]).toEqual([
       'RepoActionInterrupted',
       { attempt: 1 },

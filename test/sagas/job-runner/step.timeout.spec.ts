@@ -53,4 +53,28 @@ describe('the step timeout', () => {
       message: 'Step publish took longer than 1000 ms',
     });
   });
+
+  it('given work slower than the limit, when the limit passes, then its controller is aborted with the same failure, so that the work stops', async () => {
+    const abort = new AbortController();
+    const never = new Promise<string>(() => undefined);
+    const settled = withStepTimeout('pre_sync', never, 1_000, abort).catch(
+      (error: unknown) => error,
+    );
+
+    jest.advanceTimersByTime(999);
+    expect(abort.signal.aborted).toBe(false);
+    jest.advanceTimersByTime(1);
+
+    expect(abort.signal.aborted).toBe(true);
+    expect(abort.signal.reason).toBe(await settled);
+  });
+
+  it('given work that ends within the limit, when it resolves, then its controller is not aborted', async () => {
+    const abort = new AbortController();
+
+    await withStepTimeout('execute', Promise.resolve('done'), 1_000, abort);
+    jest.advanceTimersByTime(1_000);
+
+    expect(abort.signal.aborted).toBe(false);
+  });
 });

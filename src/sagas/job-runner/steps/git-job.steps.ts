@@ -2,6 +2,7 @@ import type { JobStep } from '../../../domain/events/job.events';
 import type { Clock } from '../../../infrastructure/clock/clock';
 import type { EventStore } from '../../../infrastructure/event-store/event-store.port';
 import type { GitEngine } from '../../../infrastructure/git/git-engine.port';
+import { withGitAbortSignal } from '../../../infrastructure/git/git-runner';
 import type { StackOperations } from '../../../infrastructure/git/operations/stack-operations';
 import type {
   JobStepContext,
@@ -36,6 +37,9 @@ export class GitJobSteps implements JobSteps {
   }
 
   run(step: JobStep, context: JobStepContext): Promise<StepResult> {
-    return this.steps[step].run(context);
+    // Every git process the step starts, down to the engine's, is killed when it aborts.
+    return withGitAbortSignal(context.signal, () =>
+      this.steps[step].run(context),
+    );
   }
 }
