@@ -6,6 +6,7 @@ import type { RegisteredRepoResource } from '../../../src/read-models/repo/repo.
 import type { TaskResource } from '../../../src/read-models/task/task.resource';
 import { FaultGit } from './fault-git';
 import { FaultService } from './fault-service';
+import { processesIn } from './processes';
 import { type StackBranch, StackOrigin, type StackShape } from './stack-origin';
 import { readEvents, type StoredEvent } from './store-files';
 
@@ -144,12 +145,19 @@ export class CrashRun {
     return this.world.repoId;
   }
 
-  /** Starts the service on the run's data dir, with the fault wrapper or with plain git. */
-  async start(git: 'fault' | 'plain'): Promise<FaultService> {
+  /**
+   * Starts the service on the run's data dir, with the fault wrapper or with plain git, and
+   * with more of its configuration in `env`.
+   */
+  async start(
+    git: 'fault' | 'plain',
+    env: Readonly<Record<string, string>> = {},
+  ): Promise<FaultService> {
     const service = await FaultService.start({
       cwd: this.dir,
       dataDir: this.dataDir,
       tmpDir: this.tmpDir,
+      env,
       ...(git === 'fault' ? { gitBin: this.git.bin } : {}),
     });
     this.services.push(service);
@@ -201,10 +209,25 @@ export class CrashRun {
       );
   }
 
-  /** Kills what a failed test left running, and removes the run's folder. */
-  async dispose(): Promise<void> {
+  /**
+   * Kills every service the run started (and lets held git calls go), and what a failed
+   * test left running in the run's folder (a hung git and the processes it started).
+   */
+  async killAll(): Promise<void> {
     this.git.open();
     for (const service of this.services) await service.kill();
+    for (const left of processesIn(this.dir)) {
+      try {
+        process.kill(Number(left.split(' ')[0]), 'SIGKILL');
+      } catch {
+        // ended meanwhile
+      }
+    }
+  }
+
+  /** Kills what a failed test left running, and removes the run's folder. */
+  async dispose(): Promise<void> {
+    await this.killAll();
     // git processes the killed service left may still be finishing in it.
     rmSync(this.dir, { recursive: true, force: true, maxRetries: 5 });
   }

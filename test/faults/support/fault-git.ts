@@ -24,6 +24,13 @@ import { join } from 'node:path';
  *   `installRemoteHook`) kills this git and the service once the remote has committed the
  *   pushed refs, before the push hears so: the remote moved, the clone's remote-tracking
  *   refs did not.
+ * - `unreachable`: runs git with every local remote path rewritten to one that does not
+ *   exist, so that git itself fails as with a remote that is down ("Could not read from
+ *   remote repository", exit 128);
+ * - `hang`: leaves a `sleep` in the background and runs git against a remote whose
+ *   upload-pack and receive-pack first sleep for ten minutes: git and two processes under it
+ *   hang, as with a remote that accepts the connection and never answers. Their ids are
+ *   written to `hung-pids` (see `hungPids`).
  */
 export type FaultAction =
   | 'hold'
@@ -32,18 +39,21 @@ export type FaultAction =
   | 'kill-after'
   | 'kill-at-line'
   | 'kill-all-at-prepare'
-  | 'kill-when-remote-commits';
+  | 'kill-when-remote-commits'
+  | 'unreachable'
+  | 'hang';
 
 /**
  * Which git call to catch: `command` is git's subcommand (`fetch`, `push`, `update-ref`, …),
  * or `hash-object/<type>` for the object writer of one type; `nth` counts only such calls,
- * and `every` catches each of them.
+ * and `every` catches each of them; `times` catches that many calls from the `nth` on.
  */
 export interface FaultRule {
   command: string;
   nth: number | 'every';
   action: FaultAction;
   line?: number;
+  times?: number;
 }
 
 /**
@@ -71,11 +81,15 @@ export class FaultGit {
    */
   arm(rule: FaultRule): void {
     for (const entry of readdirSync(this.ctl))
-      if (entry.startsWith('seen-') || entry === 'fired')
+      if (
+        entry.startsWith('seen-') ||
+        entry === 'fired' ||
+        entry === 'hung-pids'
+      )
         rmSync(join(this.ctl, entry), { recursive: true, force: true });
     writeFileSync(
       join(this.ctl, 'rule'),
-      `${rule.command} ${rule.nth} ${rule.action} ${rule.line ?? 0}\n`,
+      `${rule.command} ${rule.nth} ${rule.action} ${rule.line ?? 0} ${rule.times ?? 1}\n`,
     );
   }
 
@@ -93,6 +107,22 @@ export class FaultGit {
   fired(): string | undefined {
     const file = join(this.ctl, 'fired');
     return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  }
+
+  /** How many calls of the rule's kind have come since it was armed. */
+  calls(): number {
+    return readdirSync(this.ctl).filter((e) => e.startsWith('seen-')).length;
+  }
+
+  /**
+   * The process ids a `hang` left: git (the wrapper became git) and the background
+   * `sleep`; empty until the call has come.
+   */
+  hungPids(): number[] {
+    const file = join(this.ctl, 'hung-pids');
+    return existsSync(file)
+      ? readFileSync(file, 'utf8').trim().split(' ').map(Number)
+      : [];
   }
 
   /**
@@ -134,7 +164,7 @@ for a in "$@"; do
   esac
 done
 [ -f "$ctl/rule" ] || exec git "$@"
-read -r want nth action line < "$ctl/rule"
+read -r want nth action line times < "$ctl/rule"
 key="$sub"
 if [ "$sub" = hash-object ]; then
   prev=''
@@ -147,7 +177,7 @@ fi
 # Numbers the calls of this kind; mkdir is atomic, so two calls never get the same number.
 i=1
 while ! mkdir "$ctl/seen-$i" 2>/dev/null; do i=$((i+1)); done
-[ "$nth" = every ] || [ "$i" = "$nth" ] || exec git "$@"
+[ "$nth" = every ] || { [ "$i" -ge "$nth" ] && [ "$i" -lt $((nth + times)) ]; } || exec git "$@"
 fire() { printf '%s\\n' "$*" > "$ctl/fired"; }
 case "$action" in
   hold)
@@ -207,6 +237,15 @@ case "$action" in
     printf '%s %s\\n' "$$" "$PPID" > "$ctl/push-pids"
     fire "$@"
     exec git "$@" ;;
+  unreachable)
+    fire "$@"
+    exec git -c 'url./unreachable-remote/.insteadOf=/' "$@" ;;
+  hang)
+    sleep 600 &
+    printf '%s %s\\n' "$$" "$!" > "$ctl/hung-pids"
+    fire "$@"
+    exec git -c 'remote.origin.uploadpack=sleep 600; git-upload-pack' \\
+      -c 'remote.origin.receivepack=sleep 600; git-receive-pack' "$@" ;;
 esac
 exec git "$@"
 `;

@@ -61,6 +61,8 @@ export class FaultService {
     dataDir: string;
     tmpDir: string;
     gitBin?: string;
+    /** More of the service's configuration (`STACKYARD_*`). */
+    env?: Readonly<Record<string, string>>;
   }): Promise<FaultService> {
     const port = await freePort();
     const child = spawn(process.execPath, [MAIN], {
@@ -72,6 +74,7 @@ export class FaultService {
         PORT: String(port),
         STACKYARD_DATA_DIR: options.dataDir,
         ...(options.gitBin ? { STACKYARD_GIT_BIN: options.gitBin } : {}),
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,0 +1,174 @@
+import type { JobResource } from '../../src/read-models/job/job.resource';
+import { DEFAULT_RETRY_POLICY } from '../../src/sagas/job-runner/job.saga';
+import { CrashLab, type CrashRun } from './support/crash-lab';
+import type { FaultService } from './support/fault-service';
+import {
+  expectEnded,
+  expectRecovered,
+  expectStoppedCleanly,
+  historyOf,
+  readerAfter,
+} from './support/invariants';
+import { awaitProcessIn, settledProcessesIn } from './support/processes';
+import { refsOf } from './support/stack-origin';
+
+/** Retries a tenth of a second apart at first, instead of half a second. */
+const FAST_RETRIES = { STACKYARD_RETRY_BASE_MS: '100' };
+
+/**
+ * What the service depends on fails under it: the remote, a git process, the disk, the
+ * files it keeps as caches. Each test starts the compiled service on a fresh copy of the
+ * crash harness's world (a stack of four branches whose trunk moved), brings the fault
+ * about, and checks the job's outcome by the retry policy and the harness's invariants.
+ */
+describe('faults in what the service depends on', () => {
+  let lab: CrashLab;
+  let run: CrashRun;
+
+  beforeAll(async () => {
+    lab = await CrashLab.create();
+  });
+  afterAll(() => lab?.dispose());
+  beforeEach(() => {
+    run = lab.run();
+  });
+  afterEach(async () => {
+    await run.dispose();
+  });
+
+  /** The job as the read models have it once they include its end, and its own history. */
+  async function endedJob(
+    service: FaultService,
+    jobId: string,
+    type: 'RepoActionCompleted' | 'RepoActionFailed',
+  ): Promise<{ job: JobResource; history: string[] }> {
+    const read = readerAfter(
+      service,
+      await expectEnded(service, [jobId], type),
+    );
+    const history = (await historyOf(read, run.repoId))
+      .filter((h) => h.jobId === jobId)
+      .map((h) => h.type);
+    return { job: await read<JobResource>(`/jobs/${jobId}`), history };
+  }
+
+  const count = (types: readonly string[], type: string) =>
+    types.filter((t) => t === type).length;
+
+  describe('the remote', () => {
+    it('unreachable for two attempts, then back: the job records two retries and completes', async () => {
+      run.git.arm({
+        command: 'fetch',
+        nth: 1,
+        times: 2,
+        action: 'unreachable',
+      });
+      const service = await run.start('fault', FAST_RETRIES);
+      const jobId = await run.request(service, { action: 'restack_repo' });
+
+      const { job, history } = await endedJob(
+        service,
+        jobId,
+        'RepoActionCompleted',
+      );
+      expect(job).toMatchObject({ status: 'completed', attempt: 3 });
+      expect(count(history, 'RepoActionRetryScheduled')).toBe(2);
+      expect(run.git.fired()).toContain('fetch');
+      await expectRecovered(run, service, [jobId]);
+    });
+
+    it('unreachable when the push comes: the attempt is retried and the job completes', async () => {
+      run.git.arm({ command: 'push', nth: 1, action: 'unreachable' });
+      const service = await run.start('fault', FAST_RETRIES);
+      const jobId = await run.request(service, { action: 'restack_repo' });
+
+      const { job, history } = await endedJob(
+        service,
+        jobId,
+        'RepoActionCompleted',
+      );
+      expect(job).toMatchObject({ status: 'completed', attempt: 2 });
+      expect(count(history, 'RepoActionRetryScheduled')).toBe(1);
+      expect(run.git.fired()).toContain('push');
+      await expectRecovered(run, service, [jobId]);
+    });
+
+    it('unreachable for good: the job ends in error with GIT.REMOTE_UNAVAILABLE after its last attempt', async () => {
+      const { maxAttempts } = DEFAULT_RETRY_POLICY;
+      run.git.arm({ command: 'fetch', nth: 'every', action: 'unreachable' });
+      const service = await run.start('fault', FAST_RETRIES);
+      const jobId = await run.request(service, { action: 'restack_repo' });
+
+      const { job, history } = await endedJob(
+        service,
+        jobId,
+        'RepoActionFailed',
+      );
+      expect(job).toMatchObject({
+        status: 'error',
+        attempt: maxAttempts,
+        error: {
+          code: 'GIT.REMOTE_UNAVAILABLE',
+          message: expect.stringContaining(
+            'Could not read from remote repository',
+          ) as unknown,
+        },
+      });
+      expect(count(history, 'RepoActionStarted')).toBe(maxAttempts);
+      expect(count(history, 'RepoActionRetryScheduled')).toBe(maxAttempts - 1);
+      expect(run.git.calls()).toBe(maxAttempts);
+      expect(refsOf(run.origin)).toEqual(run.world.heads);
+      await expectStoppedCleanly(run, service, [jobId]);
+    });
+  });
+
+  describe('a git process that hangs', () => {
+    it('past the step timeout: its whole process group is killed, the job fails with JOB.STEP_TIMEOUT (not retried), and the next job runs', async () => {
+      run.git.arm({ command: 'fetch', nth: 1, action: 'hang' });
+      const service = await run.start('fault', {
+        ...FAST_RETRIES,
+        STACKYARD_STEP_TIMEOUT_MS: '2000',
+      });
+      const hung = await run.request(service, { action: 'restack_repo' });
+
+      const { job, history } = await endedJob(
+        service,
+        hung,
+        'RepoActionFailed',
+      );
+      expect(job).toMatchObject({
+        status: 'error',
+        attempt: 1,
+        error: { code: 'JOB.STEP_TIMEOUT' },
+      });
+      expect(history).not.toContain('RepoActionRetryScheduled');
+      // The wrapper became git and left a sleep beside it; git started a shell and another
+      // sleep for the remote. None of them may outlive the timeout (the service itself, still
+      // running in the folder, aside).
+      expect(run.git.hungPids()).toHaveLength(2);
+      expect(await settledProcessesIn(run.dir, 15_000, [service.pid])).toEqual(
+        [],
+      );
+
+      run.git.disarm();
+      const next = await run.request(service, { action: 'restack_repo' });
+      await expectRecovered(run, service, [next]);
+    });
+
+    it('at shutdown: the job is recorded interrupted, its git killed with everything it started, and the next start completes it', async () => {
+      run.git.arm({ command: 'fetch', nth: 1, action: 'hang' });
+      const service = await run.start('fault', {
+        STACKYARD_SHUTDOWN_GRACE_MS: '200',
+      });
+      const jobId = await run.request(service, { action: 'restack_repo' });
+      await awaitProcessIn(run.dir, /git-upload-pack/);
+
+      expect(await service.stop()).toEqual({ code: 0, signal: null });
+      expect(run.jobEvents(jobId).at(-1)).toBe('RepoActionInterrupted');
+      expect(await settledProcessesIn(run.dir)).toEqual([]);
+
+      run.git.disarm();
+      await expectRecovered(run, await run.start('plain'), [jobId]);
+    });
+  });
+});
