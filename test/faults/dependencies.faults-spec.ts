@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import type { HealthResource } from '../../src/read-models/health/health.resource';
 import type { JobResource } from '../../src/read-models/job/job.resource';
 import { DEFAULT_RETRY_POLICY } from '../../src/sagas/job-runner/job.saga';
 import { CrashLab, type CrashRun } from './support/crash-lab';
@@ -11,6 +13,7 @@ import {
 } from './support/invariants';
 import { awaitProcessIn, settledProcessesIn } from './support/processes';
 import { refsOf } from './support/stack-origin';
+import { Tmpfs } from './support/tmpfs';
 
 /** Retries a tenth of a second apart at first, instead of half a second. */
 const FAST_RETRIES = { STACKYARD_RETRY_BASE_MS: '100' };
@@ -169,6 +172,97 @@ describe('faults in what the service depends on', () => {
 
       run.git.disarm();
       await expectRecovered(run, await run.start('plain'), [jobId]);
+    });
+  });
+
+  describe('a full disk', () => {
+    let disk: Tmpfs | undefined;
+
+    afterEach(async () => {
+      // The services go first: a file open in the tmpfs would keep it busy.
+      await run.killAll();
+      disk?.unmount();
+      disk = undefined;
+    });
+    afterAll(() => disk?.unmount());
+
+    /** `GET /health` until it answers 200: recovery by itself has no event to await. */
+    async function healthyAgain(
+      service: FaultService,
+    ): Promise<HealthResource> {
+      const end = Date.now() + 30_000;
+      for (;;) {
+        const health = await service.read<HealthResource>('/health');
+        if (health.status === 200) return health.body;
+        if (Date.now() >= end)
+          throw new Error(
+            `/health still ${health.status}: ${JSON.stringify(health.body)}\n${service.logs()}`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+
+    it('refuses commands with 503 STORE.UNAVAILABLE and reports it on /health while the data dir is full, loses nothing it accepted, and once space returns recovers by itself and completes every accepted job', async () => {
+      disk = Tmpfs.mountOver(run.dataDir, '8m');
+      // The first job holds its fetch until the disk is full, so that it runs into it.
+      run.git.arm({ command: 'fetch', nth: 1, action: 'hold' });
+      const service = await run.start('fault');
+      const first = await run.request(service, {
+        action: 'restack_subtree',
+        branchName: 'd',
+      });
+      await service.awaitEvent(
+        { jobId: first },
+        (e) => e.type === 'RepoActionStepStarted' && e.data.step === 'pre_sync',
+      );
+      const queued = await run.request(service, { action: 'restack_repo' });
+
+      const filler = disk.fill();
+      const key = { 'idempotency-key': 'asked-while-the-disk-was-full' };
+      const refused = await service.post<unknown>(
+        `/repos/${run.repoId}/actions`,
+        { action: 'restack_repo' },
+        key,
+      );
+      expect(refused).toEqual({
+        status: 503,
+        body: {
+          error: {
+            code: 'STORE.UNAVAILABLE',
+            message: expect.stringContaining('disk full') as unknown,
+          },
+        },
+      });
+      expect(await service.read<HealthResource>('/health')).toMatchObject({
+        status: 503,
+        body: {
+          status: 'unavailable',
+          eventStore: 'unavailable',
+          eventStoreError: {
+            code: expect.stringMatching(/^SQLITE_FULL/) as unknown,
+          },
+        },
+      });
+      // The running job meets the full disk too: the store refuses what it records, and
+      // the job keeps its place for a later turn.
+      run.git.open();
+      await service.awaitOutput(
+        new RegExp(`job ${first}: its turn failed .*disk full`),
+      );
+
+      rmSync(filler);
+      expect(await healthyAgain(service)).toMatchObject({
+        status: 'ok',
+        eventStore: 'open',
+      });
+      // The refused request recorded nothing: the same key makes a new job now.
+      const retried = await service.post<JobResource>(
+        `/repos/${run.repoId}/actions`,
+        { action: 'restack_repo' },
+        key,
+      );
+      expect(retried.status).toBe(202);
+      await expectRecovered(run, service, [first, queued, retried.body.jobId]);
     });
   });
 });

@@ -42,14 +42,22 @@ export const FINAL_JOB_EVENT_TYPES = [
 export class FaultService {
   private out = '';
   private err = '';
+  /** Called on each chunk of output, with all output so far. */
+  private readonly outputListeners = new Set<(all: string) => void>();
   readonly exited: Promise<Exit>;
 
   private constructor(
     readonly child: ChildProcess,
     readonly baseUrl: string,
   ) {
-    child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (this.err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      this.out += d.toString();
+      for (const listener of this.outputListeners) listener(this.logs());
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      this.err += d.toString();
+      for (const listener of this.outputListeners) listener(this.logs());
+    });
     this.exited = once(child, 'exit').then(([code, signal]) => ({
       code: code as number | null,
       signal: signal as NodeJS.Signals | null,
@@ -114,15 +122,46 @@ export class FaultService {
     return this.exited;
   }
 
+  /**
+   * Resolves once the service's output (stdout and stderr) has a line that matches
+   * `pattern`, with that line; fails, with the logs, if none comes within `deadlineMs`.
+   */
+  awaitOutput(pattern: RegExp, deadlineMs = 60_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const check = (all: string) => {
+        const line = all.split('\n').find((l) => pattern.test(l));
+        if (line === undefined) return;
+        this.outputListeners.delete(check);
+        clearTimeout(timer);
+        resolve(line);
+      };
+      const timer = setTimeout(() => {
+        this.outputListeners.delete(check);
+        reject(
+          new Error(`no output matching ${String(pattern)}\n${this.logs()}`),
+        );
+      }, deadlineMs);
+      this.outputListeners.add(check);
+      check(this.logs());
+    });
+  }
+
   async post<T>(
     path: string,
     body: object,
+    headers: Readonly<Record<string, string>> = {},
   ): Promise<{ status: number; body: T }> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
     });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  /** A GET answered with any status, and its JSON body. */
+  async read<T>(path: string): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${this.baseUrl}${path}`);
     return { status: res.status, body: (await res.json()) as T };
   }
 
