@@ -20,6 +20,10 @@ async function main(): Promise<void> {
     logger.warn(
       `removed ${staleLocks.length} git lock file(s) left by a process that died: ${staleLocks.join(', ')}`,
     );
+  if (storage.readModelsSetAside)
+    logger.warn(
+      `the read-model file was not a readable database: moved it to ${storage.readModelsSetAside}; the read models are rebuilt from the event store`,
+    );
   await app.listen(config.port, config.host);
   logger.log(`listening on ${await app.getUrl()}`);
   // Nest's own shutdown hooks re-raise the signal after closing, so the process would end

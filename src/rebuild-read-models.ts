@@ -11,10 +11,14 @@ import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { store, readModels } = await openStorage(
+  const { store, readModels, readModelsSetAside } = await openStorage(
     config.dataDir,
     READ_MODEL_SCHEMA,
   );
+  if (readModelsSetAside)
+    process.stdout.write(
+      `the read-model file was not a readable database: moved it to ${readModelsSetAside}\n`,
+    );
   const started = process.hrtime.bigint();
   try {
     const { position } = await rebuildReadModels(

@@ -1,7 +1,9 @@
 import {
   accessSync,
   constants,
+  existsSync,
   mkdirSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -23,6 +25,15 @@ import {
 export interface Storage {
   store: EventStore & StoreWriteHealth;
   readModels: DataSource;
+}
+
+/** Storage as `openStorage` found it. */
+export interface OpenedStorage extends Storage {
+  /**
+   * Where a read-model file SQLite could not read was moved before a new one was made; the
+   * projection runner fills the new one from the store.
+   */
+  readModelsSetAside?: string;
 }
 
 export const EVENTS_FILE = 'events.sqlite';
@@ -56,7 +67,7 @@ export function prepareDataDir(dir: string): void {
 export async function openStorage(
   dataDir: string,
   readModelSchema: ReadModelSchema,
-): Promise<Storage> {
+): Promise<OpenedStorage> {
   prepareDataDir(dataDir);
   const eventsFile = join(dataDir, EVENTS_FILE);
   let store: SqliteEventStore;
@@ -69,15 +80,50 @@ export async function openStorage(
   }
   const readModelsFile = join(dataDir, READ_MODELS_FILE);
   try {
-    const readModels = await openReadModelDataSource(
-      readModelsFile,
-      readModelSchema,
-    );
-    return { store, readModels };
+    return {
+      store,
+      ...(await openReadModels(readModelsFile, readModelSchema)),
+    };
   } catch (error) {
     await store.close();
     throw new StartupError(
       `read-model database ${readModelsFile} cannot be opened (${reason(error)}); it can be deleted and rebuilt with npm run rebuild-read-models`,
     );
   }
+}
+
+/**
+ * The read-model database, made anew when the file is not one SQLite can read (garbage, a
+ * damaged page): the read models are a cache of the store, so the unusable file and its
+ * WAL are moved aside (kept for a look, never read again) rather than stopping the service.
+ * Any other failure (no access, no space) is the caller's, as a new file would fail alike.
+ */
+async function openReadModels(
+  file: string,
+  schema: ReadModelSchema,
+): Promise<{ readModels: DataSource; readModelsSetAside?: string }> {
+  try {
+    return { readModels: await openReadModelDataSource(file, schema) };
+  } catch (error) {
+    if (!isUnreadableDatabase(error)) throw error;
+    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    // SQLite's own suffixes, so that the three files still open together.
+    for (const suffix of ['', '-wal', '-shm'])
+      if (existsSync(`${file}${suffix}`))
+        renameSync(`${file}${suffix}`, `${aside}${suffix}`);
+    return {
+      readModels: await openReadModelDataSource(file, schema),
+      readModelsSetAside: aside,
+    };
+  }
+}
+
+/** SQLITE_NOTADB, SQLITE_CORRUPT and its extended codes, also as TypeORM wraps them. */
+function isUnreadableDatabase(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = e?.code ?? e?.driverError?.code;
+  return (
+    typeof code === 'string' &&
+    (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'))
+  );
 }
