@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { HealthResource } from '../../src/read-models/health/health.resource';
 import type { JobResource } from '../../src/read-models/job/job.resource';
 import { DEFAULT_RETRY_POLICY } from '../../src/sagas/job-runner/job.saga';
@@ -172,6 +173,69 @@ describe('faults in what the service depends on', () => {
 
       run.git.disarm();
       await expectRecovered(run, await run.start('plain'), [jobId]);
+    });
+  });
+
+  describe('a cache lost between runs', () => {
+    const readModelsFile = () => join(run.dataDir, 'read-models.sqlite');
+
+    /** A completed restack, so that every read model has rows; the service is stopped. */
+    async function restackedAndStopped(): Promise<string> {
+      const service = await run.start('plain');
+      const jobId = await run.request(service, { action: 'restack_repo' });
+      await expectEnded(service, [jobId], 'RepoActionCompleted');
+      expect(await service.stop()).toEqual({ code: 0, signal: null });
+      return jobId;
+    }
+
+    it('the read-model file deleted: the next start makes a new one and rebuilds the read models from the store', async () => {
+      const jobId = await restackedAndStopped();
+      for (const suffix of ['', '-wal', '-shm'])
+        rmSync(`${readModelsFile()}${suffix}`, { force: true });
+
+      const service = await run.start('plain');
+      await expectRecovered(run, service, [jobId]);
+    });
+
+    it('the read-model file overwritten with garbage: the next start moves it aside, says so in one line, and rebuilds the read models from the store', async () => {
+      const jobId = await restackedAndStopped();
+      const garbage = 'not a database '.repeat(4096);
+      writeFileSync(readModelsFile(), garbage);
+
+      const service = await run.start('plain');
+      const setAside = readdirSync(run.dataDir).filter((f) =>
+        f.startsWith('read-models.sqlite.corrupt-'),
+      );
+      expect(setAside).toHaveLength(1);
+      expect(readFileSync(join(run.dataDir, setAside[0]!), 'utf8')).toBe(
+        garbage,
+      );
+      expect(
+        service
+          .logs()
+          .split('\n')
+          .filter((l) => l.includes(setAside[0]!)),
+      ).toEqual([
+        expect.stringContaining('the read models are rebuilt') as unknown,
+      ]);
+      await expectRecovered(run, service, [jobId]);
+    });
+
+    it("the repo's clone deleted under the running service: the next job clones it again and completes", async () => {
+      const service = await run.start('plain');
+      // A first job opens the repo's long-running git helpers on the clone.
+      const first = await run.request(service, {
+        action: 'restack_subtree',
+        branchName: 'd',
+      });
+      await expectEnded(service, [first], 'RepoActionCompleted');
+      const clone = join(run.dataDir, 'repos', `${run.repoId}.git`);
+      rmSync(clone, { recursive: true, force: true });
+
+      const jobId = await run.request(service, { action: 'restack_repo' });
+      await expectEnded(service, [jobId], 'RepoActionCompleted');
+      expect(refsOf(clone, 'refs/remotes/origin/')).toEqual(refsOf(run.origin));
+      await expectRecovered(run, service, [first, jobId]);
     });
   });
 
