@@ -33,7 +33,8 @@ export async function readSse(
               l.slice(l.indexOf(': ') + 2),
             ]),
         );
-        if (fields.id === undefined) continue;
+        // A block without data is no message (the stream's opening `id:` is one).
+        if (fields.id === undefined || fields.data === undefined) continue;
         const event: SseEvent = {
           id: Number(fields.id),
           event: fields.event!,

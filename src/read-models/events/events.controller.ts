@@ -20,7 +20,12 @@ import {
 import { parseInput } from '../../infrastructure/http/parse-body';
 import { EventsQuery, LastEventIdHeader } from '../read-queries.dto';
 import { RepoQueries } from '../repo/repo.queries';
-import { formatSse, inScope, type SseScope } from './sse.filter';
+import {
+  formatSse,
+  formatStreamStart,
+  inScope,
+  type SseScope,
+} from './sse.filter';
 
 /** Comment lines keep idle connections (and proxies) from timing out. */
 const HEARTBEAT_MS = 15_000;
@@ -102,7 +107,7 @@ export class EventsController {
 
     reply.hijack();
     res.writeHead(200, { ...SSE_HEADERS, connection: 'keep-alive' });
-    res.write(`retry: 1000\n: from ${from}\n\n`);
+    res.write(formatStreamStart(from));
 
     const subscription = this.store.subscribe({ fromPosition: from });
     const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);

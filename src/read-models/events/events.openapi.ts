@@ -13,10 +13,11 @@ const eventNames = ALL_EVENTS.types.map((type) => `\`${type}\``).join(', ');
 const STREAM = [
   'Server-Sent Events. Every message is named after its event type (`event: RepoActionRequested`, …), so an `EventSource` client that only sets `onmessage` receives nothing: add a listener per type it wants (`addEventListener("RepoActionCompleted", …)`).',
   `The names: ${eventNames}.`,
-  "Each message has `id:` (the event's global position), `event:` (its type) and one `data:` line, a JSON `StreamedEvent` (see the components): `position`, `type`, `at`, `repoId`, `jobId`, and `data`, the event's own payload. Lines starting with `:` are comments (the start position, a heartbeat every 15 s); `retry: 1000` sets the reconnection delay.",
+  "Each message has `id:` (the event's global position), `event:` (its type) and one `data:` line, a JSON `StreamedEvent` (see the components): `position`, `type`, `at`, `repoId`, `jobId`, and `data`, the event's own payload. Lines starting with `:` are comments (the start position, a heartbeat every 15 s); `retry: 1000` sets the reconnection delay. The stream opens with an `id:` and no data (the position it resumes after): no message, but an `EventSource` whose connection drops before its first message resumes from there.",
 ].join('\n\n');
 
 const EXAMPLE = `retry: 1000
+id: 41
 : from 42
 
 id: 42

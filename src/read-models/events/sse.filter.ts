@@ -22,6 +22,17 @@ export function inScope(event: RecordedEvent, scope: SseScope): boolean {
   return true;
 }
 
+/**
+ * The block a stream opens with, before any message: the reconnection delay, and the
+ * position the stream resumes after as its `id:`. An `id:` without data dispatches no
+ * event but sets `EventSource`'s last event id, so a browser whose connection drops before
+ * the first message of its scope resumes from there with `Last-Event-ID`; without it, a
+ * stream opened at the present would reopen at a later present and skip what came between.
+ */
+export function formatStreamStart(from: number): string {
+  return `retry: 1000\nid: ${from - 1}\n: from ${from}\n\n`;
+}
+
 /** One event in the SSE wire format; `id` is the global position, for `Last-Event-ID`. */
 export function formatSse(event: RecordedEvent): string {
   const payload = {

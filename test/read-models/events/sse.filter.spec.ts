@@ -1,5 +1,9 @@
 import type { RecordedEvent } from '../../../src/infrastructure/event-store/event-store.port';
-import { formatSse, inScope } from '../../../src/read-models/events/sse.filter';
+import {
+  formatSse,
+  formatStreamStart,
+  inScope,
+} from '../../../src/read-models/events/sse.filter';
 
 const event = (
   streamId: string,
@@ -40,5 +44,10 @@ describe('SSE scoping', () => {
     expect(formatSse(jobEvent)).toMatch(
       /^id: 42\nevent: X\ndata: \{.*"jobId":"j1".*\}\n\n$/,
     );
+  });
+
+  it('opens a stream with the position it resumes after as its id, so that an EventSource resumes there before any message', () => {
+    expect(formatStreamStart(43)).toBe('retry: 1000\nid: 42\n: from 43\n\n');
+    expect(formatStreamStart(1)).toMatch(/\nid: 0\n/);
   });
 });
