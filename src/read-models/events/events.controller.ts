@@ -26,6 +26,7 @@ import {
   inScope,
   type SseScope,
 } from './sse.filter';
+import { writeChunk } from './sse-write';
 
 /** Comment lines keep idle connections (and proxies) from timing out. */
 const HEARTBEAT_MS = 15_000;
@@ -124,12 +125,7 @@ export class EventsController {
         for (const event of batch)
           if (inScope(event, scope)) chunk += formatSse(event);
         if (chunk === '' || res.writableEnded) continue;
-        if (!res.write(chunk)) {
-          await new Promise<void>((resolve) => {
-            res.once('drain', resolve);
-            res.once('close', resolve);
-          });
-        }
+        await writeChunk(res, chunk);
       }
     } catch (error) {
       this.logger.warn(`event stream ended: ${String(error)}`);
