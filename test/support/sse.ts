@@ -38,7 +38,7 @@ export async function readSse(
         const event: SseEvent = {
           id: Number(fields.id),
           event: fields.event!,
-          data: JSON.parse(fields.data!) as SseEvent['data'],
+          data: JSON.parse(fields.data) as SseEvent['data'],
         };
         events.push(event);
         if (until(event)) return events;
