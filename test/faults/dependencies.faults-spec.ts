@@ -243,11 +243,15 @@ describe('faults in what the service depends on', () => {
     let disk: Tmpfs | undefined;
 
     afterEach(async () => {
-      // The services go first: a file open in the tmpfs would keep it busy.
-      await run.killAll();
-      disk?.unmount();
-      disk = undefined;
+      try {
+        // The services go first: a file open in the tmpfs would keep it busy.
+        await run.killAll();
+      } finally {
+        disk?.unmount();
+        disk = undefined;
+      }
     });
+    // Should the unmount above have failed, the mount is still given back before the run ends.
     afterAll(() => disk?.unmount());
 
     /** `GET /health` until it answers 200: recovery by itself has no event to await. */

@@ -69,17 +69,17 @@ export class Tmpfs {
   }
 
   /**
-   * Unmounts, dropping whatever the tmpfs holds; once only. A process that still works in
+   * Unmounts, dropping whatever the tmpfs holds; once it has, again does nothing. A process that still works in
    * it (a git the killed service left) would make the unmount busy: it is then detached at
    * once and freed when that process ends.
    */
   unmount(): void {
     if (!this.mounted) return;
-    this.mounted = false;
     try {
       execFileSync('umount', [this.dir], { stdio: 'ignore' });
     } catch {
       execFileSync('umount', ['--lazy', this.dir], { stdio: 'ignore' });
     }
+    this.mounted = false;
   }
 }
