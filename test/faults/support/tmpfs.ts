@@ -69,9 +69,9 @@ export class Tmpfs {
   }
 
   /**
-   * Unmounts, dropping whatever the tmpfs holds; once it has, again does nothing. A process that still works in
-   * it (a git the killed service left) would make the unmount busy: it is then detached at
-   * once and freed when that process ends.
+   * Unmounts, dropping whatever the tmpfs holds; once it has, again does nothing. A
+   * process that still works in it (a git the killed service left) would make the unmount
+   * busy: it is then detached at once and freed when that process ends.
    */
   unmount(): void {
     if (!this.mounted) return;
