@@ -147,6 +147,11 @@ const pathOf = (url: string): string => url.split('?')[0] ?? url;
 /**
  * When no route matched the request (Nest's not-found handler threw), the methods that do
  * have a route at its path: a known resource asked with another method is a 405, not a 404.
+ *
+ * Only what the router would route counts. A route matched with an empty parameter
+ * (`/repos/`, `/jobs//cancel`) is one Nest turns away as not found, and a target that is no
+ * path (`*`) has no resource at all; counting those gave 405s whose `Allow` named the very
+ * method just refused.
  */
 function methodsAllowedElsewhere(
   exception: unknown,
@@ -158,7 +163,14 @@ function methodsAllowedElsewhere(
   )
     return [];
   const url = pathOf(request.url);
-  return METHODS.filter(
-    (method) => request.server.findRoute({ method, url }) !== null,
-  );
+  if (!url.startsWith('/')) return [];
+  const allowed = METHODS.filter((method) => {
+    const route = request.server.findRoute({ method, url });
+    return (
+      route !== null &&
+      Object.values(route.params ?? {}).every((value) => value !== '')
+    );
+  });
+  const own = request.method === 'HEAD' ? 'GET' : request.method;
+  return allowed.includes(own) ? [] : allowed;
 }
