@@ -7,6 +7,8 @@ import {
 import { AppModule } from './app.module';
 import {
   clientErrorHandler,
+  connectHandler,
+  expectationHandler,
   frameworkErrors,
 } from './infrastructure/http/http-edge';
 import { MetricsService } from './infrastructure/metrics/metrics.service';
@@ -47,6 +49,12 @@ export async function createApp(
     }),
     { logger: createLogger(config.logLevel), abortOnError: false },
   );
+  // Two requests Node answers itself, before Fastify sees them, unless the server listens:
+  // CONNECT (dropped without an answer) and an `Expect` other than 100-continue (a 417
+  // without a body). Both get the coded error body.
+  const server = app.getHttpServer();
+  server.on('connect', connectHandler);
+  server.on('checkExpectation', expectationHandler);
   const metrics = app.get(MetricsService);
   // Every response's latency by route pattern: the accept latency of the actions route,
   // among others. Fastify measures from the request's arrival.

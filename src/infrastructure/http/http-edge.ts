@@ -1,5 +1,10 @@
-import { STATUS_CODES } from 'node:http';
+import {
+  type IncomingMessage,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorResource } from './error.resource';
 import { codeOfStatus, toErrorResponse } from './http-error.filter';
@@ -13,6 +18,7 @@ const STATUS_OF_PARSER_ERROR: Record<string, number> = {
 const MESSAGE_OF_STATUS: Record<number, string> = {
   400: 'The request is not valid HTTP',
   408: 'The request did not arrive in time',
+  417: 'The service meets no expectation but 100-continue',
   431: 'The request headers are too large',
   501: 'The request method is not one the service implements',
 };
@@ -54,20 +60,74 @@ export function clientErrorHandler(error: ParserError, socket: Socket): void {
     socket.destroy();
     return;
   }
-  const status = statusOfParserError(error);
-  const body: ErrorResource = {
+  answerAndClose(socket, statusOfParserError(error), isHead(error));
+}
+
+/**
+ * Whether the refused request is a HEAD, as far as the bytes Node could not parse tell:
+ * they start with its request line unless the same read carried an earlier request too.
+ * Its answer then has no body: a client reads none after a HEAD and takes one for garbage.
+ */
+function isHead(error: ParserError): boolean {
+  return (
+    Buffer.isBuffer(error.rawPacket) &&
+    error.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD '
+  );
+}
+
+/**
+ * Answers CONNECT. Node hands it to the server's `connect` listeners instead of the router,
+ * and drops the connection without a word when there is none. The service is no proxy, so
+ * it is a method the service does not implement: 501 with the coded body. The connection
+ * closes, since Node no longer reads it as HTTP after a CONNECT.
+ */
+export function connectHandler(
+  _request: IncomingMessage,
+  socket: Duplex,
+): void {
+  socket.on('error', () => socket.destroy());
+  answerAndClose(socket, 501);
+}
+
+/**
+ * Answers a request whose `Expect` asks for more than `100-continue`. Node refuses it before
+ * any route runs, with a 417 and an empty body unless the server listens for it: here it gets
+ * the coded body. The connection closes, as the body (if any) was never read.
+ */
+export function expectationHandler(
+  _request: IncomingMessage,
+  response: ServerResponse,
+): void {
+  const json = JSON.stringify(errorBody(417));
+  response.writeHead(417, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
+    connection: 'close',
+  });
+  response.end(json);
+}
+
+function errorBody(status: number): ErrorResource {
+  return {
     error: {
       code: codeOfStatus(status),
       message: MESSAGE_OF_STATUS[status] ?? STATUS_CODES[status] ?? 'Error',
     },
   };
-  const json = JSON.stringify(body);
+}
+
+/**
+ * Writes an error answer on a connection no HTTP machinery serves any more, and closes it;
+ * to a HEAD, the headers of that answer alone.
+ */
+function answerAndClose(socket: Duplex, status: number, head = false): void {
+  const json = JSON.stringify(errorBody(status));
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(json)}\r\n` +
       'Connection: close\r\n\r\n' +
-      json,
+      (head ? '' : json),
     () => socket.destroy(),
   );
 }

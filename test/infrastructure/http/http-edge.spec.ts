@@ -1,6 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import {
   clientErrorHandler,
+  connectHandler,
   statusOfParserError,
 } from '../../../src/infrastructure/http/http-edge';
 
@@ -24,6 +27,9 @@ function socket(state: { destroyed?: boolean; writable?: boolean } = {}) {
     },
     destroy() {
       fake.destroyed = true;
+    },
+    on() {
+      return fake;
     },
   };
   return fake;
@@ -81,5 +87,30 @@ describe("answers to what Node's HTTP parser refuses", () => {
       undefined,
       true,
     ]);
+  });
+
+  it('answers a HEAD with the headers alone, which a client can parse', () => {
+    const s = socket();
+    clientErrorHandler(
+      parserError('HPE_HEADER_OVERFLOW', `HEAD /${'x'.repeat(100)}`),
+      s as unknown as Socket,
+    );
+    expect(s.written).toMatch(
+      /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n[^]*Content-Length: \d+\r\nConnection: close\r\n\r\n$/,
+    );
+    expect(s.destroyed).toBe(true);
+  });
+});
+
+describe('CONNECT', () => {
+  it('is a method the service does not implement: 501 with the coded body, then closed', () => {
+    const s = socket();
+    connectHandler({} as IncomingMessage, s as unknown as Duplex);
+    const [head, body] = s.written!.split('\r\n\r\n');
+    expect(head!.split('\r\n')[0]).toBe('HTTP/1.1 501 Not Implemented');
+    expect(JSON.parse(body!)).toMatchObject({
+      error: { code: 'HTTP.NOT_IMPLEMENTED' },
+    });
+    expect(s.destroyed).toBe(true);
   });
 });
