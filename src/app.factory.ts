@@ -21,6 +21,15 @@ import type { Storage } from './infrastructure/storage/storage';
 /** Request bodies above this are refused with 413. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+/**
+ * A request must have arrived whole (headers and body) this long after it began, or Node
+ * answers 408 `HTTP.REQUEST_TIMEOUT` (see http-edge) and closes the connection. Fastify
+ * turns Node's own limit off, and then a client that stopped midway through a body held its
+ * connection for ever. Generous, for a body of at most 64 KiB; a response (an event stream)
+ * may last as long as it likes.
+ */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
 const LEVELS: LogLevelName[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
 /** Structured JSON logs, one object per line. */
@@ -41,6 +50,7 @@ export async function createApp(
     // On close, drop keep-alive sockets at once: SSE clients reconnect by themselves.
     new FastifyAdapter({
       bodyLimit: BODY_LIMIT_BYTES,
+      requestTimeout: REQUEST_TIMEOUT_MS,
       forceCloseConnections: true,
       // What Node's parser and Fastify's router refuse before any route runs gets the
       // API's coded error body too.
