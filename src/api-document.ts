@@ -75,7 +75,8 @@ function build(): ApiDocument {
       description: [
         'Stacked-branch repo actions as background jobs. Commands answer 202 with a job or task at once; watch it on `GET /events` (Server-Sent Events).',
         'Errors have the body `{ "error": { "code", "message", "details"? } }` with a stable code.',
-        'So do the answers of requests no route takes: an unknown path is 404 `HTTP.NOT_FOUND`; a known path asked with a method it does not serve is 405 `HTTP.METHOD_NOT_ALLOWED` with an `Allow` header; a URL that does not decode is 400 `HTTP.BAD_REQUEST`, a path parameter over 100 characters 414 `HTTP.URI_TOO_LONG`; a request that is not valid HTTP (control bytes in the URL or a header, a broken length or chunk) is 400 `HTTP.BAD_REQUEST`, headers over 16 KiB 431 `HTTP.REQUEST_HEADER_FIELDS_TOO_LARGE` and an unknown method 501 `HTTP.NOT_IMPLEMENTED`, and the connection closes after these three.',
+        'So do the answers of requests no route takes: an unknown path is 404 `HTTP.NOT_FOUND`; a known path asked with a method it does not serve is 405 `HTTP.METHOD_NOT_ALLOWED` with an `Allow` header; a URL that does not decode is 400 `HTTP.BAD_REQUEST`, a path parameter over 100 characters 414 `HTTP.URI_TOO_LONG`; a request that is not valid HTTP (control bytes in the URL or a header, a broken length or chunk) is 400 `HTTP.BAD_REQUEST`, headers over 16 KiB 431 `HTTP.REQUEST_HEADER_FIELDS_TOO_LARGE`, a request that has not arrived whole 60 s after it began 408 `HTTP.REQUEST_TIMEOUT`, an unknown method or CONNECT 501 `HTTP.NOT_IMPLEMENTED` and an `Expect` other than `100-continue` 417 `HTTP.EXPECTATION_FAILED`, and the connection closes after these.',
+        'Strings in a body must be Unicode text: one holding a lone surrogate (`"\\ud800"` in JSON) is 400 `REQUEST.INVALID`.',
       ].join('\n\n'),
     },
     security: [{ bearer: [] }, { accessToken: [] }],

@@ -7,7 +7,7 @@ import {
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { apiDocument } from '../src/api-document';
-import { BODY_LIMIT_BYTES } from '../src/app.factory';
+import { BODY_LIMIT_BYTES, REQUEST_TIMEOUT_MS } from '../src/app.factory';
 import { AppModule } from '../src/app.module';
 import { ValidationError } from '../src/domain/domain-error';
 import { ALL_EVENTS } from '../src/domain/events/stackyard-event';
@@ -40,6 +40,7 @@ interface SchemaObject {
 }
 interface Document {
   openapi: string;
+  info: { description: string };
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, SchemaObject> };
 }
@@ -277,6 +278,12 @@ describe('the API document', () => {
     const description =
       doc.paths['/repos/{repoId}/actions']!.post!.responses['413']!.description;
     expect(description).toContain(`${BODY_LIMIT_BYTES / 1024} KiB`);
+  });
+
+  it('names the time limit the app gives a request to arrive', () => {
+    expect(doc.info.description).toContain(
+      `arrived whole ${REQUEST_TIMEOUT_MS / 1000} s after it began`,
+    );
   });
 
   it('lists the always-present fields of Repo, Job and Task as required, and types the nullable ones', () => {
