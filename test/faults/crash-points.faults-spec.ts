@@ -216,6 +216,36 @@ describe('the service killed at a crash point recovers on restart', () => {
     await restartAndCheck([jobId]);
   });
 
+  it('publish of the last allowed attempt: after the push landed, before any event recorded it (the job is settled, not given up)', async () => {
+    const maxAttempts = DEFAULT_RETRY_POLICY.maxAttempts;
+    run.git.arm({
+      command: 'push',
+      nth: 1,
+      times: maxAttempts - 1,
+      action: 'kill-before',
+    });
+    const jobId = await restackUntilKilled();
+    for (let start = 2; start < maxAttempts; start++) {
+      const service = await run.start('fault');
+      expect(await service.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    }
+    expect(refsOf(run.origin)).toEqual(run.world.heads);
+    run.git.arm({ command: 'push', nth: 1, action: 'kill-after' });
+    const last = await run.start('fault');
+    expect(await last.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    const events = run.jobEvents(jobId);
+    expect(events.filter((e) => e === 'RepoActionStarted')).toHaveLength(
+      maxAttempts,
+    );
+    expect(events.at(-1)).toBe(stepStarted('publish'));
+    expect(restacksOf(jobId)).toEqual([]);
+    for (const { name } of run.world.branches)
+      expect(refsOf(run.origin)[name]).not.toBe(run.world.heads[name]);
+
+    await restartAndCheck([jobId]);
+    expect(restacksOf(jobId)).toHaveLength(run.world.branches.length);
+  });
+
   it('the same point on every attempt (a job that kills the service whenever it runs): the job ends in error, and so does the crash loop', async () => {
     const maxAttempts = DEFAULT_RETRY_POLICY.maxAttempts;
     run.git.arm({ command: 'push', nth: 'every', action: 'kill-before' });

@@ -15,6 +15,12 @@ export interface JobStepContext {
   readonly request: RepoActionRequested['data'];
   /** What `execute` decided: from this attempt, or read back from the job's stream. */
   readonly plan: ExecutionPlan | undefined;
+  /**
+   * The job's last allowed attempt was cut off before `publish` completed, and this turn only
+   * settles it: `publish` must not push, only find out whether the cut-off push landed (then
+   * record what it did) or not (then fail the job with `JOB.INTERRUPTED`).
+   */
+  readonly settling: boolean;
   /** Progress of the step; throttled, and best effort. */
   readonly progress: ProgressReporter;
   /**

@@ -22,6 +22,8 @@ export interface ClaimedJob {
   writer: JobWriter;
   /** What `execute` decided, once it has (in this attempt or an earlier one). */
   plan: ExecutionPlan | undefined;
+  /** Settling a last attempt cut off mid-`publish` (see `react`): no new attempt, no push. */
+  settling: boolean;
 }
 
 /** What a claim came to: the job to run, or the turn's end without running it. */
@@ -30,7 +32,7 @@ export type Claim = { job: ClaimedJob } | { turn: JobTurn };
 /**
  * Reads a job's stream and does what `react()` says before any step runs: nothing (it has
  * ended), wait for its retry, record the cancel asked while it was queued, end a job cut off
- * in its last attempt, or start a new attempt (recording first that one found running was
+ * in its last attempt or settle one cut off mid-`publish`, or start a new attempt (recording first that one found running was
  * interrupted). Every append expects the version just read, so of two workers claiming one
  * job, one wins.
  */
@@ -78,6 +80,22 @@ export class JobClaimer {
         this.metrics?.outcome?.('error');
         return { turn: 'done' };
       }
+      if (directive.kind === 'settle') {
+        await writer.append({
+          type: 'RepoActionInterrupted',
+          data: { attempt: state.attempt },
+        });
+        return {
+          job: {
+            jobId,
+            request,
+            state: { ...state, phase: 'waiting' },
+            writer,
+            plan: state.plan,
+            settling: true,
+          },
+        };
+      }
       if (directive.interrupted) {
         await writer.append({
           type: 'RepoActionInterrupted',
@@ -106,6 +124,7 @@ export class JobClaimer {
         state: { ...state, phase: 'running', attempt: directive.attempt },
         writer,
         plan: state.plan,
+        settling: false,
       },
     };
   }

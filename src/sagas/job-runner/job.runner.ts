@@ -153,6 +153,7 @@ export class JobRunner {
       jobId: job.jobId,
       request: job.request,
       plan: job.plan,
+      settling: job.settling,
       progress: progress.report,
       signal: abort.signal,
       recordRepoEvents: (events) => this.recordRepoEvents(job, events),

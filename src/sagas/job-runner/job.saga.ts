@@ -19,6 +19,7 @@ export type JobDirective =
   | { kind: 'cancel' }
   | { kind: 'wait'; until: string }
   | { kind: 'give_up'; failure: Failure }
+  | { kind: 'settle' }
   | { kind: 'claim'; attempt: number; interrupted: boolean };
 
 export function react(
@@ -35,17 +36,32 @@ export function react(
   // Cut off in its last attempt, the job may be what stops the process (it exhausts memory,
   // say): run again, it would stop every start of the service.
   if (interrupted && state.attempt >= maxAttempts) {
-    return {
-      kind: 'give_up',
-      failure: {
-        code: 'JOB.INTERRUPTED',
-        message: `The service stopped while attempt ${state.attempt} of ${maxAttempts} ran; the job is not tried again`,
-        transient: false,
-      },
-    };
+    // Unless its push may have landed: the remote would then hold the job's result while its
+    // stream says nothing of it. Settling finds out, without pushing, and finishes or fails
+    // the job accordingly; once only (a settle cut off leaves the job waiting, and the one
+    // attempt that follows, if cut off too, is given up here).
+    if (state.attempt === maxAttempts && mayHavePublished(state))
+      return { kind: 'settle' };
+    return { kind: 'give_up', failure: interruptedFailure(state, maxAttempts) };
   }
   return { kind: 'claim', attempt: state.attempt + 1, interrupted };
 }
+
+/** The plan is recorded and not yet published: a cut-off `publish` may have pushed it. */
+const mayHavePublished = (state: JobState): boolean =>
+  state.plan !== undefined &&
+  state.completedSteps.includes('execute') &&
+  !hasPublished(state);
+
+/** The end of a job cut off once too often: it could be what stops the service. */
+export const interruptedFailure = (
+  state: Pick<JobState, 'attempt'>,
+  maxAttempts: number,
+): Failure => ({
+  code: 'JOB.INTERRUPTED',
+  message: `The service stopped while attempt ${state.attempt} of ${maxAttempts} ran; the job is not tried again`,
+  transient: false,
+});
 
 /** The steps still to run: every step after the last one recorded as completed. */
 export const remainingSteps = (state: JobState): JobStep[] =>

@@ -16,8 +16,10 @@ import { JobReleasedError } from '../../../src/sagas/job-runner/job-released.err
 import type { JobRunnerOptions } from '../../../src/sagas/job-runner/job-runner.options';
 import { JobRunner } from '../../../src/sagas/job-runner/job.runner';
 import {
+  aRepoActionInterrupted,
   aRepoActionRequested,
   aRepoActionStarted,
+  aStepCompleted,
   aStepStarted,
 } from '../../builders/job.builders';
 import { A_PLAN, FakeJobSteps } from './fake-job-steps';
@@ -211,6 +213,61 @@ describe('the job runner', () => {
       'RepoActionCompleted',
     ]);
     expect(metrics.queueWait).not.toHaveBeenCalled();
+  });
+
+  describe('given the last allowed attempt cut off in publish', () => {
+    const cutOffInPublish = async () => {
+      await request();
+      for (let attempt = 1; attempt < POLICY.maxAttempts; attempt++) {
+        await append(aRepoActionStarted(attempt));
+        await append(aRepoActionInterrupted(attempt));
+      }
+      for (const event of [
+        aRepoActionStarted(POLICY.maxAttempts),
+        aStepCompleted('pre_sync'),
+        aStepCompleted('execute', { plan: A_PLAN }),
+        aStepStarted('publish'),
+      ])
+        await append(event);
+      return (await stream()).length;
+    };
+
+    it('when its push had landed, then the turn settles it: no new attempt, publish told not to push, and the job completes', async () => {
+      const before = await cutOffInPublish();
+
+      const turn = await runner().run(JOB);
+
+      expect(turn).toBe('done');
+      expect(steps.steps).toEqual(['publish', 'post_sync']);
+      expect(steps.calls.map((c) => c.context.settling)).toEqual([true, true]);
+      expect((await trail()).slice(before)).toEqual([
+        'RepoActionInterrupted',
+        ...stepEvents('publish'),
+        ...stepEvents('post_sync'),
+        'RepoActionCompleted',
+      ]);
+    });
+
+    it('when its push had not landed, then publish fails the job with JOB.INTERRUPTED and it is not retried', async () => {
+      const before = await cutOffInPublish();
+      steps.failNext(
+        'publish',
+        new DomainError('JOB.INTERRUPTED', 'internal', 'not published'),
+      );
+
+      const turn = await runner().run(JOB);
+
+      expect(turn).toBe('done');
+      expect((await trail()).slice(before)).toEqual([
+        'RepoActionInterrupted',
+        'RepoActionStepStarted:publish',
+        'RepoActionFailed',
+      ]);
+      expect((await last()).data).toEqual({
+        code: 'JOB.INTERRUPTED',
+        message: 'not published',
+      });
+    });
   });
 
   it('given a transient failure, when the job fails, then a retry is recorded with backoff, and the next attempt completes from the failed step', async () => {

@@ -8,9 +8,14 @@ import {
   retryDelayMs,
   shouldRetry,
 } from '../../../src/sagas/job-runner/job.saga';
+import type { JobEvent } from '../../../src/domain/events/job.events';
 import {
+  aRepoActionInterrupted,
   aRepoActionRequested,
   aRepoActionStarted,
+  aStepCompleted,
+  aStepStarted,
+  anExecutionPlan,
 } from '../../builders/job.builders';
 
 const NOW = '2026-01-01T00:00:10.000Z';
@@ -50,6 +55,62 @@ describe('the job saga', () => {
       attempt: last,
       interrupted: true,
     });
+  });
+
+  it('settles, rather than gives up, a last attempt cut off once its plan was recorded and before publish completed (its push may have landed)', () => {
+    const last = DEFAULT_RETRY_POLICY.maxAttempts;
+    const planned = [
+      aRepoActionRequested(),
+      aStepCompleted('pre_sync'),
+      aStepCompleted('execute', { plan: anExecutionPlan() }),
+    ];
+    const cutOff = (attempt: number, ...after: JobEvent[]) =>
+      jobStateFrom([
+        aRepoActionRequested(),
+        aRepoActionStarted(attempt),
+        ...planned.slice(1),
+        ...after,
+      ]);
+
+    expect(react(cutOff(last, aStepStarted('publish')), NOW)).toEqual({
+      kind: 'settle',
+    });
+    // Cut off between the plan and publish's start: settling finds nothing pushed.
+    expect(react(cutOff(last), NOW)).toEqual({ kind: 'settle' });
+    // Published already: only post_sync was cut off, nothing is left to find out.
+    expect(react(cutOff(last, aStepCompleted('publish')), NOW)).toMatchObject({
+      kind: 'give_up',
+    });
+    // An earlier attempt still gets a new one.
+    expect(react(cutOff(last - 1, aStepStarted('publish')), NOW)).toEqual({
+      kind: 'claim',
+      attempt: last,
+      interrupted: true,
+    });
+    // A settle cut off leaves the job waiting: one more attempt, and if that is cut off
+    // too, the job is given up.
+    const settleCutOff = cutOff(
+      last,
+      aStepStarted('publish'),
+      aRepoActionInterrupted(last),
+    );
+    expect(react(settleCutOff, NOW)).toEqual({
+      kind: 'claim',
+      attempt: last + 1,
+      interrupted: false,
+    });
+    expect(
+      react(
+        jobStateFrom([
+          ...planned,
+          aRepoActionStarted(last),
+          aRepoActionInterrupted(last),
+          aRepoActionStarted(last + 1),
+          aStepStarted('publish'),
+        ]),
+        NOW,
+      ),
+    ).toMatchObject({ kind: 'give_up', failure: { code: 'JOB.INTERRUPTED' } });
   });
 
   it('waits for a scheduled retry, then claims', () => {

@@ -1,4 +1,5 @@
 import { v5 as uuidv5 } from 'uuid';
+import { DomainError } from '../../../domain/domain-error';
 import type { ExecutionPlan } from '../../../domain/events/job.events';
 import type { GitEngine } from '../../../infrastructure/git/git-engine.port';
 import { RemoteChangedError } from '../../../infrastructure/git/git.errors';
@@ -12,10 +13,19 @@ import type {
 /** Namespace of the ids of repo events a job appends: a re-run appends them only once. */
 const JOB_EVENT_IDS = '9d7e5c3a-1b2f-4e6d-8a0c-5f4e3d2c1b0a';
 
+const notPublished = () =>
+  new DomainError(
+    'JOB.INTERRUPTED',
+    'internal',
+    'The service stopped during the last allowed attempt, before its push landed; the job is not tried again and nothing was published',
+  );
+
 /**
  * `publish`: moves the planned refs (one local transaction, one leased atomic push), then
  * records the stack events. Run again after a restart, a push that already happened is seen
- * in the remote-tracking refs and not repeated, and the events keep their ids.
+ * in the remote-tracking refs and not repeated, and the events keep their ids. Settling a
+ * cut-off last attempt, it never pushes: the events are recorded only if the remote already
+ * holds the plan.
  */
 export class PublishStep implements JobStepHandler {
   constructor(
@@ -27,7 +37,11 @@ export class PublishStep implements JobStepHandler {
     const { jobId, plan } = context;
     if (!plan) throw new Error(`job ${jobId} reached publish without a plan`);
     const { repoId } = context.request;
-    if (plan.moves.length > 0 && !(await this.published(repoId, plan))) {
+    if (context.settling && plan.moves.length > 0) {
+      // The cut-off push may have landed without its git hearing so: ask the remote.
+      await this.git.fetch(repoId);
+      if (!(await this.published(repoId, plan))) throw notPublished();
+    } else if (plan.moves.length > 0 && !(await this.published(repoId, plan))) {
       try {
         await this.operations.applyAndPublish(repoId, plan.moves);
       } catch (error) {
