@@ -6,6 +6,7 @@ import type { RegisteredRepoResource } from '../../../src/read-models/repo/repo.
 import type { TaskResource } from '../../../src/read-models/task/task.resource';
 import { FaultGit } from './fault-git';
 import { FaultService } from './fault-service';
+import { FaultSql } from './fault-sql';
 import { processesIn } from './processes';
 import { type StackBranch, StackOrigin, type StackShape } from './stack-origin';
 import { readEvents, type StoredEvent } from './store-files';
@@ -129,6 +130,8 @@ export class CrashRun {
   readonly tmpDir: string;
   readonly origin: string;
   readonly git: FaultGit;
+  /** Crash points inside the stores; armed, every start loads its hook. */
+  readonly sql: FaultSql;
   private readonly services: FaultService[] = [];
 
   constructor(
@@ -139,6 +142,7 @@ export class CrashRun {
     this.tmpDir = join(dir, 'tmp');
     this.origin = join(dir, 'origin.git');
     this.git = new FaultGit(dir);
+    this.sql = new FaultSql(dir);
   }
 
   get repoId(): string {
@@ -153,11 +157,13 @@ export class CrashRun {
     git: 'fault' | 'plain',
     env: Readonly<Record<string, string>> = {},
   ): Promise<FaultService> {
+    const sql = this.sql.launch();
     const service = await FaultService.start({
       cwd: this.dir,
       dataDir: this.dataDir,
       tmpDir: this.tmpDir,
-      env,
+      env: { ...env, ...sql?.env },
+      ...(sql ? { execArgv: sql.execArgv } : {}),
       ...(git === 'fault' ? { gitBin: this.git.bin } : {}),
     });
     this.services.push(service);

@@ -71,9 +71,11 @@ export class FaultService {
     gitBin?: string;
     /** More of the service's configuration (`STACKYARD_*`). */
     env?: Readonly<Record<string, string>>;
+    /** Options for node before the service's script (a `--require` of a fault hook). */
+    execArgv?: readonly string[];
   }): Promise<FaultService> {
     const port = await freePort();
-    const child = spawn(process.execPath, [MAIN], {
+    const child = spawn(process.execPath, [...(options.execArgv ?? []), MAIN], {
       cwd: options.cwd,
       env: {
         PATH: process.env.PATH,
