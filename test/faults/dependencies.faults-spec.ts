@@ -159,6 +159,33 @@ describe('faults in what the service depends on', () => {
       await expectRecovered(run, service, [next]);
     });
 
+    it('inside a ref transaction, past the step timeout: killed with its locks taken, the locks are removed before the next job of the repo, which completes without a restart', async () => {
+      run.git.arm({ command: 'update-ref', nth: 1, action: 'hang-at-prepare' });
+      const service = await run.start('fault', {
+        ...FAST_RETRIES,
+        STACKYARD_STEP_TIMEOUT_MS: '2000',
+      });
+      const hung = await run.request(service, { action: 'restack_repo' });
+      const { job } = await endedJob(service, hung, 'RepoActionFailed');
+      expect(job).toMatchObject({
+        status: 'error',
+        error: { code: 'JOB.STEP_TIMEOUT' },
+      });
+      expect(run.git.fired()).toContain('update-ref');
+      expect(await settledProcessesIn(run.dir, 15_000, [service.pid])).toEqual(
+        [],
+      );
+      expect(
+        readdirSync(
+          join(run.dataDir, 'repos', `${run.repoId}.git`, 'refs', 'heads'),
+        ).filter((f) => f.endsWith('.lock')),
+      ).toEqual([]);
+
+      run.git.disarm();
+      const next = await run.request(service, { action: 'restack_repo' });
+      await expectRecovered(run, service, [next]);
+    });
+
     it('at shutdown: the job is recorded interrupted, its git killed with everything it started, and the next start completes it', async () => {
       run.git.arm({ command: 'fetch', nth: 1, action: 'hang' });
       const service = await run.start('fault', {

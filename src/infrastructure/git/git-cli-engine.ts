@@ -6,6 +6,7 @@ import { assertRemoteUrl } from '../../domain/repo/remote-url';
 import { formatCommit, type NewCommit, SCRATCH_PREFIX } from './object-writer';
 import { HelperPool } from './helper-pool';
 import { RepoHelpers } from './repo-helpers';
+import { removeStaleLocksOf } from './stale-locks';
 import {
   EMPTY_TREE,
   mergeTrees,
@@ -436,6 +437,11 @@ export class GitCliEngine implements GitEngine {
         error instanceof GitCommandError ? error.stderr : String(error),
       );
     }
+  }
+
+  async cleanUpAfterAbort(repoId: string): Promise<string[]> {
+    await this.helpers.discard(repoId);
+    return removeStaleLocksOf(this.gitDir(repoId));
   }
 
   async publish(repoId: string, moves: readonly RefMove[]): Promise<void> {

@@ -56,5 +56,13 @@ export interface GitEngine {
    * current value: if the remote moved, nothing changes and `GIT.REMOTE_CHANGED` is thrown.
    */
   publish(repoId: string, moves: readonly RefMove[]): Promise<void>;
+  /**
+   * After the repo's git work was aborted (a step timed out or was given up) and its killed
+   * git processes have exited: closes the repo's long-running helpers, so that a killed or
+   * hung one never serves the next job, and removes the lock files the killed processes
+   * left, which would fail every later ref update. Returns the locks removed. Call it only
+   * while no other git work runs on the repo.
+   */
+  cleanUpAfterAbort(repoId: string): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -129,7 +129,11 @@ export class GitRunner {
         // Before `close`, git is not reaped yet or a process it started still holds its
         // output: the group's id is still this group's.
         killGroup();
-        settle(() => reject(abortReason(signal!)));
+        // Settles once git has exited, so that whoever aborted may clean up after it (the
+        // lock files of a ref transaction it died in) without racing a live process.
+        const fail = () => settle(() => reject(abortReason(signal!)));
+        if (child.exitCode !== null || child.signalCode !== null) fail();
+        else child.once('exit', fail);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
 

@@ -51,6 +51,16 @@ export class HelperPool<T extends Closable> {
     return [...this.slots.keys()];
   }
 
+  /**
+   * Closes the key's entry now, in use or not (its users' work was aborted): the next use
+   * opens a fresh one. Resolves once it is closed.
+   */
+  async discard(key: string): Promise<void> {
+    const slot = this.slots.get(key);
+    if (slot) this.retire(key, slot);
+    await Promise.all(this.closing);
+  }
+
   /** Closes every entry, in use or not, and refuses later uses. */
   async close(): Promise<void> {
     this.closed = true;

@@ -18,10 +18,20 @@ export async function removeStaleLocks(reposDir: string): Promise<string[]> {
   const locks: string[] = [];
   for (const clone of await entriesOf(reposDir)) {
     if (!clone.isDirectory() || !clone.name.endsWith('.git')) continue;
-    const gitDir = join(reposDir, clone.name);
-    locks.push(...(await locksIn(gitDir, false)));
-    locks.push(...(await locksIn(join(gitDir, 'refs'), true)));
+    locks.push(...(await removeStaleLocksOf(join(reposDir, clone.name))));
   }
+  return locks;
+}
+
+/**
+ * The same for one clone: call it only once every git process in it has ended (after a
+ * step's killed git exited, while the repo's job lane is still held).
+ */
+export async function removeStaleLocksOf(gitDir: string): Promise<string[]> {
+  const locks = [
+    ...(await locksIn(gitDir, false)),
+    ...(await locksIn(join(gitDir, 'refs'), true)),
+  ];
   await Promise.all(locks.map((lock) => rm(lock, { force: true })));
   return locks;
 }

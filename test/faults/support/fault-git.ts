@@ -30,7 +30,9 @@ import { join } from 'node:path';
  * - `hang`: leaves a `sleep` in the background and runs git against a remote whose
  *   upload-pack and receive-pack first sleep for ten minutes: git and two processes under it
  *   hang, as with a remote that accepts the connection and never answers. Their ids are
- *   written to `hung-pids` (see `hungPids`).
+ *   written to `hung-pids` (see `hungPids`);
+ * - `hang-at-prepare`: as `kill-all-at-prepare`, but leaves git asleep with its ref locks
+ *   taken instead of killing anything, as a ref transaction that never ends.
  */
 export type FaultAction =
   | 'hold'
@@ -41,7 +43,8 @@ export type FaultAction =
   | 'kill-all-at-prepare'
   | 'kill-when-remote-commits'
   | 'unreachable'
-  | 'hang';
+  | 'hang'
+  | 'hang-at-prepare';
 
 /**
  * Which git call to catch: `command` is git's subcommand (`fetch`, `push`, `update-ref`, …),
@@ -231,6 +234,20 @@ case "$action" in
       fire "$@"
       kill -9 "$pid" "$PPID"
       exit 1
+    done ;;
+  hang-at-prepare)
+    # As above, but git is left holding its ref locks, asleep, instead of killed.
+    mkfifo "$ctl/to-git" "$ctl/from-git"
+    git "$@" < "$ctl/to-git" > "$ctl/from-git" &
+    exec 3> "$ctl/to-git" 4< "$ctl/from-git"
+    while IFS= read -r command; do
+      printf '%s\\n' "$command" >&3
+      [ "$command" = prepare ] || continue
+      while IFS= read -r answer <&4; do
+        [ "$answer" = 'prepare: ok' ] && break
+      done
+      fire "$@"
+      exec sleep 600
     done ;;
   kill-when-remote-commits)
     # exec keeps this process's id for git.

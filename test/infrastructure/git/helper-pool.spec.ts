@@ -50,6 +50,25 @@ describe('HelperPool', () => {
     await pool.close();
   });
 
+  it('discards an entry in use at once (its work was aborted): the next use opens a fresh one, and the late release closes nothing more', async () => {
+    const pool = poolOf(60_000, 8);
+    const use = held();
+    const inUse = pool.use('r1', () => use.promise);
+    await touch(pool, 'r2');
+
+    await pool.discard('r1');
+
+    expect(entry('r1').closed).toBe(true);
+    expect(pool.keys()).toEqual(['r2']);
+    const fresh = await pool.use('r1', (e) => Promise.resolve(e));
+    expect(fresh).not.toBe(opened[0]);
+    use.finish();
+    await inUse;
+    expect(fresh.closed).toBe(false);
+    expect(entry('r2').closed).toBe(false);
+    await pool.close();
+  });
+
   it('closes an entry once it has been unused for idleMs, and not before', async () => {
     const pool = poolOf(60_000, 8);
     await touch(pool, 'r1');

@@ -25,7 +25,7 @@ const doneWith = (step: JobStep): StepResult =>
     ? { summary: A_PLAN.summary, plan: A_PLAN }
     : { summary: `${step} done` };
 
-/** A step the test holds inside its work until it lets it finish or fail. */
+/** A step the test holds inside its work until it lets it finish or fail, or it is aborted. */
 export interface HeldStep {
   /** Resolves with the step's context once the step has begun. */
   readonly entered: Promise<JobStepContext>;
@@ -84,6 +84,10 @@ export class FakeJobSteps implements JobSteps {
       return new Promise<StepResult>((resolve, reject) => {
         finish = resolve;
         fail = reject;
+        // As the git steps do: an aborted step stops, failing with the abort's reason.
+        context.signal.addEventListener('abort', () =>
+          reject(context.signal.reason as Error),
+        );
       });
     });
     return held;

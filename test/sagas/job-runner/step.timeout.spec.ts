@@ -1,5 +1,8 @@
 import { DomainError } from '../../../src/domain/domain-error';
-import { withStepTimeout } from '../../../src/sagas/job-runner/step.timeout';
+import {
+  ABORT_GRACE_MS,
+  withStepTimeout,
+} from '../../../src/sagas/job-runner/step.timeout';
 
 describe('the step timeout', () => {
   beforeEach(() => {
@@ -66,7 +69,35 @@ describe('the step timeout', () => {
     jest.advanceTimersByTime(1);
 
     expect(abort.signal.aborted).toBe(true);
+    // Work that does not stop gets the abort grace, then the step fails all the same.
+    jest.advanceTimersByTime(ABORT_GRACE_MS);
     expect(abort.signal.reason).toBe(await settled);
+  });
+
+  it('given aborted work that stops, when it has settled, then the step fails with JOB.STEP_TIMEOUT at once, not after the grace, whatever the work settled with', async () => {
+    for (const ending of ['resolves', 'rejects'] as const) {
+      const abort = new AbortController();
+      let end!: () => void;
+      const work = new Promise<string>((resolve, reject) => {
+        end = () =>
+          ending === 'resolves'
+            ? resolve('done late')
+            : reject(new Error('killed'));
+      });
+      let outcome: unknown;
+      const settled = withStepTimeout('execute', work, 1_000, abort, 60_000)
+        .catch((error: unknown) => error)
+        .then((value) => (outcome = value));
+
+      jest.advanceTimersByTime(1_000);
+      await Promise.resolve();
+      expect([ending, outcome]).toEqual([ending, undefined]);
+      end();
+      await settled;
+
+      expect(outcome).toBe(abort.signal.reason);
+      expect(outcome).toMatchObject({ code: 'JOB.STEP_TIMEOUT' });
+    }
   });
 
   it('given work that ends within the limit, when it resolves, then its controller is not aborted', async () => {

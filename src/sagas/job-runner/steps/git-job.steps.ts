@@ -22,7 +22,7 @@ export class GitJobSteps implements JobSteps {
 
   constructor(
     store: EventStore,
-    git: GitEngine,
+    private readonly git: GitEngine,
     operations: StackOperations,
     clock: Clock,
   ) {
@@ -36,10 +36,16 @@ export class GitJobSteps implements JobSteps {
     };
   }
 
-  run(step: JobStep, context: JobStepContext): Promise<StepResult> {
-    // Every git process the step starts, down to the engine's, is killed when it aborts.
-    return withGitAbortSignal(context.signal, () =>
-      this.steps[step].run(context),
-    );
+  async run(step: JobStep, context: JobStepContext): Promise<StepResult> {
+    try {
+      // Every git process the step starts, down to the engine's, is killed when it aborts.
+      return await withGitAbortSignal(context.signal, () =>
+        this.steps[step].run(context),
+      );
+    } finally {
+      // The killed processes have exited; the repo's lane is still this job's.
+      if (context.signal.aborted)
+        await this.git.cleanUpAfterAbort(context.request.repoId);
+    }
   }
 }
