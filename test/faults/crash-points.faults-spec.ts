@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobResource } from '../../src/read-models/job/job.resource';
 import { DEFAULT_RETRY_POLICY } from '../../src/sagas/job-runner/job.saga';
-import { CrashLab, type CrashRun } from './support/crash-lab';
+import { type CrashRun, useCrashLab } from './support/crash-lab';
 import type { FaultService } from './support/fault-service';
 import {
   expectEnded,
@@ -20,19 +20,8 @@ import { refsOf } from './support/stack-origin';
  * repositories, that the kill really came at its point.
  */
 describe('the service killed at a crash point recovers on restart', () => {
-  let lab: CrashLab;
   let run: CrashRun;
-
-  beforeAll(async () => {
-    lab = await CrashLab.create();
-  });
-  afterAll(() => lab?.dispose());
-  beforeEach(() => {
-    run = lab.run();
-  });
-  afterEach(async () => {
-    await run.dispose();
-  });
+  useCrashLab((next) => (run = next));
 
   const stepStarted = (step: string) => `RepoActionStepStarted:${step}`;
   const stepCompleted = (step: string) => `RepoActionStepCompleted:${step}`;

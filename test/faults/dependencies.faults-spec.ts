@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { HealthResource } from '../../src/read-models/health/health.resource';
 import type { JobResource } from '../../src/read-models/job/job.resource';
 import { DEFAULT_RETRY_POLICY } from '../../src/sagas/job-runner/job.saga';
-import { CrashLab, type CrashRun } from './support/crash-lab';
+import { type CrashRun, useCrashLab } from './support/crash-lab';
 import type { FaultService } from './support/fault-service';
 import {
   expectEnded,
@@ -26,19 +26,8 @@ const FAST_RETRIES = { STACKYARD_RETRY_BASE_MS: '100' };
  * about, and checks the job's outcome by the retry policy and the harness's invariants.
  */
 describe('faults in what the service depends on', () => {
-  let lab: CrashLab;
   let run: CrashRun;
-
-  beforeAll(async () => {
-    lab = await CrashLab.create();
-  });
-  afterAll(() => lab?.dispose());
-  beforeEach(() => {
-    run = lab.run();
-  });
-  afterEach(async () => {
-    await run.dispose();
-  });
+  useCrashLab((next) => (run = next));
 
   /** The job as the read models have it once they include its end, and its own history. */
   async function endedJob(

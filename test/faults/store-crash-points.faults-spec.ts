@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CrashLab, type CrashRun } from './support/crash-lab';
+import { type CrashRun, useCrashLab } from './support/crash-lab';
 import type { FaultService } from './support/fault-service';
 import { expectRecovered } from './support/invariants';
 import { rowsOf } from './support/store-files';
@@ -12,19 +12,8 @@ import { rowsOf } from './support/store-files';
  * that was answered, keep nothing that was not committed, and finish every recorded job.
  */
 describe('the service killed inside its stores recovers on restart', () => {
-  let lab: CrashLab;
   let run: CrashRun;
-
-  beforeAll(async () => {
-    lab = await CrashLab.create();
-  });
-  afterAll(() => lab?.dispose());
-  beforeEach(() => {
-    run = lab.run();
-  });
-  afterEach(async () => {
-    await run.dispose();
-  });
+  useCrashLab((next) => (run = next));
 
   const readModels = () => join(run.dataDir, 'read-models.sqlite');
   const checkpoints = () =>

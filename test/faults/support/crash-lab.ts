@@ -238,3 +238,25 @@ export class CrashRun {
     rmSync(this.dir, { recursive: true, force: true, maxRetries: 5 });
   }
 }
+
+/**
+ * The Jest hooks of a crash-harness suite: one lab (its template world) for the suite, a
+ * fresh run of it for each test, given to `use`, and everything it started killed and
+ * removed after the test.
+ */
+export function useCrashLab(use: (run: CrashRun) => void): void {
+  let lab: CrashLab | undefined;
+  let run: CrashRun | undefined;
+  beforeAll(async () => {
+    lab = await CrashLab.create();
+  });
+  afterAll(() => lab?.dispose());
+  beforeEach(() => {
+    run = lab!.run();
+    use(run);
+  });
+  afterEach(async () => {
+    await run?.dispose();
+    run = undefined;
+  });
+}
