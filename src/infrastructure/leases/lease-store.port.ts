@@ -1,0 +1,40 @@
+/**
+ * A lease: the right of one instance (`holder`) to act on `name` (a repo's jobs and clone,
+ * the projections) until `expiresAt`, renewed by its holder while it works. `token` grows
+ * with each new holder, so that a holder that slept through its expiry can tell (its renewal
+ * fails) and be told apart from the holder that took over.
+ */
+export interface Lease {
+  readonly name: string;
+  readonly holder: string;
+  readonly token: number;
+  /** Milliseconds since the epoch, on the lease store's clock. */
+  readonly expiresAt: number;
+}
+
+/**
+ * Where the instances sharing one database agree who holds which lease. Times are the
+ * store's own (a shared database's clock), never an instance's, so that instances with
+ * skewed clocks still agree when a lease has expired.
+ */
+export interface LeaseStore {
+  /**
+   * Takes `name` for `holder` for `ttlMs` when it is free, expired, or already this
+   * holder's (then it is renewed, keeping its token). Undefined when another holds it.
+   */
+  acquire(
+    name: string,
+    holder: string,
+    ttlMs: number,
+  ): Promise<Lease | undefined>;
+  /** Extends a held lease by `ttlMs` from now; undefined when it was lost meanwhile. */
+  renew(lease: Lease, ttlMs: number): Promise<Lease | undefined>;
+  /** Gives a held lease up at once (a lease lost meanwhile is left to its new holder). */
+  release(lease: Lease): Promise<void>;
+  /** Who holds `name` now, if anyone (an expired lease is nobody's). */
+  holderOf(name: string): Promise<Lease | undefined>;
+  /** The leases `holder` holds now. */
+  heldBy(holder: string): Promise<Lease[]>;
+}
+
+export const LEASE_STORE = Symbol('LeaseStore');
