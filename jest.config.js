@@ -1,6 +1,6 @@
 // Test tiers are chosen by file suffix: *.spec.ts (unit, no I/O beyond memory),
 // *.int-spec.ts (real SQLite files, real git repositories), *.e2e-spec.ts (the running app),
-// *.browser-spec.ts (the dashboard in headless Chromium).
+// *.browser-spec.ts (the dashboard in headless Chromium), *.pg-spec.ts (real PostgreSQL).
 const transformer = '<rootDir>/test/jest-transformer.js';
 const slowTier = '<rootDir>/test/slow-tier.setup.ts';
 
@@ -39,6 +39,12 @@ module.exports = {
     tier('browser', 'browser-spec', {
       setupFilesAfterEnv: [slowTier],
       globalSetup: '<rootDir>/test/browser-global-setup.js',
+    }),
+    // *.pg-spec.ts: adapters on a real PostgreSQL (STACKYARD_TEST_DATABASE_URL). Not part of
+    // `npm test`; `npm run test:pg` runs it, one file at a time.
+    tier('pg', 'pg-spec', {
+      setupFilesAfterEnv: [slowTier],
+      globalSetup: '<rootDir>/test/pg-global-setup.js',
     }),
   ],
 };
