@@ -98,8 +98,9 @@ export class JobProcessManager {
         case 'RepoActionCancelled':
         case 'RepoActionCompleted':
         case 'RepoActionFailed':
-          // A job ended by someone else (a cancel while it waited) leaves its lane's wait.
-          this.scheduler.wake(jobId);
+          // A job ended by someone else (a cancel while it waited, another instance) leaves
+          // its lane without another turn here.
+          this.scheduler.ended(jobId);
           break;
         case 'RepoActionStarted':
         case 'RepoActionStepStarted':

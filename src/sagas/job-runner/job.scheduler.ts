@@ -13,6 +13,23 @@ export type RunJob = (jobId: string) => Promise<JobTurn>;
 const FAILED_TURN_BASE_MS = 1000;
 const FAILED_TURN_MAX_MS = 30_000;
 
+/**
+ * Whether this instance may give a repo's jobs their turns: where several instances share
+ * one store, only the holder of the repo's lease may (see `RepoLeaseGate`).
+ */
+export interface LaneGate {
+  /** Undefined when the lane may run its first job now, else when to ask again (ms). */
+  enter(repoId: string): Promise<number | undefined>;
+  /** The lane has no job left for now. */
+  leave(repoId: string): void;
+}
+
+/** The gate of a service that runs alone: every lane may always run. */
+export const OPEN_GATE: LaneGate = {
+  enter: () => Promise.resolve(undefined),
+  leave: () => undefined,
+};
+
 /** The queue of one repo's jobs; only the first one is worked on. */
 interface Lane {
   queue: string[];
@@ -25,13 +42,16 @@ interface Lane {
  * Decides when each job gets a turn: one lane per repo, whose jobs run one at a time in the
  * order they were queued (a job waiting for its retry holds its lane, so a later job of the
  * same repo cannot overtake it), while different repos run in parallel, up to
- * `concurrency` turns at once. A wait for a retry ends early on `wake` (a job ended by
- * someone else) and on `stop`.
+ * `concurrency` turns at once, and only while the gate lets the repo's lane in (its lease
+ * is this instance's). A wait for a retry or for the gate ends early on `wake`, on `ended`
+ * (a job ended by someone else, dropped without a turn) and on `stop`.
  */
 export class JobScheduler {
   private readonly lanes = new Map<string, Lane>();
   private readonly repoOfJob = new Map<string, string>();
   private readonly running = new Set<Promise<void>>();
+  /** Jobs ended by another writer (another instance, a cancel), to drop at their turn. */
+  private readonly endedElsewhere = new Set<string>();
   private readonly slots: Semaphore;
   private stopping = false;
 
@@ -39,6 +59,7 @@ export class JobScheduler {
     private readonly run: RunJob,
     concurrency: number,
     private readonly logger: { error(message: string): void },
+    private readonly gate: LaneGate = OPEN_GATE,
   ) {
     this.slots = new Semaphore(Math.max(1, concurrency));
   }
@@ -62,6 +83,17 @@ export class JobScheduler {
     if (repoId) this.lanes.get(repoId)?.wake?.();
   }
 
+  /**
+   * A job ended by another writer: it leaves its lane without another turn here (a lane
+   * waiting on it, for its retry or for the repo's lease, goes on at once).
+   */
+  ended(jobId: string): void {
+    const repoId = this.repoOfJob.get(jobId);
+    if (repoId === undefined) return;
+    this.endedElsewhere.add(jobId);
+    this.lanes.get(repoId)?.wake?.();
+  }
+
   /** Gives no turn any more and ends every retry wait; a turn under way runs on. */
   stop(): void {
     this.stopping = true;
@@ -75,26 +107,36 @@ export class JobScheduler {
 
   private startLane(repoId: string, lane: Lane): void {
     lane.active = true;
-    const running: Promise<void> = this.runLane(lane)
+    const running: Promise<void> = this.runLane(repoId, lane)
       .catch((error: unknown) =>
         this.logger.error(`lane of repo ${repoId} failed: ${String(error)}`),
       )
       .finally(() => {
         lane.active = false;
         this.running.delete(running);
-        if (lane.queue.length === 0) this.lanes.delete(repoId);
-        else if (!this.stopping) this.startLane(repoId, lane);
+        if (lane.queue.length === 0) {
+          this.lanes.delete(repoId);
+          this.gate.leave(repoId);
+        } else if (!this.stopping) this.startLane(repoId, lane);
       });
     this.running.add(running);
   }
 
-  private async runLane(lane: Lane): Promise<void> {
+  private async runLane(repoId: string, lane: Lane): Promise<void> {
     let failures = 0;
     while (!this.stopping && lane.queue.length > 0) {
       const jobId = lane.queue[0]!;
       let turn: JobTurn;
       try {
-        turn = await this.turn(jobId);
+        const notYetMs = this.endedElsewhere.has(jobId)
+          ? undefined
+          : await this.gate.enter(repoId);
+        turn =
+          notYetMs !== undefined
+            ? { retryInMs: notYetMs }
+            : this.endedElsewhere.has(jobId)
+              ? 'done'
+              : await this.turn(jobId);
         failures = 0;
       } catch (error) {
         // The turn could not even record how it ended (the store refuses writes, say): the
@@ -113,6 +155,7 @@ export class JobScheduler {
       if (turn === 'done') {
         lane.queue.shift();
         this.repoOfJob.delete(jobId);
+        this.endedElsewhere.delete(jobId);
         continue;
       }
       await new Promise<void>((resolve) => {

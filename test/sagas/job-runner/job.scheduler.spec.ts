@@ -1,6 +1,7 @@
 import {
   JobScheduler,
   type JobTurn,
+  type LaneGate,
 } from '../../../src/sagas/job-runner/job.scheduler';
 
 /** A `RunJob` whose turns the test ends; it records who ran and how many ran at once. */
@@ -195,5 +196,92 @@ describe('the job scheduler', () => {
     jest.advanceTimersByTime(1);
     await scheduler.drained();
     expect(calls).toBe(2);
+  });
+
+  describe('with a gate (several instances: only the repo lease holder runs its jobs)', () => {
+    /** A gate the test opens per repo; it records each ask and each leave. */
+    class Gate implements LaneGate {
+      readonly open = new Set<string>();
+      readonly asked: string[] = [];
+      readonly left: string[] = [];
+      enter(repoId: string): Promise<number | undefined> {
+        this.asked.push(repoId);
+        return Promise.resolve(this.open.has(repoId) ? undefined : 1_000);
+      }
+      leave(repoId: string): void {
+        this.left.push(repoId);
+      }
+    }
+
+    it('given a repo whose lease another instance holds, when its job is queued, then it gets no turn; once the gate opens, it runs, and the empty lane is left', async () => {
+      jest.useFakeTimers();
+      const gate = new Gate();
+      const scheduler = new JobScheduler(turns.run, 2, logger, gate);
+      gate.open.add('repo-b');
+
+      scheduler.enqueue('a1', 'repo-a');
+      scheduler.enqueue('b1', 'repo-b');
+      await turns.begun(1);
+      await laneWaiting();
+      expect(turns.calls).toEqual(['b1']);
+      turns.end('b1');
+
+      gate.open.add('repo-a');
+      await jest.advanceTimersByTimeAsync(1_000);
+      await turns.begun(2);
+      turns.end('a1');
+      await scheduler.drained();
+
+      expect(turns.calls).toEqual(['b1', 'a1']);
+      expect(gate.asked.filter((r) => r === 'repo-a')).toEqual([
+        'repo-a',
+        'repo-a',
+      ]);
+      expect(gate.left.sort()).toEqual(['repo-a', 'repo-b']);
+    });
+
+    it('given a job waiting at a closed gate, when another instance ends it, then it leaves the lane without a turn and the next job waits at the gate in its place', async () => {
+      jest.useFakeTimers();
+      const gate = new Gate();
+      const scheduler = new JobScheduler(turns.run, 1, logger, gate);
+      scheduler.enqueue('a1', 'repo-a');
+      scheduler.enqueue('a2', 'repo-a');
+      await laneWaiting();
+
+      scheduler.ended('a1');
+      await Promise.resolve();
+      await laneWaiting();
+      gate.open.add('repo-a');
+      await jest.advanceTimersByTimeAsync(1_000);
+      await turns.begun(1);
+      turns.end('a2');
+      await scheduler.drained();
+
+      expect(turns.calls).toEqual(['a2']);
+    });
+
+    it('given a gate that cannot answer (the store is down), when it throws, then the lane pauses as after a failed turn and asks again', async () => {
+      jest.useFakeTimers();
+      let asks = 0;
+      const failing: LaneGate = {
+        enter: () =>
+          ++asks === 1
+            ? Promise.reject(new Error('connection refused'))
+            : Promise.resolve(undefined),
+        leave: () => undefined,
+      };
+      const scheduler = new JobScheduler(turns.run, 1, logger, failing);
+      scheduler.enqueue('a1', 'repo-a');
+      await laneWaiting();
+      expect(turns.calls).toEqual([]);
+
+      await jest.advanceTimersByTimeAsync(1_000);
+      await turns.begun(1);
+      turns.end('a1');
+      await scheduler.drained();
+
+      expect(asks).toBe(2);
+      expect(turns.calls).toEqual(['a1']);
+    });
   });
 });
