@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApp } from './app.factory';
 import { loadConfig, StartupError } from './infrastructure/config/app-config';
@@ -24,8 +25,17 @@ async function main(): Promise<void> {
     logger.warn(
       `the read-model file was not a readable database: moved it to ${storage.readModelsSetAside}; the read models are rebuilt from the event store`,
     );
-  await app.listen(config.port, config.host);
-  logger.log(`listening on ${await app.getUrl()}`);
+  try {
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    // A port taken or not allowed: the runners have started, so stop them cleanly first.
+    await app.close();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StartupError(
+      `cannot listen on ${config.host} port ${config.port}: ${reason.replace(/\s+/g, ' ')}`,
+    );
+  }
+  logger.log(`listening on ${boundUrl(app.getHttpServer().address())}`);
   // Nest's own shutdown hooks re-raise the signal after closing, so the process would end
   // "killed by SIGTERM"; a graceful stop should end with status 0 instead.
   const stop = (signal: NodeJS.Signals) => {
@@ -40,6 +50,14 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/** The address the server is bound to, as it is (`0.0.0.0` included). */
+function boundUrl(address: AddressInfo | string | null): string {
+  if (address === null || typeof address === 'string') return String(address);
+  const host =
+    address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { EnvReader, isHostForm, isLoopbackHost } from './env-rules';
 
 export type LogLevelName = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
@@ -9,13 +11,18 @@ export interface AppConfig {
   dataDir: string;
   /** Bearer token to org id; undefined runs the single org `default` on loopback. */
   tokens: ReadonlyMap<string, string> | undefined;
+  /**
+   * Names this process in the events its job runner appends (`worker:<id>`) and in its
+   * readiness answer: `STACKYARD_INSTANCE_ID`, or host name and pid.
+   */
+  instanceId: string;
   concurrency: number;
   eventStore: 'sqlite';
   gitBin: string;
   /** A repository's long-running git helpers close after this long unused. */
   gitHelperIdleMs: number;
   logLevel: LogLevelName;
-  /** A job step running longer than this fails with `JOB.STEP_TIMEOUT`. */
+  /** A job step running longer than this fails with `JOB.STEP_TIMEOUT`; 0 sets no limit. */
   stepTimeoutMs: number;
   /**
    * The first retry of a job whose remote was unavailable waits about this long; each
@@ -43,85 +50,114 @@ const LOG_LEVELS: readonly LogLevelName[] = [
   'verbose',
 ];
 
-function positiveInt(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new StartupError(
-      `${name} must be a non-negative integer, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return n;
+/** The id of this process when `STACKYARD_INSTANCE_ID` does not name one. */
+export const defaultInstanceId = (): string => `${hostname()}:${process.pid}`;
+
+/**
+ * Reads and checks every variable up front. A value that is not allowed stops start-up
+ * with one `StartupError` whose one line names each such variable, its value and what is
+ * allowed (`PORT="70000" is not valid: expected an integer from 0 to 65535`); nothing is
+ * corrected silently. Unset and empty variables take their defaults.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const read = new EnvReader(env);
+  const tokens = parseTokens(read);
+  const host = parseHost(read, tokens !== undefined);
+  const config: AppConfig = {
+    port: read.integer('PORT', 3000, 0, 65_535),
+    host,
+    dataDir: resolve(read.text('STACKYARD_DATA_DIR', './data')),
+    tokens,
+    instanceId: parseInstanceId(read),
+    concurrency: read.integer('STACKYARD_CONCURRENCY', 2, 1, 1024),
+    eventStore: read.oneOf('STACKYARD_EVENT_STORE', EVENT_STORES, 'sqlite'),
+    gitBin: read.text('STACKYARD_GIT_BIN', 'git'),
+    gitHelperIdleMs: read.milliseconds('STACKYARD_GIT_HELPER_IDLE_MS', 60_000),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
+    stepTimeoutMs: read.milliseconds('STACKYARD_STEP_TIMEOUT_MS', 600_000),
+    retryBaseMs: read.milliseconds('STACKYARD_RETRY_BASE_MS', 500),
+    shutdownGraceMs: read.milliseconds('STACKYARD_SHUTDOWN_GRACE_MS', 10_000),
+    benchRoutes: read.oneOf('STACKYARD_BENCH_ROUTES', ['0', '1'], '0') === '1',
+  };
+  if (read.problems.length > 0)
+    throw new StartupError(read.problems.join('; '));
+  return config;
 }
 
-function parseTokens(
-  raw: string | undefined,
-): ReadonlyMap<string, string> | undefined {
+/** The event stores this build can open. */
+const EVENT_STORES = ['sqlite'] as const;
+
+/**
+ * `token1=org1,token2=org2`. A problem is reported by the entry's place, never its text:
+ * the values are secrets, and the message goes to the log.
+ */
+function parseTokens(read: EnvReader): ReadonlyMap<string, string> | undefined {
+  const raw = read.raw('STACKYARD_TOKENS');
   if (raw === undefined || raw.trim() === '') return undefined;
   const tokens = new Map<string, string>();
-  for (const pair of raw.split(',')) {
-    const [token, org, ...rest] = pair.split('=').map((s) => s.trim());
-    if (!token || !org || rest.length > 0) {
-      throw new StartupError(
-        'STACKYARD_TOKENS must look like token1=org1,token2=org2',
-      );
+  const entries = raw.split(',');
+  const problem = (what: string) =>
+    read.problems.push(
+      `STACKYARD_TOKENS is not valid: ${what} (expected token1=org1,token2=org2 where tokens are visible ASCII and orgs have no control characters; values not shown, they are secrets)`,
+    );
+  for (const [i, entry] of entries.entries()) {
+    const [token, org, ...rest] = entry.split('=').map((s) => s.trim());
+    const place = `entry ${i + 1} of ${entries.length}`;
+    if (
+      !token ||
+      !org ||
+      rest.length > 0 ||
+      !TOKEN.test(token) ||
+      !ORG.test(org)
+    ) {
+      problem(`${place} is not token=org`);
+      return undefined;
+    }
+    if (tokens.has(token)) {
+      problem(`${place} repeats the token of an earlier entry`);
+      return undefined;
     }
     tokens.set(token, org);
   }
   return tokens;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const tokens = parseTokens(env.STACKYARD_TOKENS);
-  const store = env.STACKYARD_EVENT_STORE ?? 'sqlite';
-  if (store !== 'sqlite') {
-    throw new StartupError(
-      `STACKYARD_EVENT_STORE=${store} is not available in this build; use sqlite`,
+/** A token travels in a header or a query: visible ASCII, no spaces. */
+const TOKEN = /^[\x21-\x7e]+$/;
+// eslint-disable-next-line no-control-regex
+const ORG = /^[^\u0000-\u001f\u007f]+$/;
+
+/**
+ * Where to listen. Without tokens there is no authentication, so the service must stay on
+ * this machine: a `HOST` beyond loopback then refuses to start rather than being ignored.
+ */
+function parseHost(read: EnvReader, withTokens: boolean): string {
+  const host = read.raw('HOST');
+  if (host === undefined) return '127.0.0.1';
+  if (!isHostForm(host)) {
+    read.refuse('HOST', 'expected an IP address or a host name');
+    return '127.0.0.1';
+  }
+  if (!withTokens && !isLoopbackHost(host)) {
+    read.refuse(
+      'HOST',
+      'binding beyond loopback requires STACKYARD_TOKENS (without tokens anyone who reaches the port could act on every repo); set STACKYARD_TOKENS, or use a loopback address (127.0.0.1, ::1, localhost)',
     );
+    return '127.0.0.1';
   }
-  const logLevel = (env.LOG_LEVEL ?? 'log') as LogLevelName;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new StartupError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-  }
-  const concurrency = positiveInt(
-    'STACKYARD_CONCURRENCY',
-    env.STACKYARD_CONCURRENCY,
-    2,
+  return host;
+}
+
+/** Letters, digits and `._:-`, at most 200, starting with a letter or digit. */
+const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
+
+function parseInstanceId(read: EnvReader): string {
+  const raw = read.raw('STACKYARD_INSTANCE_ID');
+  if (raw === undefined) return defaultInstanceId();
+  if (INSTANCE_ID.test(raw)) return raw;
+  read.refuse(
+    'STACKYARD_INSTANCE_ID',
+    'expected 1 to 200 letters, digits, dots, colons, underscores or hyphens, starting with a letter or digit',
   );
-  return {
-    port: positiveInt('PORT', env.PORT, 3000),
-    // Without tokens there is no authentication, so the service only listens on loopback.
-    host: tokens ? (env.HOST ?? '127.0.0.1') : '127.0.0.1',
-    dataDir: resolve(env.STACKYARD_DATA_DIR ?? './data'),
-    tokens,
-    concurrency: Math.max(1, concurrency),
-    eventStore: store,
-    gitBin: env.STACKYARD_GIT_BIN ?? 'git',
-    gitHelperIdleMs: positiveInt(
-      'STACKYARD_GIT_HELPER_IDLE_MS',
-      env.STACKYARD_GIT_HELPER_IDLE_MS,
-      60_000,
-    ),
-    logLevel,
-    stepTimeoutMs: positiveInt(
-      'STACKYARD_STEP_TIMEOUT_MS',
-      env.STACKYARD_STEP_TIMEOUT_MS,
-      600_000,
-    ),
-    retryBaseMs: positiveInt(
-      'STACKYARD_RETRY_BASE_MS',
-      env.STACKYARD_RETRY_BASE_MS,
-      500,
-    ),
-    shutdownGraceMs: positiveInt(
-      'STACKYARD_SHUTDOWN_GRACE_MS',
-      env.STACKYARD_SHUTDOWN_GRACE_MS,
-      10_000,
-    ),
-    benchRoutes: env.STACKYARD_BENCH_ROUTES === '1',
-  };
+  return defaultInstanceId();
 }

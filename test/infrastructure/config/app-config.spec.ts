@@ -1,8 +1,22 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import {
   loadConfig,
   StartupError,
 } from '../../../src/infrastructure/config/app-config';
+
+/** The one-line message `loadConfig` refuses `env` with. */
+function refusal(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(StartupError);
+    const message = (error as StartupError).message;
+    expect(message).not.toMatch(/[\r\n]/);
+    return message;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
 
 describe('loadConfig', () => {
   it('has the embedded defaults', () => {
@@ -11,6 +25,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       dataDir: resolve('./data'),
       tokens: undefined,
+      instanceId: `${hostname()}:${process.pid}`,
       concurrency: 2,
       eventStore: 'sqlite',
       gitBin: 'git',
@@ -23,7 +38,51 @@ describe('loadConfig', () => {
     });
   });
 
-  it('reads tokens as token=org pairs and then honours HOST', () => {
+  it('takes the default of a variable set to the empty string', () => {
+    expect(
+      loadConfig({
+        PORT: '',
+        HOST: '',
+        STACKYARD_CONCURRENCY: '',
+        LOG_LEVEL: '',
+        STACKYARD_INSTANCE_ID: '',
+      }),
+    ).toEqual(loadConfig({}));
+  });
+
+  it('reads every variable it is given', () => {
+    expect(
+      loadConfig({
+        PORT: '8080',
+        STACKYARD_DATA_DIR: '/srv/stackyard',
+        STACKYARD_INSTANCE_ID: 'pod-a.zone_1:7',
+        STACKYARD_CONCURRENCY: '8',
+        STACKYARD_EVENT_STORE: 'sqlite',
+        STACKYARD_GIT_BIN: '/usr/local/bin/git',
+        STACKYARD_GIT_HELPER_IDLE_MS: '5000',
+        LOG_LEVEL: 'debug',
+        STACKYARD_STEP_TIMEOUT_MS: '0',
+        STACKYARD_RETRY_BASE_MS: '50',
+        STACKYARD_SHUTDOWN_GRACE_MS: '2147483647',
+        STACKYARD_BENCH_ROUTES: '1',
+      }),
+    ).toMatchObject({
+      port: 8080,
+      dataDir: '/srv/stackyard',
+      instanceId: 'pod-a.zone_1:7',
+      concurrency: 8,
+      gitBin: '/usr/local/bin/git',
+      gitHelperIdleMs: 5_000,
+      logLevel: 'debug',
+      stepTimeoutMs: 0,
+      retryBaseMs: 50,
+      shutdownGraceMs: 2_147_483_647,
+      benchRoutes: true,
+    });
+    expect(loadConfig({ STACKYARD_BENCH_ROUTES: '0' }).benchRoutes).toBe(false);
+  });
+
+  it('reads tokens as token=org pairs and then honours any HOST', () => {
     const config = loadConfig({
       STACKYARD_TOKENS: 'tokA=org1, tokB=org2',
       HOST: '0.0.0.0',
@@ -33,35 +92,111 @@ describe('loadConfig', () => {
       ['tokB', 'org2'],
     ]);
     expect(config.host).toBe('0.0.0.0');
+    expect(loadConfig({ STACKYARD_TOKENS: 't=o', HOST: '::' }).host).toBe('::');
   });
 
-  it('reads how long idle git helpers stay open', () => {
-    expect(
-      loadConfig({ STACKYARD_GIT_HELPER_IDLE_MS: '5000' }).gitHelperIdleMs,
-    ).toBe(5_000);
-    expect(() => loadConfig({ STACKYARD_GIT_HELPER_IDLE_MS: '1m' })).toThrow(
-      /STACKYARD_GIT_HELPER_IDLE_MS must be a non-negative integer/,
+  it.each(['127.0.0.1', '127.1.2.3', '::1', 'localhost', '::ffff:127.0.0.1'])(
+    'listens on the loopback address %s without tokens',
+    (host) => {
+      expect(loadConfig({ HOST: host }).host).toBe(host);
+    },
+  );
+
+  it.each([
+    '0.0.0.0',
+    '::',
+    '192.168.1.10',
+    'stackyard.internal',
+    '::ffff:10.0.0.1',
+  ])('refuses to bind %s, beyond loopback, without tokens', (host) => {
+    expect(refusal({ HOST: host })).toBe(
+      `HOST=${JSON.stringify(host)} is not valid: binding beyond loopback requires STACKYARD_TOKENS (without tokens anyone who reaches the port could act on every repo); set STACKYARD_TOKENS, or use a loopback address (127.0.0.1, ::1, localhost)`,
     );
-  });
-
-  it('reads the base delay of job retries', () => {
-    expect(loadConfig({ STACKYARD_RETRY_BASE_MS: '50' }).retryBaseMs).toBe(50);
-    expect(() => loadConfig({ STACKYARD_RETRY_BASE_MS: '0.5s' })).toThrow(
-      /STACKYARD_RETRY_BASE_MS must be a non-negative integer/,
-    );
-  });
-
-  it('stays on loopback without tokens, whatever HOST says', () => {
-    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('127.0.0.1');
   });
 
   it.each([
-    [{ PORT: 'eighty' }, /PORT must be a non-negative integer/],
-    [{ STACKYARD_TOKENS: 'justatoken' }, /token1=org1/],
-    [{ STACKYARD_EVENT_STORE: 'postgres' }, /not available/],
-    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
-  ])('refuses %j with a clear message', (env, message) => {
-    expect(() => loadConfig(env)).toThrow(StartupError);
-    expect(() => loadConfig(env)).toThrow(message);
+    ['PORT', '70000', 'an integer from 0 to 65535'],
+    ['PORT', '-1', 'an integer from 0 to 65535'],
+    ['PORT', 'eighty', 'an integer from 0 to 65535'],
+    ['PORT', '80.5', 'an integer from 0 to 65535'],
+    ['PORT', '0x50', 'an integer from 0 to 65535'],
+    ['PORT', '8e3', 'an integer from 0 to 65535'],
+    ['PORT', ' 80', 'an integer from 0 to 65535'],
+    ['STACKYARD_CONCURRENCY', '0', 'an integer from 1 to 1024'],
+    ['STACKYARD_CONCURRENCY', '2000', 'an integer from 1 to 1024'],
+    ['STACKYARD_GIT_HELPER_IDLE_MS', '1m', 'an integer from 0 to 2147483647'],
+    [
+      'STACKYARD_STEP_TIMEOUT_MS',
+      '2147483648',
+      'an integer from 0 to 2147483647',
+    ],
+    ['STACKYARD_RETRY_BASE_MS', '0.5s', 'an integer from 0 to 2147483647'],
+    ['STACKYARD_SHUTDOWN_GRACE_MS', '10s', 'an integer from 0 to 2147483647'],
+    ['LOG_LEVEL', 'loud', 'one of error, warn, log, debug, verbose'],
+    ['STACKYARD_EVENT_STORE', 'postgres', 'sqlite'],
+    ['STACKYARD_BENCH_ROUTES', 'yes', 'one of 0, 1'],
+    ['HOST', 'not a host', 'an IP address or a host name'],
+    ['HOST', '[::1]', 'an IP address or a host name'],
+  ])(
+    'refuses %s=%j, naming the variable, the value and what is allowed',
+    (name, value, allowed) => {
+      expect(refusal({ [name]: value })).toBe(
+        `${name}=${JSON.stringify(value)} is not valid: expected ${allowed}`,
+      );
+    },
+  );
+
+  it('refuses an instance id that is not a plain name', () => {
+    expect(refusal({ STACKYARD_INSTANCE_ID: 'pod a' })).toMatch(
+      /^STACKYARD_INSTANCE_ID="pod a" is not valid: expected 1 to 200 letters, digits/,
+    );
+    expect(refusal({ STACKYARD_INSTANCE_ID: '-pod' })).toMatch(
+      /^STACKYARD_INSTANCE_ID="-pod" is not valid/,
+    );
   });
+
+  it('shows a value with control characters escaped, on one line', () => {
+    expect(refusal({ STACKYARD_DATA_DIR: 'data\nrm -rf' })).toBe(
+      'STACKYARD_DATA_DIR="data\\nrm -rf" is not valid: expected text without control characters',
+    );
+  });
+
+  it('cuts a long value short', () => {
+    const message = refusal({ PORT: '9'.repeat(500) });
+    expect(message).toBe(
+      `PORT="${'9'.repeat(80)}…" is not valid: expected an integer from 0 to 65535`,
+    );
+  });
+
+  it('names every refused variable in one line', () => {
+    expect(refusal({ PORT: '70000', LOG_LEVEL: 'loud', HOST: '0.0.0.0' })).toBe(
+      [
+        'HOST="0.0.0.0" is not valid: binding beyond loopback requires STACKYARD_TOKENS (without tokens anyone who reaches the port could act on every repo); set STACKYARD_TOKENS, or use a loopback address (127.0.0.1, ::1, localhost)',
+        'PORT="70000" is not valid: expected an integer from 0 to 65535',
+        'LOG_LEVEL="loud" is not valid: expected one of error, warn, log, debug, verbose',
+      ].join('; '),
+    );
+  });
+
+  it.each([
+    ['hunter2-token', 'entry 1 of 1 is not token=org'],
+    ['a=org1,hunter2-token', 'entry 2 of 2 is not token=org'],
+    ['a=org1=more', 'entry 1 of 1 is not token=org'],
+    ['a=,b=org2', 'entry 1 of 2 is not token=org'],
+    ['hunter 2=org1', 'entry 1 of 1 is not token=org'],
+    ['a=org\u0007', 'entry 1 of 1 is not token=org'],
+    [
+      'hunter2=org1,hunter2=org2',
+      'entry 2 of 2 repeats the token of an earlier entry',
+    ],
+  ])(
+    'refuses STACKYARD_TOKENS=%j by the entry, never showing a token',
+    (tokens, what) => {
+      const message = refusal({ STACKYARD_TOKENS: tokens });
+      expect(message).toBe(
+        `STACKYARD_TOKENS is not valid: ${what} (expected token1=org1,token2=org2 where tokens are visible ASCII and orgs have no control characters; values not shown, they are secrets)`,
+      );
+      expect(message).not.toMatch(/hunter/);
+    },
+  );
 });
