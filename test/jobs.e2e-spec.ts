@@ -256,7 +256,9 @@ describe('jobs through the API, on real git repositories', () => {
       /stackyard_http_request_duration_seconds_count\{method="POST",route="\/repos\/:repoId\/actions",status="202"\} 1/,
       /stackyard_job_queue_wait_seconds_count 2/,
       /stackyard_job_step_duration_seconds_count\{step="publish"\} 2/,
-      /stackyard_job_outcomes_total\{outcome="completed"\} 2/,
+      // The registration's sync and the restack, by outcome, action and code.
+      /stackyard_job_outcomes_total\{outcome="completed",action="sync_repo",code=""\} 1/,
+      /stackyard_job_outcomes_total\{outcome="completed",action="restack_repo",code=""\} 1/,
       /stackyard_projection_lag_events \d+/,
     ])
       expect(metrics).toMatch(line);

@@ -8,6 +8,13 @@ import {
 } from 'prom-client';
 import type { JobStep } from '../../domain/events/job.events';
 
+/** Default metrics of prom-client that are gauges with a counter's `_total` suffix. */
+const NON_CONFORMING_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 /**
  * The service's Prometheus metrics, in a registry of its own (so that two apps in one
  * process, as in tests, never share counters).
@@ -41,8 +48,32 @@ export class MetricsService {
 
   readonly jobOutcomes = new Counter({
     name: 'stackyard_job_outcomes_total',
-    help: 'Job attempts by outcome (completed, error, cancelled, retry)',
-    labelNames: ['outcome'] as const,
+    help: 'Job attempts by outcome (completed, error, cancelled, retry), action and error code (empty unless error or retry)',
+    labelNames: ['outcome', 'action', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobsQueued = new Gauge({
+    name: 'stackyard_jobs_queued',
+    help: 'Jobs accepted and waiting for a turn: not started yet, or waiting for a retry (status queued)',
+    registers: [this.registry],
+  });
+
+  readonly jobsRunning = new Gauge({
+    name: 'stackyard_jobs_running',
+    help: "Jobs this instance's runner is running now",
+    registers: [this.registry],
+  });
+
+  readonly leaseTakeovers = new Counter({
+    name: 'stackyard_job_lease_takeovers_total',
+    help: 'Jobs this instance took over from another instance whose lease had expired',
+    registers: [this.registry],
+  });
+
+  readonly claimConflicts = new Counter({
+    name: 'stackyard_job_claim_conflicts_total',
+    help: 'Claims of a job lost to another writer of its stream',
     registers: [this.registry],
   });
 
@@ -53,7 +84,12 @@ export class MetricsService {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'stackyard_' });
+    // The standard process_* and nodejs_* names, as dashboards expect them, but for three
+    // gauges named like counters (`_total`), which Prometheus's conventions (and promtool)
+    // refuse: their totals are sum(nodejs_active_handles), and so on.
+    collectDefaultMetrics({ register: this.registry });
+    for (const name of NON_CONFORMING_DEFAULTS)
+      this.registry.removeSingleMetric(name);
   }
 
   /** The runner's metric hooks. */
@@ -62,7 +98,12 @@ export class MetricsService {
       queueWait: (seconds: number) => this.queueWait.observe(seconds),
       stepDuration: (step: JobStep, seconds: number) =>
         this.stepDuration.observe({ step }, seconds),
-      outcome: (outcome: string) => this.jobOutcomes.inc({ outcome }),
+      outcome: (outcome: string, labels: { action: string; code: string }) =>
+        this.jobOutcomes.inc({ outcome, ...labels }),
+      jobsQueued: (count: number) => this.jobsQueued.set(count),
+      jobsRunning: (count: number) => this.jobsRunning.set(count),
+      leaseTakeover: () => this.leaseTakeovers.inc(),
+      claimConflict: () => this.claimConflicts.inc(),
     };
   }
 }

@@ -1,13 +1,34 @@
-import type { JobStep } from '../../domain/events/job.events';
+import type { JobAction, JobStep } from '../../domain/events/job.events';
 import type { Clock } from '../../infrastructure/clock/clock';
 import type { JobRunnerLogger } from './job.log';
 import type { RetryPolicy } from './job.saga';
+
+/** How an attempt of a job ended, as the outcome metric counts it. */
+export type JobOutcome = 'completed' | 'error' | 'cancelled' | 'retry';
+
+/** The labels of an outcome besides itself. */
+export interface JobOutcomeLabels {
+  action: JobAction;
+  /** The failure's code for `error` and `retry`; empty otherwise. */
+  code: string;
+}
 
 /** What the runner reports for metrics; every method is optional work for the caller. */
 export interface JobRunnerMetrics {
   queueWait(seconds: number): void;
   stepDuration(step: JobStep, seconds: number): void;
-  outcome(status: 'completed' | 'error' | 'cancelled' | 'retry'): void;
+  outcome(outcome: JobOutcome, labels: JobOutcomeLabels): void;
+  /** Jobs accepted and waiting for a turn (not started, or waiting for a retry), now. */
+  jobsQueued(count: number): void;
+  /** Jobs this runner is running, now. */
+  jobsRunning(count: number): void;
+  /** A claim lost to another writer of the job's stream (its append met a newer version). */
+  claimConflict(): void;
+  /**
+   * A job taken over from another instance whose lease expired. Nothing calls it yet:
+   * leases come with running several instances on one store.
+   */
+  leaseTakeover(): void;
 }
 
 /** How the job runner is set up; everything but `worker` and `concurrency` has a default. */

@@ -5,8 +5,16 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { JobAction } from '../../domain/events/job.events';
+import { JOB_EVENTS, narrow } from '../../domain/events/stackyard-event';
+import {
+  evolveJob,
+  initialJobState,
+  isFinished,
+  type JobState,
+} from '../../domain/job/job.state';
+import { JOB_STREAM_PREFIX, jobIdOfStream } from '../../domain/streams';
 import { CLOCK, type Clock } from '../../infrastructure/clock/clock';
 import {
   APP_CONFIG,
@@ -15,7 +23,12 @@ import {
 import {
   EVENT_STORE,
   type EventStore,
+  type RecordedEvent,
 } from '../../infrastructure/event-store/event-store.port';
+import {
+  type Follower,
+  foldThenFollow,
+} from '../../infrastructure/event-store/fold-then-follow';
 import {
   DEFAULT_MAX_HELPER_REPOS,
   GitCliEngine,
@@ -23,14 +36,125 @@ import {
 import { GitRunner } from '../../infrastructure/git/git-runner';
 import { StackOperations } from '../../infrastructure/git/operations/stack-operations';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service';
+import type { JobRunnerMetrics } from './job-runner.options';
 import { JobProcessManager } from './job.process-manager';
 import { DEFAULT_RETRY_POLICY } from './job.saga';
 import { GitJobSteps } from './steps/git-job.steps';
 
+/** A job this instance's runner holds: claimed by it, and its attempt not ended yet. */
+export interface JobLease {
+  jobId: string;
+  action: JobAction;
+  attempt: number;
+  /** When this runner claimed it (ISO-8601). */
+  since: string;
+}
+
+/**
+ * The jobs as their streams say, seen from one instance: those waiting for a turn (not
+ * started, or waiting for a retry: status `queued`) and those this instance's runner holds.
+ * A job is held from the runner's `RepoActionStarted` (or, when settling a cut-off attempt,
+ * its first `RepoActionStepStarted`) until the attempt ends. Only events at or after
+ * `from` count as this process's: a job its worker id started in an earlier life (the id
+ * may be stable across restarts) is not running here until it is claimed again.
+ */
+export class JobBoard {
+  private readonly jobs = new Map<
+    string,
+    { state: JobState; lease: JobLease | undefined }
+  >();
+
+  constructor(
+    private readonly worker: string,
+    private readonly from: number,
+  ) {}
+
+  apply(event: RecordedEvent): void {
+    const known = narrow(event, JOB_EVENTS);
+    const jobId = jobIdOfStream(event.streamId);
+    if (!known || jobId === undefined) return;
+    const entry = this.jobs.get(jobId) ?? {
+      state: initialJobState(),
+      lease: undefined,
+    };
+    const state = evolveJob(entry.state, known);
+    if (state.phase === 'absent' || isFinished(state)) {
+      this.jobs.delete(jobId);
+      return;
+    }
+    const mine = (worker: string | undefined) =>
+      worker === this.worker && event.globalPosition >= this.from;
+    const since = event.metadata.at ?? event.recordedAt;
+    let lease = entry.lease;
+    switch (known.type) {
+      case 'RepoActionStarted':
+        lease = mine(known.data.worker)
+          ? {
+              jobId,
+              action: state.request!.action,
+              attempt: known.data.attempt,
+              since,
+            }
+          : undefined;
+        break;
+      case 'RepoActionStepStarted':
+        // A settling attempt runs its steps without a `RepoActionStarted` of its own.
+        if (!lease && mine(known.metadata.actor?.replace(/^worker:/, '')))
+          lease = {
+            jobId,
+            action: state.request!.action,
+            attempt: state.attempt,
+            since,
+          };
+        break;
+      case 'RepoActionRetryScheduled':
+      case 'RepoActionInterrupted':
+      case 'RepoActionCompleted':
+      case 'RepoActionFailed':
+      case 'RepoActionCancelled':
+        lease = undefined;
+        break;
+      case 'RepoActionRequested':
+      case 'RepoActionProgressed':
+      case 'RepoActionStepCompleted':
+      case 'RepoActionCancelRequested':
+        break;
+      default: {
+        const unhandled: never = known;
+        return unhandled;
+      }
+    }
+    this.jobs.set(jobId, { state, lease });
+  }
+
+  /** The jobs this instance's runner holds, oldest claim first. */
+  leases(): JobLease[] {
+    return [...this.jobs.values()]
+      .flatMap(({ lease }) => (lease ? [lease] : []))
+      .sort((a, b) => a.since.localeCompare(b.since));
+  }
+
+  /** Jobs waiting for a turn of some runner: status `queued`, held by none here. */
+  queued(): number {
+    let count = 0;
+    for (const { state, lease } of this.jobs.values())
+      if (!lease && (state.phase === 'queued' || state.phase === 'waiting'))
+        count++;
+    return count;
+  }
+
+  running(): number {
+    let count = 0;
+    for (const { lease } of this.jobs.values()) if (lease) count++;
+    return count;
+  }
+}
+
 /**
  * Runs the job runner for the life of the app. It starts once the app is up and stops in
  * the shutdown phase before storage closes (see StorageModule), so no step ever meets a
- * closed store.
+ * closed store. It also follows the job streams to tell which jobs wait and which this
+ * instance runs (`leases()`, and the queued and running gauges).
  */
 @Injectable()
 export class JobRunnerService
@@ -38,9 +162,13 @@ export class JobRunnerService
 {
   private readonly jobs: JobProcessManager;
   private readonly git: GitCliEngine;
+  private readonly metrics: Partial<JobRunnerMetrics>;
+  private readonly worker: string;
+  private board: JobBoard | undefined;
+  private boardFollower: Follower | undefined;
 
   constructor(
-    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(CLOCK) clock: Clock,
     metrics: MetricsService,
@@ -61,24 +189,57 @@ export class JobRunnerService
       new StackOperations(this.git),
       clock,
     );
+    this.metrics = metrics.jobMetrics();
+    this.worker = config.instanceId;
     this.jobs = new JobProcessManager(store, steps, {
-      worker: `${hostname()}:${process.pid}`,
+      worker: this.worker,
       concurrency: config.concurrency,
       stepTimeoutMs: config.stepTimeoutMs,
       retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: config.retryBaseMs },
       graceMs: config.shutdownGraceMs,
       logger: new Logger('JobRunner'),
-      metrics: metrics.jobMetrics(),
+      metrics: this.metrics,
       clock,
     });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.start();
+    // Everything this process's runner appends comes after the head as it is now.
+    const board = new JobBoard(
+      this.worker,
+      (await this.store.headPosition()) + 1,
+    );
+    this.board = board;
+    const [follower] = await Promise.all([
+      foldThenFollow(this.store, {
+        filter: { streamPrefix: JOB_STREAM_PREFIX },
+        fold: (event) => board.apply(event),
+        caughtUp: () => this.report(board),
+        follow: (batch) => {
+          for (const event of batch) board.apply(event);
+          this.report(board);
+        },
+        name: 'job board subscription',
+        logger: new Logger('JobRunner'),
+      }),
+      this.jobs.start(),
+    ]);
+    this.boardFollower = follower;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.jobs.stop();
+    await this.boardFollower?.close();
     await this.git.close();
+  }
+
+  /** The jobs this instance's runner is running now, oldest claim first. */
+  leases(): JobLease[] {
+    return this.board?.leases() ?? [];
+  }
+
+  private report(board: JobBoard): void {
+    this.metrics.jobsQueued?.(board.queued());
+    this.metrics.jobsRunning?.(board.running());
   }
 }

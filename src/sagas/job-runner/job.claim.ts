@@ -64,7 +64,10 @@ export class JobClaimer {
     try {
       if (directive.kind === 'cancel') {
         await writer.append({ type: 'RepoActionCancelled', data: {} });
-        this.metrics?.outcome?.('cancelled');
+        this.metrics?.outcome?.('cancelled', {
+          action: request.action,
+          code: '',
+        });
         return { turn: 'done' };
       }
       if (directive.kind === 'give_up') {
@@ -77,7 +80,7 @@ export class JobClaimer {
           type: 'RepoActionFailed',
           data: { code, message },
         });
-        this.metrics?.outcome?.('error');
+        this.metrics?.outcome?.('error', { action: request.action, code });
         return { turn: 'done' };
       }
       if (directive.kind === 'settle') {
@@ -107,7 +110,11 @@ export class JobClaimer {
         data: { attempt: directive.attempt, worker: this.worker },
       });
     } catch (error) {
-      if (error instanceof JobReleasedError) return { turn: 'done' };
+      if (error instanceof JobReleasedError) {
+        // Another writer appended to the job's stream after it was read: the claim is lost.
+        this.metrics?.claimConflict?.();
+        return { turn: 'done' };
+      }
       throw error;
     }
     if (directive.attempt === 1) {

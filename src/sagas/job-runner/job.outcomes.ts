@@ -35,14 +35,20 @@ export class JobOutcomes {
         changed: plan?.changed ?? [],
       },
     });
-    this.metrics?.outcome?.('completed');
+    this.metrics?.outcome?.('completed', {
+      action: job.request.action,
+      code: '',
+    });
     logJob(this.logger, 'log', job, `completed: ${plan?.summary ?? 'done'}`);
     return 'done';
   }
 
   async cancelledBefore(job: ClaimedJob, step: JobStep): Promise<JobTurn> {
     await job.writer.append({ type: 'RepoActionCancelled', data: {} });
-    this.metrics?.outcome?.('cancelled');
+    this.metrics?.outcome?.('cancelled', {
+      action: job.request.action,
+      code: '',
+    });
     logJob(this.logger, 'log', job, `cancelled before ${step}`);
     return 'done';
   }
@@ -67,7 +73,10 @@ export class JobOutcomes {
         type: 'RepoActionRetryScheduled',
         data: { attempt, reason: failure.message, retryAt },
       });
-      this.metrics?.outcome?.('retry');
+      this.metrics?.outcome?.('retry', {
+        action: job.request.action,
+        code: failure.code,
+      });
       logJob(
         this.logger,
         'warn',
@@ -84,7 +93,10 @@ export class JobOutcomes {
         ...(failure.conflict ? { conflict: failure.conflict } : {}),
       },
     });
-    this.metrics?.outcome?.('error');
+    this.metrics?.outcome?.('error', {
+      action: job.request.action,
+      code: failure.code,
+    });
     logJob(
       this.logger,
       'warn',

@@ -40,6 +40,7 @@ describe('the job runner', () => {
     queueWait: jest.fn(),
     stepDuration: jest.fn(),
     outcome: jest.fn(),
+    claimConflict: jest.fn(),
   };
 
   const runner = (
@@ -142,7 +143,9 @@ describe('the job runner', () => {
     expect(steps.calls[2]!.context.plan).toEqual(A_PLAN);
     expect(metrics.queueWait).toHaveBeenCalledWith(5);
     expect(metrics.stepDuration).toHaveBeenCalledTimes(4);
-    expect(metrics.outcome.mock.calls).toEqual([['completed']]);
+    expect(metrics.outcome.mock.calls).toEqual([
+      ['completed', { action: 'restack_repo', code: '' }],
+    ]);
   });
 
   it('given two runners, when both give the same job a turn at once, then both try to claim it, it is claimed once and each step runs once', async () => {
@@ -170,6 +173,8 @@ describe('the job runner', () => {
     expect(
       (await types()).filter((t) => t === 'RepoActionStarted'),
     ).toHaveLength(1);
+    // The runner whose claim met the other's start counts a claim conflict.
+    expect(metrics.claimConflict).toHaveBeenCalledTimes(1);
     expect(steps.steps).toEqual([
       'pre_sync',
       'execute',
@@ -307,7 +312,10 @@ describe('the job runner', () => {
       ),
     ).toEqual([1, 2]);
     expect(events.at(-1)!.type).toBe('RepoActionCompleted');
-    expect(metrics.outcome.mock.calls).toEqual([['retry'], ['completed']]);
+    expect(metrics.outcome.mock.calls).toEqual([
+      ['retry', { action: 'restack_repo', code: 'GIT.TRANSIENT' }],
+      ['completed', { action: 'restack_repo', code: '' }],
+    ]);
   });
 
   it('given a transient failure on the last attempt, when the job fails, then it is failed and not retried', async () => {
@@ -345,7 +353,9 @@ describe('the job runner', () => {
       'RepoActionFailed',
       { code: 'GIT.CONFLICT', message: 'feature-a conflicts', conflict },
     ]);
-    expect(metrics.outcome.mock.calls).toEqual([['error']]);
+    expect(metrics.outcome.mock.calls).toEqual([
+      ['error', { action: 'restack_repo', code: 'GIT.CONFLICT' }],
+    ]);
   });
 
   it('given a step that outlasts the step timeout, when the limit passes, then its work is aborted and the job fails with JOB.STEP_TIMEOUT, not retried', async () => {
@@ -402,7 +412,9 @@ describe('the job runner', () => {
       'RepoActionCancelled',
     ]);
     expect(steps.steps).toEqual([]);
-    expect(metrics.outcome.mock.calls).toEqual([['cancelled']]);
+    expect(metrics.outcome.mock.calls).toEqual([
+      ['cancelled', { action: 'restack_repo', code: '' }],
+    ]);
   });
 
   it('given a cancel asked during execute, when execute ends, then the job is cancelled before publish', async () => {
