@@ -14,6 +14,7 @@ import { RequestJobHandler } from './commands/request-job/request-job.handler';
 import { CLOCK, systemClock } from './infrastructure/clock/clock';
 import { AuthGuard } from './infrastructure/auth/auth.guard';
 import type { AppConfig } from './infrastructure/config/app-config';
+import { EVENT_STORE } from './infrastructure/event-store/event-store.port';
 import {
   AcceptingCommandsGuard,
   ShutdownState,
@@ -32,6 +33,14 @@ import {
   SseStreams,
 } from './read-models/events/events.controller';
 import { HealthController } from './read-models/health/health.controller';
+import {
+  INSTANCE_JOBS,
+  type InstanceJobs,
+} from './read-models/health/instance-jobs.port';
+import {
+  STORE_ENGINE,
+  storeEngineOf,
+} from './read-models/health/store-engine.port';
 import { HistoryQueries } from './read-models/history/history.queries';
 import { JobController } from './read-models/job/job.controller';
 import { JobQueries } from './read-models/job/job.queries';
@@ -87,6 +96,18 @@ export class AppModule {
         { provide: READ_MODEL_PROGRESS, useExisting: ProjectionRunnerService },
         { provide: CLOCK, useValue: systemClock },
         JobRunnerService,
+        // The read side's view of the runner and the store, bound here so that neither
+        // side imports the other.
+        {
+          provide: INSTANCE_JOBS,
+          useFactory: (runner: JobRunnerService): InstanceJobs => runner,
+          inject: [JobRunnerService],
+        },
+        {
+          provide: STORE_ENGINE,
+          useFactory: storeEngineOf,
+          inject: [EVENT_STORE],
+        },
         TaskAttachService,
         MetricsService,
         ShutdownState,

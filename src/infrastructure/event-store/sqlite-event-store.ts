@@ -95,6 +95,8 @@ const COLUMNS =
  * until a later write, an append or its own probe, succeeds.
  */
 export class SqliteEventStore implements EventStore, StoreWriteHealth {
+  /** The engine's name, as readiness reports it. */
+  readonly engine = 'sqlite';
   private readonly notifier: HeadNotifier;
   /** Transactions committed by the writer; lets tests see group commit at work. */
   commitCount = 0;
