@@ -1,5 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -12,6 +18,7 @@ export class GitFixture {
   readonly origin: string;
   readonly work: string;
   private tick = 0;
+  private imports = 0;
 
   constructor(readonly trunk = 'main') {
     this.root = mkdtempSync(join(tmpdir(), 'stackyard-git-'));
@@ -63,6 +70,53 @@ export class GitFixture {
 
   gitW(...args: string[]): string {
     return this.git(this.work, ...args);
+  }
+
+  /** Runs git in `cwd` without throwing on failure: its exit status and output. */
+  tryGit(
+    cwd: string,
+    ...args: string[]
+  ): { status: number; stdout: string; stderr: string } {
+    const r = spawnSync('git', args, {
+      cwd,
+      env: this.env(),
+      encoding: 'utf8',
+    });
+    if (r.error) throw r.error;
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** Runs git in `cwd` with `input` on its standard input; returns its output as bytes. */
+  gitInput(cwd: string, input: string | Buffer, ...args: string[]): Buffer {
+    return execFileSync('git', args, {
+      cwd,
+      env: this.env(),
+      input,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  }
+
+  /**
+   * Imports a `git fast-import` stream into `repo` (the work tree's repository unless
+   * another is named: one process for a whole history, however many commits) and returns
+   * the commit id of each mark. No work tree is updated.
+   */
+  fastImport(stream: Buffer, repo = this.work): Map<number, string> {
+    const marksFile = join(this.root, `marks-${++this.imports}`);
+    this.gitInput(
+      repo,
+      stream,
+      'fast-import',
+      '--quiet',
+      `--export-marks=${marksFile}`,
+    );
+    const marks = new Map<number, string>();
+    for (const line of readFileSync(marksFile, 'utf8').split('\n')) {
+      const [mark, oid] = line.split(' ');
+      if (mark && oid) marks.set(Number(mark.slice(1)), oid);
+    }
+    rmSync(marksFile, { force: true });
+    return marks;
   }
 
   /** Writes one file and commits it on the checked-out branch. */
