@@ -58,8 +58,8 @@ const same = (a: TreeEntry | undefined, b: TreeEntry | undefined) =>
   (a !== undefined && b !== undefined && a.mode === b.mode && a.oid === b.oid);
 
 /**
- * The merged tree id, or undefined when some path changed on both sides in different ways
- * (a content merge or a conflict: git's job).
+ * The merged tree id, or undefined when some path changed on both sides in different ways,
+ * or is gone from both (a content merge, renames or a conflict: git's job).
  */
 export async function mergeTrees(
   store: TreeStore,
@@ -79,7 +79,13 @@ export async function mergeTrees(
   for (const name of new Set([...oi.keys(), ...ti.keys(), ...bi.keys()])) {
     const [be, oe, te] = [bi.get(name), oi.get(name), ti.get(name)];
     let result: TreeEntry | undefined;
-    if (same(oe, te) || same(be, te)) result = oe;
+    if (same(oe, te)) {
+      // Alike on both sides, but a path of the base gone from both may be one side's rename
+      // and the other's delete, or a rename by each to different places: conflicts that only
+      // git's rename detection sees, so git merges those.
+      if (be && (await losesPaths(store, be, oe))) return undefined;
+      result = oe;
+    } else if (same(be, te)) result = oe;
     else if (same(be, oe)) result = te;
     else if (
       oe?.mode === TREE_MODE &&
@@ -101,6 +107,28 @@ export async function mergeTrees(
     if (result) merged.push(result);
   }
   return store.writeTree(merged);
+}
+
+/** Whether some path under `before` (itself included) is gone from `after`. */
+async function losesPaths(
+  store: TreeStore,
+  before: TreeEntry,
+  after: TreeEntry | undefined,
+): Promise<boolean> {
+  if (same(before, after)) return false;
+  if (!after) return true;
+  // A file may change; a file or a folder that becomes the other kind is gone.
+  if ((before.mode === TREE_MODE) !== (after.mode === TREE_MODE)) return true;
+  if (before.mode !== TREE_MODE) return false;
+  const [b, a] = await Promise.all([
+    store.readTree(before.oid),
+    store.readTree(after.oid),
+  ]);
+  const now = new Map(a.map((e) => [e.name.toString('latin1'), e]));
+  for (const e of b)
+    if (await losesPaths(store, e, now.get(e.name.toString('latin1'))))
+      return true;
+  return false;
 }
 
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
