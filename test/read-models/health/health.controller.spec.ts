@@ -62,7 +62,10 @@ describe('the health routes', () => {
     );
 
   /** Calls a route and returns its status and its body, checked against its schema. */
-  async function call(route: 'ready' | 'health') {
+  async function call<T>(
+    route: 'ready' | 'health',
+    schema: { parse(body: unknown): T },
+  ): Promise<{ status: number; body: T }> {
     let status = 200;
     const reply = {
       status: (code: number) => {
@@ -71,9 +74,10 @@ describe('the health routes', () => {
       },
     } as unknown as FastifyReply;
     const body: unknown = await controller()[route](reply);
-    const schema = route === 'ready' ? ReadinessResource : HealthResource;
     return { status, body: schema.parse(body) };
   }
+  const ready = () => call('ready', ReadinessResource);
+  const health = () => call('health', HealthResource);
 
   it('is live with the instance id, whatever else is wrong', () => {
     store = FULL;
@@ -87,7 +91,7 @@ describe('the health routes', () => {
 
   it('is ready when the store takes writes and the read models are caught up, and says who it is, on what store, how far behind, holding what', async () => {
     leases = [LEASE];
-    expect(await call('ready')).toEqual({
+    expect(await ready()).toEqual({
       status: 200,
       body: {
         status: 'ok',
@@ -98,7 +102,7 @@ describe('the health routes', () => {
         leases: [LEASE],
       },
     });
-    expect(await call('health')).toEqual({
+    expect(await health()).toEqual({
       status: 200,
       body: {
         status: 'ok',
@@ -110,13 +114,13 @@ describe('the health routes', () => {
 
   it('is ready with read models exactly the bound behind, and not one event more', async () => {
     lag = { position: 0, head: MAX_READY_LAG, lag: MAX_READY_LAG };
-    expect((await call('ready')).status).toBe(200);
+    expect((await ready()).status).toBe(200);
     lag = { position: 0, head: MAX_READY_LAG + 1, lag: MAX_READY_LAG + 1 };
-    expect(await call('ready')).toMatchObject({
+    expect(await ready()).toMatchObject({
       status: 503,
       body: { status: 'unavailable', reasons: ['projections_behind'] },
     });
-    expect(await call('health')).toMatchObject({
+    expect(await health()).toMatchObject({
       status: 503,
       body: { status: 'unavailable', eventStore: 'open' },
     });
@@ -124,7 +128,7 @@ describe('the health routes', () => {
 
   it('is not ready while the store takes no writes, and says why', async () => {
     store = FULL;
-    expect(await call('ready')).toMatchObject({
+    expect(await ready()).toMatchObject({
       status: 503,
       body: {
         reasons: ['store_unavailable'],
@@ -139,7 +143,7 @@ describe('the health routes', () => {
         },
       },
     });
-    expect(await call('health')).toMatchObject({
+    expect(await health()).toMatchObject({
       status: 503,
       body: {
         eventStore: 'unavailable',
@@ -150,14 +154,14 @@ describe('the health routes', () => {
 
   it('is not ready while the projector is stopped', async () => {
     failure = new Error('disk I/O error');
-    expect(await call('ready')).toMatchObject({
+    expect(await ready()).toMatchObject({
       status: 503,
       body: {
         reasons: ['projector_stopped'],
         projections: { error: 'disk I/O error' },
       },
     });
-    expect(await call('health')).toMatchObject({
+    expect(await health()).toMatchObject({
       status: 503,
       body: { projections: { error: 'disk I/O error' } },
     });
@@ -165,11 +169,11 @@ describe('the health routes', () => {
 
   it('is not ready while it drains', async () => {
     shutdown.draining = true;
-    expect(await call('ready')).toMatchObject({
+    expect(await ready()).toMatchObject({
       status: 503,
       body: { reasons: ['draining'] },
     });
-    expect((await call('health')).status).toBe(503);
+    expect((await health()).status).toBe(503);
   });
 
   it('gives every reason at once', async () => {
@@ -177,7 +181,7 @@ describe('the health routes', () => {
     failure = new Error('stopped');
     lag = { position: 0, head: 5000, lag: 5000 };
     shutdown.draining = true;
-    expect((await call('ready')).body.reasons).toEqual([
+    expect((await ready()).body.reasons).toEqual([
       'store_unavailable',
       'projector_stopped',
       'projections_behind',
