@@ -6,6 +6,7 @@ import {
   type ClientBase,
   type ClientConfig,
   type Notification,
+  type PoolClient,
 } from 'pg';
 import {
   NO_STREAM_VERSION,
@@ -270,6 +271,10 @@ function textError(what: string, value: string): TypeError | undefined {
     : undefined;
 }
 
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 function toRecorded(row: EventRow): RecordedEvent {
   return {
     globalPosition: Number(row[0]),
@@ -324,6 +329,7 @@ export class PostgresEventStore implements EventStore, StoreWriteHealth {
   private schemaReady = false;
   private migrating: Promise<void> | undefined;
   private listener: Client | undefined;
+  private connectingListener: Promise<void> | undefined;
   private polling = false;
   private readonly pollTimer: NodeJS.Timeout;
   /** Set by a write the database refused, cleared by the next write it takes. */
@@ -447,24 +453,60 @@ export class PostgresEventStore implements EventStore, StoreWriteHealth {
     });
   }
 
+  /**
+   * Runs `work` in a transaction on a pooled connection. A connection the server ended
+   * while it sat idle in the pool (a restart, `pg_terminate_backend`) fails on BEGIN,
+   * before anything was done on it: the transaction then starts once more on a new one.
+   */
   private async transaction<T>(
     work: (client: ClientBase) => Promise<T>,
   ): Promise<T> {
-    const client = await this.pool.connect();
-    let failed: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      failed = error instanceof Error ? error : new Error(String(error));
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      // A connection that failed midway is not reused: its state is unknown.
-      client.release(failed);
+    for (let attempt = 1; ; attempt++) {
+      const { client, release } = await this.checkout();
+      let failed: Error | undefined;
+      try {
+        try {
+          await client.query('BEGIN');
+        } catch (error) {
+          failed = asError(error);
+          if (attempt === 1 && postgresStorageFailureOf(error)) continue;
+          throw error;
+        }
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        failed ??= asError(error);
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        release(failed);
+      }
     }
+  }
+
+  /**
+   * A pooled connection with a listener for its errors while checked out (the pool only
+   * listens while it is idle: an error between two statements would otherwise be thrown as
+   * an unhandled 'error' event). A connection that failed is closed, not reused.
+   */
+  private async checkout(): Promise<{
+    client: PoolClient;
+    release: (failed?: Error) => void;
+  }> {
+    const client = await this.pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => {
+      lost = error;
+    };
+    client.on('error', onError);
+    return {
+      client,
+      release: (failed) => {
+        client.removeListener('error', onError);
+        client.release(failed ?? lost);
+      },
+    };
   }
 
   /** Notes a failure of the database; the error every append of the group gets. */
@@ -574,6 +616,7 @@ export class PostgresEventStore implements EventStore, StoreWriteHealth {
     clearInterval(this.pollTimer);
     this.notifier.close();
     await this.flushing;
+    await this.connectingListener?.catch(() => undefined);
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
@@ -611,22 +654,30 @@ export class PostgresEventStore implements EventStore, StoreWriteHealth {
   }
 
   private async migrate(): Promise<void> {
-    const client = await this.pool.connect();
+    const { client, release } = await this.checkout();
     let failed: Error | undefined;
     try {
       await migrateEventStoreSchema(client, this.tables);
     } catch (error) {
-      failed = error instanceof Error ? error : new Error(String(error));
+      failed = asError(error);
       throw error;
     } finally {
-      client.release(failed);
+      release(failed);
     }
     this.notifier.advance(await this.readHead());
     this.schemaReady = true;
   }
 
-  /** Opens the connection that LISTENs for the appends' notifications. */
-  private async listen(): Promise<void> {
+  /** Opens the connection that LISTENs for the appends' notifications, once at a time. */
+  private listen(): Promise<void> {
+    if (this.listener) return Promise.resolve();
+    this.connectingListener ??= this.connectListener().finally(() => {
+      this.connectingListener = undefined;
+    });
+    return this.connectingListener;
+  }
+
+  private async connectListener(): Promise<void> {
     const client = new Client({
       ...this.connection,
       application_name: `${this.applicationName}:listen`,

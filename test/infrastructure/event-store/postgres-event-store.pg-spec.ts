@@ -1,6 +1,17 @@
-import { PostgresEventStore } from '../../../src/infrastructure/event-store/postgres-event-store';
+import { randomUUID } from 'node:crypto';
+import type { Client } from 'pg';
+import { ConcurrencyError } from '../../../src/infrastructure/event-store/event-store.errors';
+import type { EventToAppend } from '../../../src/infrastructure/event-store/event-store.port';
 import {
+  PostgresEventStore,
+  type PostgresEventStoreOptions,
+  appendInTransaction,
+} from '../../../src/infrastructure/event-store/postgres-event-store';
+import {
+  adminClient,
   createTestSchema,
+  follow,
+  lockWaitOf,
   testDatabaseUrl,
   type TestSchema,
 } from '../../support/pg-schema';
@@ -23,4 +34,279 @@ eventStoreContract('PostgreSQL', () => {
       await schema?.drop();
     },
   };
+});
+
+const anEvent = (n: number, type = 'Numbered'): EventToAppend => ({
+  type,
+  data: { n },
+});
+
+/** Stores on one schema of their own; each names its connections after itself. */
+function storesOnOneSchema() {
+  let schema: TestSchema;
+  const opened: PostgresEventStore[] = [];
+  beforeEach(async () => {
+    schema = await createTestSchema();
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+    await schema.drop();
+  });
+  return {
+    schema: () => schema,
+    open: async (name: string, options: PostgresEventStoreOptions = {}) => {
+      const store = await PostgresEventStore.open(testDatabaseUrl(), {
+        schema: schema.name,
+        applicationName: `${schema.name}:${name}`,
+        ...options,
+      });
+      opened.push(store);
+      return store;
+    },
+  };
+}
+
+describe('PostgresEventStore: the global order is the commit order', () => {
+  const stores = storesOnOneSchema();
+  let held: Client;
+  let admin: Client;
+  beforeEach(async () => {
+    held = await adminClient();
+    admin = await adminClient();
+  });
+  afterEach(async () => {
+    await held.end();
+    await admin.end();
+  });
+
+  it('holds readers and later writers back while an earlier append is uncommitted, then delivers both in commit order, skipping nothing', async () => {
+    const reader = await stores.open('reader');
+    const writer = await stores.open('writer');
+    await writer.appendToStream('seed', [anEvent(0)], {
+      expectedVersion: 'no_stream',
+    });
+    const live = follow(reader);
+    await live.until((seen) => seen.length === 1);
+
+    // A writer of its own connection begins, appends and keeps its transaction open.
+    await held.query('BEGIN');
+    const first = await appendInTransaction(
+      held,
+      writer.tables,
+      [
+        {
+          streamId: 'first',
+          events: [anEvent(1)],
+          options: { expectedVersion: 'no_stream' },
+        },
+      ],
+      new Date().toISOString(),
+    );
+    expect(first.head).toBe(2);
+
+    // Another writer appends after it and would commit first, if it could.
+    const second = writer.appendToStream('second', [anEvent(2)], {
+      expectedVersion: 'no_stream',
+    });
+    const state = await Promise.race([
+      second.then(() => 'committed'),
+      lockWaitOf(admin, `${stores.schema().name}:writer`).then(
+        () => 'waiting for the first',
+      ),
+    ]);
+    // Meanwhile a reader sees neither append.
+    const meanwhile = await reader.readAll({ fromPosition: 2 });
+    expect(meanwhile.events.map((e) => e.streamId)).toEqual([]);
+    expect(await reader.headPosition()).toBe(1);
+    expect(state).toBe('waiting for the first');
+
+    await held.query('COMMIT');
+    expect((await second).globalPositions).toEqual([3]);
+    await live.until((seen) => seen.some((e) => e.globalPosition >= 3));
+    await live.close();
+    expect(live.seen.map((e) => [e.globalPosition, e.streamId])).toEqual([
+      [1, 'seed'],
+      [2, 'first'],
+      [3, 'second'],
+    ]);
+    expect(
+      (await reader.readAll()).events.map((e) => [
+        e.globalPosition,
+        e.streamId,
+      ]),
+    ).toEqual([
+      [1, 'seed'],
+      [2, 'first'],
+      [3, 'second'],
+    ]);
+  });
+
+  it('gives up nothing when the held transaction rolls back: the waiting append takes its place', async () => {
+    const writer = await stores.open('writer');
+    await held.query('BEGIN');
+    await appendInTransaction(
+      held,
+      writer.tables,
+      [
+        {
+          streamId: 'first',
+          events: [anEvent(1)],
+          options: { expectedVersion: 'any' },
+        },
+      ],
+      new Date().toISOString(),
+    );
+    const second = writer.appendToStream('second', [anEvent(2)], {
+      expectedVersion: 'no_stream',
+    });
+    await lockWaitOf(admin, `${stores.schema().name}:writer`);
+    await held.query('ROLLBACK');
+    expect((await second).globalPositions).toEqual([1]);
+    expect((await writer.readAll()).events.map((e) => e.streamId)).toEqual([
+      'second',
+    ]);
+  });
+});
+
+describe('PostgresEventStore: group commit', () => {
+  const stores = storesOnOneSchema();
+
+  it('commits concurrent appends in shared transactions', async () => {
+    const store = await stores.open('writer');
+    const before = store.commitCount;
+    await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        store.appendToStream(`s-${i}`, [anEvent(i)], {
+          expectedVersion: 'no_stream',
+        }),
+      ),
+    );
+    expect(store.commitCount - before).toBeLessThan(5);
+    expect(await store.headPosition()).toBe(500);
+  });
+});
+
+describe('PostgresEventStore: instances sharing one schema', () => {
+  const stores = storesOnOneSchema();
+
+  it('keeps positions gapless and stream versions checked when two instances append to the same streams', async () => {
+    const a = await stores.open('a');
+    const b = await stores.open('b');
+    // Each writer chains its expected versions; a conflict means the other instance
+    // appended in between: read the stream's version and try again.
+    const writer = async (store: PostgresEventStore, w: number) => {
+      for (let i = 0; i < 30; i++) {
+        const stream = `shared-${i % 3}`;
+        for (;;) {
+          const length = (await store.readStream(stream)).length;
+          try {
+            await store.appendToStream(stream, [anEvent(w * 1000 + i)], {
+              expectedVersion: length === 0 ? 'no_stream' : length - 1,
+            });
+            break;
+          } catch (error) {
+            if (!(error instanceof ConcurrencyError)) throw error;
+          }
+        }
+      }
+    };
+    await Promise.all([
+      ...[0, 1, 2].map((w) => writer(a, w)),
+      ...[3, 4, 5].map((w) => writer(b, w)),
+    ]);
+    const all = (await a.readAll({ limit: 1000 })).events;
+    expect(all.map((e) => e.globalPosition)).toEqual(
+      Array.from({ length: 180 }, (_, i) => i + 1),
+    );
+    for (const stream of ['shared-0', 'shared-1', 'shared-2']) {
+      const events = await b.readStream(stream);
+      expect(events.map((e) => e.streamVersion)).toEqual(
+        Array.from({ length: 60 }, (_, i) => i),
+      );
+    }
+  });
+
+  it('lets exactly one of two instances win an append at the same version, and stores a retried event once', async () => {
+    const a = await stores.open('a');
+    const b = await stores.open('b');
+    await a.appendToStream('s', [anEvent(0)], { expectedVersion: 'no_stream' });
+    for (let round = 1; round <= 20; round++) {
+      const outcomes = await Promise.allSettled([
+        a.appendToStream('s', [anEvent(round)], {
+          expectedVersion: round - 1,
+        }),
+        b.appendToStream('s', [anEvent(-round)], {
+          expectedVersion: round - 1,
+        }),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const [rejected] = outcomes.filter((o) => o.status === 'rejected');
+      expect(rejected!.reason).toBeInstanceOf(ConcurrencyError);
+    }
+    expect(await a.readStream('s')).toHaveLength(21);
+
+    const retried = { ...anEvent(99), eventId: randomUUID() };
+    const [first, again] = await Promise.all([
+      a.appendToStream('t', [retried], { expectedVersion: 'any' }),
+      b.appendToStream('t', [retried], { expectedVersion: 'any' }),
+    ]);
+    expect(again).toEqual(first);
+    expect(await b.readStream('t')).toHaveLength(1);
+  });
+});
+
+describe('PostgresEventStore: subscriptions', () => {
+  const stores = storesOnOneSchema();
+  const never = 3_600_000;
+
+  it('wakes a subscriber of one instance with the notification of an append by another', async () => {
+    // It never polls: only the notification can wake it.
+    const a = await stores.open('a', { pollIntervalMs: never });
+    const b = await stores.open('b', { pollIntervalMs: never });
+    const live = follow(a);
+    for (let i = 1; i <= 5; i++) {
+      await b.appendToStream(`s-${i % 2}`, [anEvent(i)], {
+        expectedVersion: 'any',
+      });
+      await live.until((seen) => seen.length === i);
+    }
+    await live.close();
+    expect(live.seen.map((e) => e.data)).toEqual(
+      [1, 2, 3, 4, 5].map((n) => ({ n })),
+    );
+  });
+
+  it('still delivers an append whose notification never came, by reading the head on its poll', async () => {
+    const a = await stores.open('a', { pollIntervalMs: 50 });
+    const live = follow(a);
+    await a.appendToStream('s', [anEvent(1)], { expectedVersion: 'any' });
+    await live.until((seen) => seen.length === 1);
+    // An append whose transaction notifies a channel nobody listens to: for the subscriber
+    // it is a lost notification.
+    const silent = await adminClient();
+    try {
+      await silent.query('BEGIN');
+      await appendInTransaction(
+        silent,
+        { ...a.tables, channel: `nobody:${randomUUID()}` },
+        [
+          {
+            streamId: 's',
+            events: [anEvent(2)],
+            options: { expectedVersion: 0 },
+          },
+        ],
+        new Date().toISOString(),
+      );
+      await silent.query('COMMIT');
+    } finally {
+      await silent.end();
+    }
+    await live.until((seen) => seen.length === 2);
+    await live.close();
+    expect(live.seen.map((e) => [e.globalPosition, e.data])).toEqual([
+      [1, { n: 1 }],
+      [2, { n: 2 }],
+    ]);
+  });
 });
