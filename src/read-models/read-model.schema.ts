@@ -4,11 +4,24 @@ import { JobEntity } from './job/job.entity';
 import { InitialReadModels1732406400000 } from './migrations/1732406400000-initial-read-models';
 import { ReposAndHistory1764000000000 } from './migrations/1764000000000-repos-and-history';
 import { Tasks1764200000000 } from './migrations/1764200000000-tasks';
+import { PostgresReadModels1796000000000 } from './migrations/postgres/1796000000000-postgres-read-models';
 import { ProjectionCheckpointEntity } from './projection-checkpoint.entity';
 import { RepoEntity } from './repo/repo.entity';
 import { TaskEntity } from './task/task.entity';
 
-/** Every table of the read-model database and the migrations that make them, oldest first. */
+/**
+ * Every table of the read-model database and the migrations that make them, oldest first.
+ *
+ * Each engine has its own list. The SQLite list is what existing read-model files have
+ * applied, left exactly as it was; its steps record how the schema grew (a column added
+ * with a default for rows of the time, say), which a new PostgreSQL database never needs
+ * to replay. PostgreSQL starts from one migration that makes the present schema in its own
+ * DDL (bigint positions, byte-order text), where branching inside each SQLite migration
+ * would have put two DDLs in every class and touched files whose effect on SQLite must not
+ * change. A later change is one migration per list (or one class that branches on
+ * `queryRunner.connection.options.type`, listed in both); the read-model tests run on both
+ * engines and check the two schemas have the same tables and columns.
+ */
 export const READ_MODEL_SCHEMA: ReadModelSchema = {
   entities: [
     ProjectionCheckpointEntity,
@@ -17,9 +30,12 @@ export const READ_MODEL_SCHEMA: ReadModelSchema = {
     HistoryEntity,
     TaskEntity,
   ],
-  migrations: [
-    InitialReadModels1732406400000,
-    ReposAndHistory1764000000000,
-    Tasks1764200000000,
-  ],
+  migrations: {
+    sqlite: [
+      InitialReadModels1732406400000,
+      ReposAndHistory1764000000000,
+      Tasks1764200000000,
+    ],
+    postgres: [PostgresReadModels1796000000000],
+  },
 };

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { POSITION_TRANSFORMER } from '../../infrastructure/read-model-db/position-column';
 import type { JobStatus } from '../../domain/job/job-status';
 import type { JobRow } from './job.row';
 import type { JobStep, JobAction } from '../../domain/events/job.events';
@@ -28,5 +29,5 @@ export class JobEntity implements JobRow {
   @Column('text') updatedAt!: string;
   @Column('simple-json', { nullable: true }) result!: JobRow['result'];
   @Column('simple-json', { nullable: true }) error!: JobRow['error'];
-  @Column('integer') position!: number;
+  @Column('integer', { transformer: POSITION_TRANSFORMER }) position!: number;
 }

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { POSITION_TRANSFORMER } from '../../infrastructure/read-model-db/position-column';
 import type { RepoBranchRow, RepoRow } from './repo.row';
 
 @Entity({ name: 'repos' })
@@ -15,5 +16,5 @@ export class RepoEntity implements RepoRow {
   @Column('simple-json') branches!: RepoBranchRow[];
   @Column('simple-json') remoteBranches!: RepoRow['remoteBranches'];
   @Column('simple-json') tasks!: RepoRow['tasks'];
-  @Column('integer') position!: number;
+  @Column('integer', { transformer: POSITION_TRANSFORMER }) position!: number;
 }

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { POSITION_TRANSFORMER } from '../../infrastructure/read-model-db/position-column';
 import type { TaskRow } from './task.row';
 
 @Entity({ name: 'tasks' })
@@ -18,5 +19,5 @@ export class TaskEntity implements TaskRow {
   @Column('simple-json', { nullable: true }) error!: TaskRow['error'];
   @Column('text') createdAt!: string;
   @Column('text') updatedAt!: string;
-  @Column('integer') position!: number;
+  @Column('integer', { transformer: POSITION_TRANSFORMER }) position!: number;
 }
