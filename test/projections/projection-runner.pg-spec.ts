@@ -1,0 +1,3 @@
+import { projectionRunnerContract } from './projection-runner.contract';
+
+projectionRunnerContract('postgres');
