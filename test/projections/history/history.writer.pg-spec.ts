@@ -1,0 +1,3 @@
+import { historyWriterContract } from './history.writer.contract';
+
+historyWriterContract('postgres');

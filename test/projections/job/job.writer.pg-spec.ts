@@ -1,0 +1,3 @@
+import { jobWriterContract } from './job.writer.contract';
+
+jobWriterContract('postgres');

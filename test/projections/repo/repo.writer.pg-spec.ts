@@ -1,0 +1,3 @@
+import { repoWriterContract } from './repo.writer.contract';
+
+repoWriterContract('postgres');

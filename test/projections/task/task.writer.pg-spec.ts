@@ -1,0 +1,3 @@
+import { taskWriterContract } from './task.writer.contract';
+
+taskWriterContract('postgres');
