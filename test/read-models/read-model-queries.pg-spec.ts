@@ -1,0 +1,3 @@
+import { readModelQueriesContract } from './read-model-queries.contract';
+
+readModelQueriesContract('postgres');
