@@ -67,17 +67,19 @@ function storesOnOneSchema() {
 }
 
 describe('PostgresEventStore: the global order is the commit order', () => {
-  const stores = storesOnOneSchema();
   let held: Client;
   let admin: Client;
   beforeEach(async () => {
     held = await adminClient();
     admin = await adminClient();
   });
+  // Declared first, so it runs first: a test that failed while holding its transaction
+  // open ends it before the stores close and the schema is dropped.
   afterEach(async () => {
     await held.end();
     await admin.end();
   });
+  const stores = storesOnOneSchema();
 
   it('holds readers and later writers back while an earlier append is uncommitted, then delivers both in commit order, skipping nothing', async () => {
     const reader = await stores.open('reader');
