@@ -5,9 +5,16 @@ import {
 } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
+import { accessLineOf, logAccess, loggedPath } from './access-log';
 import type { ErrorResource } from './error.resource';
 import { codeOfStatus, toErrorResponse } from './http-error.filter';
+import { REQUEST_ID_HEADER, requestIdFrom, requestIdOf } from './request-id';
 
 /** Parser errors of Node's HTTP server that have a status of their own; the rest are 400. */
 const STATUS_OF_PARSER_ERROR: Record<string, number> = {
@@ -51,16 +58,30 @@ export function statusOfParserError(error: ParserError): number {
  * Answers a request Node's HTTP parser refused (control bytes in the URL or a header, an
  * unknown method, a broken length or chunk) with the API's coded error body instead of
  * Fastify's default one, then closes the connection: the parser cannot find where the next
- * request would start. The body names no part of the request, which may carry a token.
+ * request would start. The body names no part of the request, which may carry a token, and
+ * neither does the access line (given `log`): no method, no path, only the parser's code.
+ * The request's own `X-Request-Id` is not read from bytes that did not parse: the answer
+ * carries a new one.
  */
-export function clientErrorHandler(error: ParserError, socket: Socket): void {
+export function clientErrorHandler(
+  error: ParserError,
+  socket: Socket,
+  log?: FastifyBaseLogger,
+): void {
   // A reset or closed connection has no one to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  answerAndClose(socket, statusOfParserError(error), isHead(error));
+  const status = statusOfParserError(error);
+  const requestId = requestIdFrom(undefined);
+  if (log)
+    logAccess(log.child({ requestId }), {
+      status,
+      refused: error.code ?? 'unknown',
+    });
+  answerAndClose(socket, status, requestId, isHead(error));
 }
 
 /**
@@ -82,11 +103,14 @@ function isHead(error: ParserError): boolean {
  * closes, since Node no longer reads it as HTTP after a CONNECT.
  */
 export function connectHandler(
-  _request: IncomingMessage,
+  request: IncomingMessage,
   socket: Duplex,
+  log?: FastifyBaseLogger,
 ): void {
   socket.on('error', () => socket.destroy());
-  answerAndClose(socket, 501);
+  const requestId = requestIdOf(request);
+  if (log) logEdge(log, requestId, request, 501);
+  answerAndClose(socket, 501, requestId);
 }
 
 /**
@@ -95,16 +119,34 @@ export function connectHandler(
  * the coded body. The connection closes, as the body (if any) was never read.
  */
 export function expectationHandler(
-  _request: IncomingMessage,
+  request: IncomingMessage,
   response: ServerResponse,
+  log?: FastifyBaseLogger,
 ): void {
+  const requestId = requestIdOf(request);
   const json = JSON.stringify(errorBody(417));
   response.writeHead(417, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(json),
+    [REQUEST_ID_HEADER]: requestId,
     connection: 'close',
   });
   response.end(json);
+  if (log) logEdge(log, requestId, request, 417);
+}
+
+/** The access line of a request answered before Fastify saw it. */
+function logEdge(
+  log: FastifyBaseLogger,
+  requestId: string,
+  request: IncomingMessage,
+  status: number,
+): void {
+  logAccess(log.child({ requestId }), {
+    method: request.method ?? '',
+    path: loggedPath(request.url ?? ''),
+    status,
+  });
 }
 
 function errorBody(status: number): ErrorResource {
@@ -120,12 +162,18 @@ function errorBody(status: number): ErrorResource {
  * Writes an error answer on a connection no HTTP machinery serves any more, and closes it;
  * to a HEAD, the headers of that answer alone.
  */
-function answerAndClose(socket: Duplex, status: number, head = false): void {
+function answerAndClose(
+  socket: Duplex,
+  status: number,
+  requestId: string,
+  head = false,
+): void {
   const json = JSON.stringify(errorBody(status));
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(json)}\r\n` +
+      `X-Request-Id: ${requestId}\r\n` +
       'Connection: close\r\n\r\n' +
       (head ? '' : json),
     () => socket.destroy(),
@@ -134,13 +182,21 @@ function answerAndClose(socket: Duplex, status: number, head = false): void {
 
 /**
  * Answers what Fastify's router refuses before any route or error handler runs (a URL that
- * does not decode, a route parameter over the length limit) with the coded error body.
+ * does not decode, a route parameter over the length limit) with the coded error body. No
+ * hook runs for these, so the request id header and the access line are written here.
  */
 export function frameworkErrors(
   error: FastifyError,
-  _request: FastifyRequest,
+  request: FastifyRequest,
   reply: FastifyReply,
 ): void {
   const { status, body } = toErrorResponse(error);
-  void reply.code(status).send(body);
+  const started = performance.now();
+  reply.raw.once('finish', () =>
+    logAccess(
+      request.log,
+      accessLineOf(request, status, performance.now() - started),
+    ),
+  );
+  void reply.code(status).header(REQUEST_ID_HEADER, request.id).send(body);
 }

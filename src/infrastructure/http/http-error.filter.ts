@@ -129,15 +129,22 @@ export class HttpErrorFilter implements ExceptionFilter {
       return;
     }
     const { status, body } = toErrorResponse(exception);
+    // The request's id leads from the line to the request's access line and events.
+    const requestId = http.getRequest<FastifyRequest>().id;
     if (status >= 500 && exception instanceof DomainError) {
       // Expected and passing (draining, a store that takes no writes): one line, no stack.
-      this.logger.warn(`${status} ${exception.code}: ${exception.message}`);
+      this.logger.warn({
+        msg: `${status} ${exception.code}: ${exception.message}`,
+        requestId,
+      });
     } else if (status >= 500) {
-      this.logger.error(
-        exception instanceof Error
-          ? (exception.stack ?? exception.message)
-          : String(exception),
-      );
+      this.logger.error({
+        msg:
+          exception instanceof Error
+            ? (exception.stack ?? exception.message)
+            : String(exception),
+        requestId,
+      });
     }
     void reply.status(status).send(body);
   }
