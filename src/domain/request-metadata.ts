@@ -2,7 +2,9 @@ import type { MessageMetadata } from './message';
 
 /**
  * Metadata of an event a request causes: who asked, the org and repo it concerns (readers
- * filter on them), and the correlation id that ties a job's events together.
+ * filter on them), and the correlation id that ties together what the request set off: the
+ * HTTP request's id (`X-Request-Id`) when a request caused it, which every event of a job it
+ * asked for carries too; without one (a saga acting alone), the id of what it concerns.
  */
 export function requestMetadata(input: {
   orgId: string;

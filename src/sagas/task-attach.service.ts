@@ -195,7 +195,7 @@ export class TaskAttachService
    * a task still pending, so a second run (or a race with another) records nothing.
    */
   private async settle(taskId: string, end: EndedJob): Promise<void> {
-    const { state, orgId } = await this.readTask(taskId);
+    const { state, orgId, correlationId } = await this.readTask(taskId);
     if (state.status !== 'pending_branch_attach') return;
     const branch = state.branchName!;
     const repoId = state.repoId!;
@@ -209,7 +209,7 @@ export class TaskAttachService
     });
     await handleCommand(this.store, taskStream(taskId), taskModel, command, {
       metadata: {
-        correlationId: taskId,
+        correlationId,
         causationId: end.eventId,
         actor: 'system:task-attach',
         orgId,
@@ -226,7 +226,7 @@ export class TaskAttachService
       maxCount: 1,
     });
     if (first) return;
-    const { state, orgId } = await this.readTask(taskId);
+    const { state, orgId, correlationId } = await this.readTask(taskId);
     this.logger.warn(
       `task ${taskId}: queueing its missing attach job ${jobId}`,
     );
@@ -241,19 +241,25 @@ export class TaskAttachService
       this.clock.now().toISOString(),
     );
     await handleCommand(this.store, jobStream(jobId), jobModel, command, {
-      metadata,
+      // The request that created the task set this job off: its correlation id goes on.
+      metadata: { ...metadata, correlationId },
       expectNew: true,
     });
   }
 
+  /** The task, its org, and its correlation id: its request's, or the task's id. */
   private async readTask(
     taskId: string,
-  ): Promise<{ state: TaskState; orgId: string }> {
+  ): Promise<{ state: TaskState; orgId: string; correlationId: string }> {
     const events = await this.store.readStream(taskStream(taskId));
     const state = foldEvents(taskDecider, narrowAll(events, TASK_EVENTS));
     const orgId = events[0]?.metadata.orgId;
     // Every request records its org; a task without one would write events nobody may see.
     if (orgId === undefined) throw new Error(`task ${taskId} has no org`);
-    return { state, orgId };
+    return {
+      state,
+      orgId,
+      correlationId: events[0]?.metadata.correlationId ?? taskId,
+    };
   }
 }

@@ -31,6 +31,8 @@ import { eventIn } from '../support/await-event';
 const NOW = '2026-03-01T12:00:00.000Z';
 const OWNED = { orgId: 'org-1', repoId: 'repo-1' };
 const TASK = 'task-1';
+/** The id of the request that created the task. */
+const REQUEST = 'request-1';
 const JOB = attachJobIdOf(TASK);
 const HEAD = sha('c');
 
@@ -67,14 +69,17 @@ describe('TaskAttachService', () => {
     await store.close();
   });
 
-  /** The request handler created a task on `feature` whose attach job is `JOB`. */
+  /** The request `REQUEST` created a task on `feature` whose attach job is `JOB`. */
   const aTaskPending = (data: { parentBranch?: string } = {}) =>
     store.appendToStream(
       taskStream(TASK),
       [
         aTaskCreated({ taskId: TASK, branchName: 'feature', ...data }),
         aTaskBranchAttachRequested(JOB),
-      ].map((event) => ({ ...event, metadata: { ...OWNED, jobId: JOB } })),
+      ].map((event) => ({
+        ...event,
+        metadata: { ...OWNED, jobId: JOB, correlationId: REQUEST },
+      })),
       { expectedVersion: 'no_stream' },
     );
 
@@ -138,7 +143,8 @@ describe('TaskAttachService', () => {
         fromVersion: 1,
       });
       expect(attached.metadata).toEqual({
-        correlationId: TASK,
+        // The task's request goes on correlating what its job's end led to.
+        correlationId: REQUEST,
         causationId: completed!.eventId,
         actor: 'system:task-attach',
         orgId: 'org-1',
@@ -196,7 +202,7 @@ describe('TaskAttachService', () => {
         message: 'no branch feature on the remote',
       });
       expect(failed.metadata).toMatchObject({
-        correlationId: TASK,
+        correlationId: REQUEST,
         jobId: JOB,
         orgId: 'org-1',
         repoId: 'repo-1',
@@ -304,7 +310,8 @@ describe('TaskAttachService', () => {
       });
       expect(requested.metadata).toEqual({
         jobId: JOB,
-        correlationId: JOB,
+        // The request that created the task set its job off.
+        correlationId: REQUEST,
         actor: 'org:org-1',
         orgId: 'org-1',
         repoId: 'repo-1',

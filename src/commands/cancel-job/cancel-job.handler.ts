@@ -10,6 +10,7 @@ import {
   type RecordedEvent,
 } from '../../infrastructure/event-store/event-store.port';
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
+import { currentRequestId } from '../../infrastructure/logging/request-context';
 import { CancelJobCommand } from './cancel-job.command';
 
 /**
@@ -35,7 +36,7 @@ export class CancelJobHandler implements ICommandHandler<CancelJobCommand> {
           requestMetadata({
             orgId,
             repoId: state.request!.repoId,
-            correlationId: jobId,
+            correlationId: currentRequestId() ?? jobId,
             jobId,
             at: this.clock.now().toISOString(),
           }),

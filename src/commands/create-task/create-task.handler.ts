@@ -20,6 +20,7 @@ import {
   type EventStore,
 } from '../../infrastructure/event-store/event-store.port';
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
+import { currentRequestId } from '../../infrastructure/logging/request-context';
 import { RepoDirectory } from '../../infrastructure/repo-directory/repo-directory';
 import {
   CreateTaskCommand,
@@ -88,7 +89,7 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
           metadata: requestMetadata({
             orgId,
             repoId,
-            correlationId: taskId,
+            correlationId: currentRequestId() ?? taskId,
             at,
             ...(known ? {} : { jobId }),
           }),
@@ -130,7 +131,13 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
       jobStream(command.data.jobId),
       jobModel,
       command,
-      { metadata, expectNew: true },
+      {
+        metadata: {
+          ...metadata,
+          correlationId: currentRequestId() ?? metadata.correlationId,
+        },
+        expectNew: true,
+      },
     );
   }
 }

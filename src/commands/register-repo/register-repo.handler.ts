@@ -10,6 +10,7 @@ import {
   type EventStore,
 } from '../../infrastructure/event-store/event-store.port';
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
+import { currentRequestId } from '../../infrastructure/logging/request-context';
 import { RepoDirectory } from '../../infrastructure/repo-directory/repo-directory';
 import { RequestJobCommand } from '../request-job/request-job.command';
 import {
@@ -48,7 +49,7 @@ export class RegisterRepoHandler implements ICommandHandler<RegisterRepoCommand>
         metadata: requestMetadata({
           orgId,
           repoId,
-          correlationId: repoId,
+          correlationId: currentRequestId() ?? repoId,
           at: this.clock.now().toISOString(),
         }),
         expectNew: true,

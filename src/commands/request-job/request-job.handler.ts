@@ -11,6 +11,7 @@ import {
   type EventStore,
 } from '../../infrastructure/event-store/event-store.port';
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
+import { currentRequestId } from '../../infrastructure/logging/request-context';
 import { RepoDirectory } from '../../infrastructure/repo-directory/repo-directory';
 import {
   RequestJobCommand,
@@ -64,7 +65,8 @@ export class RequestJobHandler implements ICommandHandler<RequestJobCommand> {
         metadata: requestMetadata({
           orgId,
           repoId,
-          correlationId: jobId,
+          // The request's id; a retry appends nothing, so the first request's stays.
+          correlationId: currentRequestId() ?? jobId,
           jobId,
           at: this.clock.now().toISOString(),
         }),

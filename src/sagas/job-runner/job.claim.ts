@@ -7,7 +7,7 @@ import { jobStateFrom, type JobState } from '../../domain/job/job.state';
 import { jobStream } from '../../domain/streams';
 import type { Clock } from '../../infrastructure/clock/clock';
 import type { EventStore } from '../../infrastructure/event-store/event-store.port';
-import { jobMetadata } from './job.metadata';
+import { jobCorrelationId, jobMetadata } from './job.metadata';
 import { JobReleasedError } from './job-released.error';
 import type { JobRunnerMetrics } from './job-runner.options';
 import { react } from './job.saga';
@@ -18,6 +18,8 @@ import { JobWriter } from './job.writer';
 export interface ClaimedJob {
   jobId: string;
   request: RepoActionRequested['data'];
+  /** Its request's correlation id, which every event the runner appends for it carries. */
+  correlationId: string;
   state: JobState;
   writer: JobWriter;
   /** What `execute` decided, once it has (in this attempt or an earlier one). */
@@ -58,8 +60,12 @@ export class JobClaimer {
       };
     }
     const request = state.request!;
+    const correlationId = jobCorrelationId(
+      request,
+      recorded.find((e) => e.type === 'RepoActionRequested')?.metadata,
+    );
     const writer = new JobWriter(this.store, stream, recorded.length - 1, () =>
-      jobMetadata(request, this.worker, this.clock.now()),
+      jobMetadata(request, correlationId, this.worker, this.clock.now()),
     );
     try {
       if (directive.kind === 'cancel') {
@@ -92,6 +98,7 @@ export class JobClaimer {
           job: {
             jobId,
             request,
+            correlationId,
             state: { ...state, phase: 'waiting' },
             writer,
             plan: state.plan,
@@ -128,6 +135,7 @@ export class JobClaimer {
       job: {
         jobId,
         request,
+        correlationId,
         state: { ...state, phase: 'running', attempt: directive.attempt },
         writer,
         plan: state.plan,

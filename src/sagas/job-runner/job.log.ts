@@ -1,6 +1,9 @@
 import type { RepoActionRequested } from '../../domain/events/job.events';
 
-/** Where the runner writes its log; Nest's `Logger` and `console` both fit. */
+/**
+ * Where the runner writes its log; Nest's `Logger` and `console` both fit. The app's logger
+ * spreads an object's fields into the line and makes its `msg` the line's message.
+ */
 export interface JobRunnerLogger {
   log(message: string | object): void;
   warn(message: string | object): void;
@@ -10,12 +13,15 @@ export interface JobRunnerLogger {
 /** The job a log line is about. */
 export interface LoggedJob {
   jobId: string;
+  /** Its request's correlation id (see `jobCorrelationId`); the job's id when unknown. */
+  correlationId?: string;
   request: RepoActionRequested['data'];
 }
 
 /**
- * One structured line about a job, carrying the ids under which its events are stored, so
- * that a line in the log leads to the job's stream.
+ * One structured line about a job, carrying the ids under which its events are stored
+ * (`jobId`, and `correlationId`, which leads to the request that asked for it and every
+ * event that request set off), so that a line in the log leads to the job's stream.
  */
 export function logJob(
   logger: JobRunnerLogger,
@@ -24,9 +30,9 @@ export function logJob(
   message: string,
 ): void {
   logger[level]({
-    message,
+    msg: message,
     jobId: job.jobId,
-    correlationId: job.jobId,
+    correlationId: job.correlationId ?? job.jobId,
     repoId: job.request.repoId,
     action: job.request.action,
   });

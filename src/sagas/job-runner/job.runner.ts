@@ -191,6 +191,7 @@ export class JobRunner {
     if (job.writer.isClosed) throw new JobReleasedError('job was given up');
     const metadata = jobMetadata(
       job.request,
+      job.correlationId,
       this.options.worker,
       this.clock.now(),
     );

@@ -2,6 +2,7 @@ import { CancelJobCommand } from '../../../src/commands/cancel-job/cancel-job.co
 import { CancelJobHandler } from '../../../src/commands/cancel-job/cancel-job.handler';
 import type { JobEvent } from '../../../src/domain/events/job.events';
 import { jobStream } from '../../../src/domain/streams';
+import { runInRequest } from '../../../src/infrastructure/logging/request-context';
 import {
   aCancelRequested,
   aRepoActionCancelled,
@@ -60,6 +61,17 @@ describe('CancelJobHandler', () => {
         repoId: 'repo-7',
         at: NOW,
       },
+    });
+  });
+
+  it("given a running job, when cancelled in an HTTP request, then the cancel carries the request's id as its correlation id", async () => {
+    await given(aRepoActionRequested(), aRepoActionStarted(), aStepStarted());
+
+    const stream = await runInRequest('req-9', () => cancel());
+
+    expect(stream.at(-1)).toMatchObject({
+      ...aCancelRequested(),
+      metadata: { jobId: 'job-1', correlationId: 'req-9' },
     });
   });
 

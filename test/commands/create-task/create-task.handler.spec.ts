@@ -9,6 +9,7 @@ import {
   taskStream,
 } from '../../../src/domain/streams';
 import { attachJobIdOf } from '../../../src/domain/task/attach-job';
+import { runInRequest } from '../../../src/infrastructure/logging/request-context';
 import type {
   AppendOptions,
   AppendResult,
@@ -151,6 +152,20 @@ describe('CreateTaskHandler', () => {
             at: NOW,
           },
         },
+      ]);
+    });
+
+    it("when a task is created in an HTTP request, then the task's events and its attach job's request carry the request's id as their correlation id", async () => {
+      const { taskId } = await runInRequest('req-1', () => create());
+
+      const events = [
+        ...(await fx.store.readStream(taskStream(taskId))),
+        ...(await fx.store.readStream(jobStream(attachJobIdOf(taskId)))),
+      ];
+      expect(events.map((e) => [e.type, e.metadata.correlationId])).toEqual([
+        ['TaskCreated', 'req-1'],
+        ['TaskBranchAttachRequested', 'req-1'],
+        ['RepoActionRequested', 'req-1'],
       ]);
     });
 

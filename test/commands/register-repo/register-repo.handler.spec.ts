@@ -8,6 +8,7 @@ import {
   jobStream,
   repoStream,
 } from '../../../src/domain/streams';
+import { runInRequest } from '../../../src/infrastructure/logging/request-context';
 import { RepoDirectory } from '../../../src/infrastructure/repo-directory/repo-directory';
 import { aRepoRegistered } from '../../builders/repo.builders';
 import {
@@ -131,6 +132,21 @@ describe('RegisterRepoHandler', () => {
         repoId,
         action: 'sync_repo',
       },
+    ]);
+  });
+
+  it("given a repo registered in an HTTP request, then its registration and its first job's request carry the request's id as their correlation id", async () => {
+    const { repoId, initialJob } = await runInRequest('req-1', () =>
+      register(),
+    );
+
+    const events = [
+      ...(await fx.store.readStream(repoStream(repoId))),
+      ...(await fx.store.readStream(jobStream(initialJob.jobId))),
+    ];
+    expect(events.map((e) => [e.type, e.metadata.correlationId])).toEqual([
+      ['RepoRegistered', 'req-1'],
+      ['RepoActionRequested', 'req-1'],
     ]);
   });
 

@@ -2,6 +2,7 @@ import { jobStream } from '../../../src/domain/streams';
 import type { ValidActionRequest } from '../../../src/domain/job/job.request';
 import { RequestJobCommand } from '../../../src/commands/request-job/request-job.command';
 import { RequestJobHandler } from '../../../src/commands/request-job/request-job.handler';
+import { runInRequest } from '../../../src/infrastructure/logging/request-context';
 import { aRepoRegistered } from '../../builders/repo.builders';
 import {
   aCommandFixture,
@@ -39,7 +40,7 @@ describe('RequestJobHandler', () => {
       new RequestJobCommand(orgId, repoId, action, idempotencyKey),
     );
 
-  it('given a registered repo, when a job is requested, then its request is appended with the metadata of the request', async () => {
+  it('given a registered repo, when a job is requested outside any HTTP request, then its request is appended with the metadata of the request, correlated by the job', async () => {
     const result = await request();
 
     const stream = await fx.store.readStream(jobStream(result.jobId));
@@ -64,6 +65,26 @@ describe('RequestJobHandler', () => {
     });
     expect(stream[0]!.data).not.toHaveProperty('idempotencyKey');
     expect(result).toEqual({ jobId: result.jobId, stream, replayed: false });
+  });
+
+  it("given an HTTP request's id, when a job is requested, then the request is recorded with that id as its correlation id", async () => {
+    const result = await runInRequest('req-1', () => request());
+
+    const [requested] = await fx.store.readStream(jobStream(result.jobId));
+    expect(requested!.metadata).toMatchObject({
+      jobId: result.jobId,
+      correlationId: 'req-1',
+    });
+  });
+
+  it("given a job made with a key, when a retry with the key comes in another request, then the job keeps the first request's correlation id", async () => {
+    const first = await runInRequest('req-1', () => request('k-1'));
+
+    const again = await runInRequest('req-2', () => request('k-1'));
+
+    expect(again).toMatchObject({ jobId: first.jobId, replayed: true });
+    const events = await fx.store.readStream(jobStream(first.jobId));
+    expect(events.map((e) => e.metadata.correlationId)).toEqual(['req-1']);
   });
 
   it('given no key, when the same job is requested twice, then there are two jobs', async () => {

@@ -509,6 +509,59 @@ describe('the job runner', () => {
     });
   });
 
+  it("given a job requested with a correlation id, when it runs, then every event the runner appends for it, to its stream and its repo's, and its log line carry that id", async () => {
+    await append(aRepoActionRequested({ jobId: JOB }), {
+      at: REQUESTED_AT,
+      correlationId: 'request-7',
+    });
+    steps.next('post_sync', async (context) => {
+      await context.recordRepoEvents([
+        {
+          type: 'RepoBranchesObserved',
+          data: {
+            trunk: 'main',
+            trunkSha: 'c'.repeat(40),
+            branches: [],
+            observedAt: now.toISOString(),
+          },
+        },
+      ]);
+      return { summary: 'observed' };
+    });
+
+    await runner().run(JOB);
+
+    const appended = [
+      ...(await stream()).slice(1),
+      ...(await store.readStream(repoStream('repo-1'))),
+    ];
+    expect(appended.length).toBeGreaterThan(9);
+    expect(
+      new Set(
+        appended.map((e) =>
+          [e.metadata.correlationId, e.metadata.jobId].join(' '),
+        ),
+      ),
+    ).toEqual(new Set([`request-7 ${JOB}`]));
+    expect(logger.log).toHaveBeenCalledWith({
+      msg: expect.stringMatching(/^completed: /) as unknown,
+      jobId: JOB,
+      correlationId: 'request-7',
+      repoId: 'repo-1',
+      action: 'restack_repo',
+    });
+  });
+
+  it('given a job requested without a correlation id (recorded before there were request ids), when it runs, then its events are correlated by the job', async () => {
+    await request();
+
+    await runner().run(JOB);
+
+    expect(
+      new Set((await stream()).slice(1).map((e) => e.metadata.correlationId)),
+    ).toEqual(new Set([JOB]));
+  });
+
   it('given a step running at shutdown, when the grace ends first, then the job is recorded interrupted and the late step writes nothing', async () => {
     await request();
     const execute = steps.hold('execute');
