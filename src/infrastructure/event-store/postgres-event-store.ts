@@ -271,6 +271,20 @@ function textError(what: string, value: string): TypeError | undefined {
     : undefined;
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -331,6 +345,7 @@ export class PostgresEventStore implements EventStore, StoreWriteHealth {
   private listener: Client | undefined;
   private connectingListener: Promise<void> | undefined;
   private polling = false;
+  private readonly pollIntervalMs: number;
   private readonly pollTimer: NodeJS.Timeout;
   /** Set by a write the database refused, cleared by the next write it takes. */
   private writeFailure: Extract<WriteHealth, { writable: false }> | undefined;
@@ -355,10 +370,8 @@ export class PostgresEventStore implements EventStore, StoreWriteHealth {
     // An idle connection the server ends (restart, pg_terminate_backend) is reported here;
     // the pool drops it and opens a new one when needed.
     this.pool.on('error', () => undefined);
-    this.pollTimer = setInterval(
-      () => void this.poll(),
-      options.pollIntervalMs ?? 1000,
-    );
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.pollTimer = setInterval(() => void this.poll(), this.pollIntervalMs);
     this.pollTimer.unref();
   }
 
@@ -527,7 +540,7 @@ export class PostgresEventStore implements EventStore, StoreWriteHealth {
   async checkWritable(): Promise<WriteHealth> {
     if (this.closed) throw new EventStoreClosedError();
     try {
-      await this.ready();
+      await this.readyNow();
       await this.pool.query(
         `INSERT INTO ${this.tables.writeProbe} (probed_at) VALUES (now())
          ON CONFLICT (singleton) DO UPDATE SET probed_at = excluded.probed_at`,
@@ -601,12 +614,44 @@ export class PostgresEventStore implements EventStore, StoreWriteHealth {
     return this.read(() => this.readHead());
   }
 
+  /**
+   * A catch-up subscription that outlives an outage of the database: a read the database
+   * cannot answer is tried again every poll interval until it can, or until the
+   * subscription or the store closes (then the iteration ends).
+   */
   subscribe(options: SubscribeOptions = {}): EventSubscription {
-    return new CatchUpSubscription(
-      (o) => this.readAll(o),
+    const closing = new AbortController();
+    const inner = new CatchUpSubscription(
+      (o) => this.readAllWhenAvailable(o, closing.signal),
       this.notifier,
       options,
     );
+    return {
+      close: () => {
+        closing.abort();
+        inner.close();
+      },
+      [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
+    };
+  }
+
+  private async readAllWhenAvailable(
+    options: ReadAllOptions,
+    closing: AbortSignal,
+  ): Promise<ReadAllPage> {
+    for (;;) {
+      try {
+        return await this.readAll(options);
+      } catch (error) {
+        if (!(error instanceof EventStoreUnavailableError)) throw error;
+      }
+      await abortableDelay(this.pollIntervalMs, closing);
+      if (closing.aborted || this.closed) {
+        // An empty last page: the subscription sees its close and ends.
+        const from = options.fromPosition ?? 1;
+        return { events: [], nextPosition: from, isEnd: true };
+      }
+    }
   }
 
   /** Commits what is queued, ends subscriptions and closes the connections. */
@@ -651,6 +696,16 @@ export class PostgresEventStore implements EventStore, StoreWriteHealth {
       this.migrating = undefined;
     });
     return this.migrating;
+  }
+
+  /**
+   * Like `ready`, but an attempt already under way does not count: it may have started
+   * before the database came back. For readiness checks, which report the database as it
+   * is now.
+   */
+  private async readyNow(): Promise<void> {
+    await this.migrating?.catch(() => undefined);
+    return this.ready();
   }
 
   private async migrate(): Promise<void> {

@@ -65,8 +65,7 @@ const MIGRATIONS: ReadonlyArray<(t: PostgresTables) => string> = [
     -- Written by the store's write probe, never read.
     CREATE TABLE ${t.writeProbe} (
       singleton boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
-      probed_at timestamptz NOT NULL,
-      pad       bytea       NOT NULL
+      probed_at timestamptz NOT NULL
     );`,
 ];
 
@@ -86,7 +85,14 @@ export async function migrateEventStoreSchema(
       `SELECT pg_advisory_xact_lock(hashtext('stackyard_events'), hashtext($1))`,
       [tables.schema],
     );
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    // CREATE SCHEMA IF NOT EXISTS needs the right to create schemas even when the schema is
+    // there: a role that only owns its schema could not open the store.
+    const existing = await client.query<{ present: boolean }>(
+      'SELECT to_regnamespace($1) IS NOT NULL AS present',
+      [escapeIdentifier(tables.schema)],
+    );
+    if (!existing.rows[0]!.present)
+      await client.query(`CREATE SCHEMA ${schema}`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${versionTable} (
          singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),

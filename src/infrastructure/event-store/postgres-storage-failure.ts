@@ -60,8 +60,14 @@ const MESSAGE_CODES: ReadonlyArray<
 export function postgresStorageFailureOf(
   error: unknown,
 ): StorageFailure | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const code = (error as { code?: unknown }).code;
+  // Duck-typed: errors made by Node's own modules may come from another realm (a test
+  // sandbox), where `instanceof Error` is false.
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, message, errors } = error as {
+    code?: unknown;
+    message?: unknown;
+    errors?: unknown;
+  };
   if (typeof code === 'string') {
     const reason =
       ERRNO_REASONS[code] ??
@@ -71,15 +77,15 @@ export function postgresStorageFailureOf(
         : undefined);
     if (reason !== undefined) return { code, reason };
   }
-  // Node reports a refused connection to a host with several addresses this way.
-  if (error instanceof AggregateError) {
-    for (const inner of error.errors) {
+  // Node reports a refused connection to a host with several addresses as an
+  // AggregateError of one error per address.
+  if (Array.isArray(errors)) {
+    for (const inner of errors) {
       const failure = postgresStorageFailureOf(inner);
       if (failure) return failure;
     }
   }
-  const byMessage = MESSAGE_CODES.find(([pattern]) =>
-    pattern.test(error.message),
-  );
+  if (typeof message !== 'string') return undefined;
+  const byMessage = MESSAGE_CODES.find(([pattern]) => pattern.test(message));
   return byMessage ? { code: byMessage[1], reason: byMessage[2] } : undefined;
 }
