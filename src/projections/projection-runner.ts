@@ -33,6 +33,16 @@ export interface ProjectionRunnerOptions {
   retryMaxMs?: number;
 }
 
+/** Another writer moved a checkpoint since this runner read it. */
+export class CheckpointMovedError extends Error {
+  override name = 'CheckpointMovedError';
+  constructor(projection: string, from: number) {
+    super(
+      `the checkpoint of projection ${projection} is no longer at ${from}: another writer moved it`,
+    );
+  }
+}
+
 // The runner holds projectors of different row and event types side by side.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyProjector = Projector<any, any, EntityManager>;
@@ -82,6 +92,21 @@ export class ProjectionRunner {
 
   /** Reads the checkpoints; call once before `catchUp` or `start`. */
   async init(): Promise<void> {
+    // Every projector has its row from the start: a batch only ever moves a checkpoint
+    // from the position it read (see `apply`).
+    await this.dataSource.manager
+      .createQueryBuilder()
+      .insert()
+      .into(ProjectionCheckpointEntity)
+      .values(
+        this.projectors.map((p) => ({
+          name: p.projection.name,
+          position: 0,
+          updatedAt: this.clock.now().toISOString(),
+        })),
+      )
+      .orIgnore()
+      .execute();
     const rows = await this.dataSource.manager.find(ProjectionCheckpointEntity);
     const stored = new Map(rows.map((r) => [r.name, r.position]));
     for (const p of this.projectors) {
@@ -100,7 +125,15 @@ export class ProjectionRunner {
         fromPosition: this.minCheckpoint() + 1,
         limit: this.batchSize,
       });
-      if (page.events.length > 0) await this.apply(page.events);
+      if (page.events.length > 0) {
+        try {
+          await this.apply(page.events);
+        } catch (error) {
+          if (!(error instanceof CheckpointMovedError)) throw error;
+          await this.init();
+          continue;
+        }
+      }
       if (page.isEnd) return this.lastPosition;
     }
   }
@@ -135,6 +168,15 @@ export class ProjectionRunner {
       } catch (error) {
         subscription.close();
         if (this.stopping) return;
+        if (error instanceof CheckpointMovedError) {
+          // Not a failure of the read models: they are ahead. Go on from where they are.
+          this.logger.warn(
+            `${error.message}; going on from the stored checkpoints`,
+          );
+          await this.init();
+          this.wakeWaiters();
+          continue;
+        }
         this.failure =
           error instanceof Error ? error : new Error(String(error));
         this.logger.error(
@@ -197,11 +239,15 @@ export class ProjectionRunner {
         const from = this.checkpoints.get(name) ?? 0;
         if (last <= from) continue;
         await this.applyTo(projector, tx, events, from);
-        await tx.upsert(
-          ProjectionCheckpointEntity,
-          { name, position: last, updatedAt: now },
-          ['name'],
-        );
+        // Moved only from where this runner read it: a batch another writer (an instance
+        // that took the projections over) has written already rolls back here whole.
+        const moved = await tx
+          .createQueryBuilder()
+          .update(ProjectionCheckpointEntity)
+          .set({ position: last, updatedAt: now })
+          .where('name = :name AND position = :from', { name, from })
+          .execute();
+        if (moved.affected !== 1) throw new CheckpointMovedError(name, from);
       }
     });
     for (const p of this.projectors) {

@@ -47,7 +47,7 @@ describe('the service killed inside its stores recovers on restart', () => {
     // Each batch writes one checkpoint per projector; the ninth is two batches into the job.
     run.sql.arm({
       db: 'read-models.sqlite',
-      sql: 'INSERT INTO "projection_checkpoints"',
+      sql: 'UPDATE "projection_checkpoints"',
       nth: 9,
     });
     const service = await run.start('plain');

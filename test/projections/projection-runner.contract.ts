@@ -285,19 +285,23 @@ export function projectionRunnerContract(engine: ReadModelEngine): void {
     it('writes no row of a batch whose checkpoints cannot be written, in any read model', async () => {
       await fillEveryReadModel(store);
       const head = await store.headPosition();
-      await readModels.refuseWrites(['projection_checkpoints']);
       const runner = new ProjectionRunner(store, ds, READ_MODEL_PROJECTORS);
       await runner.init();
+      await readModels.refuseWrites(['projection_checkpoints']);
 
       await expect(runner.catchUp()).rejects.toThrow('writes refused');
 
-      expect(await everyReadModel(ds)).toEqual({
+      const before = await everyReadModel(ds);
+      expect({ ...before, checkpoints: undefined }).toEqual({
         repos: [],
         jobs: [],
         tasks: [],
         history: [],
-        checkpoints: [],
+        checkpoints: undefined,
       });
+      // Each projector's checkpoint row is made at init, at 0, and stays there.
+      expect(before.checkpoints).toHaveLength(READ_MODEL_PROJECTORS.length);
+      expect(before.checkpoints.every((c) => c.position === 0)).toBe(true);
       await readModels.acceptWrites();
       await runner.init();
       expect(await runner.catchUp()).toBe(head);
@@ -362,6 +366,43 @@ export function projectionRunnerContract(engine: ReadModelEngine): void {
       ]);
     });
 
+    it('given two runners writing the same read models (one taking the projections over from another), then the stale one applies no event twice', async () => {
+      // A fold that is not idempotent: each event applied adds one to `progressDone`.
+      const counting: Projector<JobRow, JobEvent['type'], EntityManager> = {
+        projection: {
+          ...jobProjection,
+          evolve: (row, event) => {
+            const next = jobProjection.evolve(row, event);
+            return (
+              next && { ...next, progressDone: (row?.progressDone ?? 0) + 1 }
+            );
+          },
+        },
+        writer: jobWriter,
+      };
+      for (const n of [1, 2, 3])
+        await store.appendToStream(`repo-action-job-${n}`, jobEvents(n), {
+          expectedVersion: 'no_stream',
+        });
+      const head = await store.headPosition();
+      const runners = [1, 2].map(
+        () => new ProjectionRunner(store, ds, [counting], { batchSize: 4 }),
+      );
+      // Both read their checkpoint; the first writes everything; the second, stale, then
+      // finds the checkpoint moved under it at its first batch.
+      for (const runner of runners) await runner.init();
+      expect(await runners[0]!.catchUp()).toBe(head);
+      expect(await runners[1]!.catchUp()).toBe(head);
+
+      expect((await jobRows(ds)).map((r) => [r.jobId, r.progressDone])).toEqual(
+        [
+          ['job-1', 5],
+          ['job-2', 5],
+          ['job-3', 5],
+        ],
+      );
+    });
+
     it('keeps rows and checkpoint together when a write fails mid-batch', async () => {
       await store.appendToStream('repo-action-job-1', jobEvents(1), {
         expectedVersion: 'no_stream',
@@ -384,7 +425,12 @@ export function projectionRunnerContract(engine: ReadModelEngine): void {
       await runner.init();
       await expect(runner.catchUp()).rejects.toThrow('disk full');
       expect(await jobRows(ds)).toEqual([]);
-      expect(await ds.manager.find(ProjectionCheckpointEntity)).toEqual([]);
+      expect(
+        (await ds.manager.find(ProjectionCheckpointEntity)).map((c) => [
+          c.name,
+          c.position,
+        ]),
+      ).toEqual([[jobProjection.name, 0]]);
 
       await runner.init();
       expect(await runner.catchUp()).toBe(5);
