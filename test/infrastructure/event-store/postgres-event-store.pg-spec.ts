@@ -312,3 +312,75 @@ describe('PostgresEventStore: subscriptions', () => {
     ]);
   });
 });
+
+describe('PostgresEventStore: what it stores', () => {
+  const stores = storesOnOneSchema();
+
+  it('keeps data, metadata, ids and stream names exactly, quotes, backslashes and any Unicode included', async () => {
+    const store = await stores.open('writer');
+    const awkward = `it's "quoted" \\ back\\slashed \\' $$ $x$ \n\t é 😀 \u2028 E'\\x41'`;
+    const streamId = `s-${awkward}`;
+    const eventId = `id-${awkward}`;
+    const data = {
+      text: awkward,
+      nested: { list: [1, 2.5, -0.125, true, null, awkward], empty: {} },
+      zero: '\u0000 inside data is JSON',
+    };
+    const result = await store.appendToStream(
+      streamId,
+      [
+        {
+          eventId,
+          type: `T-${awkward}`,
+          data,
+          metadata: { correlationId: awkward },
+        },
+      ],
+      { expectedVersion: 'no_stream' },
+    );
+    const [read] = await store.readStream(streamId);
+    expect(read).toEqual(result.events[0]);
+    expect(read!.data).toEqual(data);
+    expect(JSON.stringify(read!.data)).toBe(JSON.stringify(data));
+    expect(read!.eventId).toBe(eventId);
+    expect(read!.type).toBe(`T-${awkward}`);
+    expect(read!.metadata).toEqual({ correlationId: awkward });
+    expect(
+      (await store.readAll({ filter: { streamPrefix: streamId } })).events,
+    ).toEqual([read]);
+    // The retried append finds the event by its id.
+    await expect(
+      store.appendToStream(
+        streamId,
+        [{ eventId, type: `T-${awkward}`, data }],
+        { expectedVersion: 'no_stream' },
+      ),
+    ).resolves.toEqual(result);
+  });
+
+  it('refuses text PostgreSQL cannot hold for that append alone', async () => {
+    const store = await stores.open('writer');
+    const outcomes = await Promise.allSettled([
+      store.appendToStream('nul\u0000stream', [anEvent(1)], {
+        expectedVersion: 'any',
+      }),
+      store.appendToStream('s', [anEvent(2, 'lone \udc00 surrogate')], {
+        expectedVersion: 'any',
+      }),
+      store.appendToStream('s', [anEvent(3)], { expectedVersion: 'any' }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'rejected',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(
+      outcomes
+        .filter((o) => o.status === 'rejected')
+        .map((o) => o.reason as unknown),
+    ).toEqual([expect.any(TypeError), expect.any(TypeError)]);
+    expect((await store.readAll()).events.map((e) => e.data)).toEqual([
+      { n: 3 },
+    ]);
+  });
+});
