@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { JobResource } from '../src/read-models/job/job.resource';
 import type { RegisteredRepoResource } from '../src/read-models/repo/repo.resource';
 import { GitFixture } from './support/git-fixture';
+import { logLines } from './support/log-lines';
 import { runServiceToExit, startService } from './support/service-process';
 import { readSse } from './support/sse';
 import { GatedGit } from './support/test-app';
@@ -34,10 +35,22 @@ describe('the service process', () => {
       service.child.kill('SIGTERM');
     }
     expect(await service.exited).toBe(0);
-    const lines = service.stdout().trim().split('\n');
-    for (const line of lines)
-      expect(() => JSON.parse(line) as unknown).not.toThrow();
-    expect(lines.some((l) => l.includes('storage closed'))).toBe(true);
+    // Every line of the log is one JSON object with level, time and msg (logLines checks).
+    const lines = logLines(service.stdout());
+    expect(service.stdout().endsWith('\n')).toBe(true);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        context: 'Stackyard',
+        msg: expect.stringMatching(
+          /^listening on http:\/\/127\.0\.0\.1:\d+$/,
+        ) as unknown,
+      }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ context: 'Storage', msg: 'storage closed' }),
+    );
+    expect(JSON.stringify(lines)).not.toMatch(/"message":\{/);
   });
 
   it('drains on SIGTERM: refuses commands with 503, records the cut-off job, which resumes at the next start', async () => {
@@ -92,7 +105,9 @@ describe('the service process', () => {
       );
       const draining = new Promise<void>((resolve) =>
         service.child.stdout!.on('data', () => {
-          if (service.stdout().includes('SIGTERM received')) resolve();
+          const lines = logLines(service.stdout());
+          if (lines.some((l) => l.msg === 'SIGTERM received: shutting down'))
+            resolve();
         }),
       );
       service.child.kill('SIGTERM');
@@ -105,7 +120,13 @@ describe('the service process', () => {
         error: { code: 'SERVICE.DRAINING' },
       });
       expect(await service.exited).toBe(0);
-      expect(service.stdout()).toContain('interrupted by shutdown');
+      expect(logLines(service.stdout())).toContainEqual(
+        expect.objectContaining({
+          context: 'JobRunner',
+          jobId: restack.jobId,
+          msg: expect.stringContaining('interrupted by shutdown') as unknown,
+        }),
+      );
 
       service = await startService({ STACKYARD_DATA_DIR: dataDir });
       try {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { logLines } from './support/log-lines';
 import { runServiceToExit, startService } from './support/service-process';
 
 /** The compiled service refusing to start: one line on stderr, a non-zero exit, no stack. */
@@ -85,7 +86,9 @@ describe('starting the service with a configuration it refuses', () => {
       HOST: '0.0.0.0',
     });
     try {
-      expect(service.stdout()).toMatch(/listening on http:\/\/0\.0\.0\.0:\d+/);
+      expect(logLines(service.stdout()).map((l) => l.msg)).toContainEqual(
+        expect.stringMatching(/^listening on http:\/\/0\.0\.0\.0:\d+$/),
+      );
       expect((await fetch(`${service.baseUrl}/health`)).status).toBe(200);
     } finally {
       service.child.kill('SIGTERM');

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { RegisteredRepoResource } from '../src/read-models/repo/repo.resource';
 import { EVENTS_FILE } from '../src/infrastructure/storage/storage';
+import { logLines } from './support/log-lines';
 import { freePort, startService } from './support/service-process';
 import { readSse } from './support/sse';
 
@@ -58,7 +59,15 @@ describe('secrets in remote URLs', () => {
       ['an scp-like query', `git@127.0.0.1:org/g.git?token=${secret('scp')}`],
       ['a file query', `file:///srv/h.git?token=${secret('file')}`],
     ];
-    const secrets = secretUrls.map(([, url]) => /S3CRET-[\w-]+/.exec(url)![0]);
+    // A token may come in a query (`?access_token=`, for EventSource) or a header: the
+    // access log names the path, never a query's values or a header.
+    const inQuery = secret('access-token');
+    const inHeader = secret('bearer');
+    const secrets = [
+      ...secretUrls.map(([, url]) => /S3CRET-[\w-]+/.exec(url)![0]),
+      inQuery,
+      inHeader,
+    ];
     const validUrl = `https://127.0.0.1:${deadPort}/org/valid.git`;
 
     const service = await startService({
@@ -67,7 +76,9 @@ describe('secrets in remote URLs', () => {
       LOG_LEVEL: 'verbose',
     });
     const answers: string[] = [];
+    let requests = 0;
     const call = async (path: string, init?: RequestInit) => {
+      requests += 1;
       const res = await fetch(`${service.baseUrl}${path}`, init);
       const text = await res.text();
       answers.push(text);
@@ -107,6 +118,13 @@ describe('secrets in remote URLs', () => {
         (e) => e.event === 'RepoActionFailed',
       );
       answers.push(JSON.stringify(events));
+      expect(
+        (
+          await call(`/repos?access_token=${inQuery}`, {
+            headers: { authorization: `Bearer ${inHeader}` },
+          })
+        ).status,
+      ).toBe(200);
       for (const path of [
         '/repos',
         `/repos/${repo.repoId}`,
@@ -123,17 +141,29 @@ describe('secrets in remote URLs', () => {
     }
     expect(exitCode).toBe(0);
 
-    // The test would see a leak: the failed job's log line names its remote.
-    const logLines = `${service.stdout()}${service.stderr()}`
-      .split('\n')
-      .filter((line) => line !== '');
+    // Every line of the log is a JSON object (logLines checks), so nothing hides beside
+    // them; stderr has none. The test would see a leak: the failed job's log line names its
+    // remote, and the access log has a line for every request.
+    expect(service.stderr()).toBe('');
+    const lines = logLines(service.stdout());
     expect(
-      logLines.some(
+      lines.some(
         (line) =>
-          line.includes('failed: GIT.') &&
-          line.includes(`127.0.0.1:${deadPort}/org/valid.git`),
+          line.msg.includes('failed: GIT.') &&
+          line.msg.includes(`127.0.0.1:${deadPort}/org/valid.git`),
       ),
     ).toBe(true);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'request completed',
+        method: 'GET',
+        path: '/repos?access_token=…',
+        status: 200,
+      }),
+    );
+    const accessLines = lines.filter((l) => l.msg === 'request completed');
+    expect(accessLines.length).toBeGreaterThanOrEqual(requests);
+    const logText = lines.map((line) => JSON.stringify(line));
 
     const db = new BetterSqlite3(join(dataDir, EVENTS_FILE), {
       readonly: true,
@@ -153,7 +183,7 @@ describe('secrets in remote URLs', () => {
       texts.flatMap((text) =>
         secrets.filter((s) => text.includes(s)).map((s) => `${s} in ${text}`),
       );
-    expect(leaks(logLines)).toEqual([]);
+    expect(leaks(logText)).toEqual([]);
     expect(leaks(storedEvents)).toEqual([]);
     expect(leaks(answers)).toEqual([]);
     // Every stored byte, free pages and write-ahead logs included.

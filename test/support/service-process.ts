@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { saysListening } from './log-lines';
 
 export const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -41,7 +42,7 @@ export async function startService(
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const listening = new Promise<void>((resolve) => {
     child.stdout.on('data', () => {
-      if (out.includes('listening on http')) resolve();
+      if (saysListening(out)) resolve();
     });
   });
   const winner = await Promise.race([

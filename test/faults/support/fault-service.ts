@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { parseLogLine, saysListening } from '../../support/log-lines';
 import { freePort, MAIN } from '../../support/service-process';
 
 export const REBUILD = join(
@@ -91,7 +92,7 @@ export class FaultService {
     const service = new FaultService(child, `http://127.0.0.1:${port}`);
     const listening = new Promise<void>((resolve) =>
       child.stdout.on('data', () => {
-        if (service.out.includes('listening on http')) resolve();
+        if (saysListening(service.out)) resolve();
       }),
     );
     const first = await Promise.race([
@@ -126,12 +127,20 @@ export class FaultService {
 
   /**
    * Resolves once the service's output (stdout and stderr) has a line that matches
-   * `pattern`, with that line; fails, with the logs, if none comes within `deadlineMs`.
+   * `pattern` (a log line's `msg`, any other line as it is), with that line; fails, with the
+   * logs, if none comes within `deadlineMs`.
    */
   awaitOutput(pattern: RegExp, deadlineMs = 60_000): Promise<string> {
+    const matches = (line: string) => {
+      try {
+        return pattern.test(parseLogLine(line).msg);
+      } catch {
+        return pattern.test(line);
+      }
+    };
     return new Promise((resolve, reject) => {
       const check = (all: string) => {
-        const line = all.split('\n').find((l) => pattern.test(l));
+        const line = all.split('\n').find(matches);
         if (line === undefined) return;
         this.outputListeners.delete(check);
         clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { saysListening } from '../../support/log-lines';
 import { MAIN } from '../../support/service-process';
 import type { Exit } from './fault-service';
 
@@ -56,7 +57,7 @@ export class FixedPortService {
   async listening(): Promise<void> {
     const up = new Promise<void>((resolve) => {
       const check = () => {
-        if (!this.out.includes('listening on http')) return;
+        if (!saysListening(this.out)) return;
         this.child.stdout!.off('data', check);
         resolve();
       };
