@@ -10,7 +10,11 @@ import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const storage = await openStorage(config.dataDir, READ_MODEL_SCHEMA);
+  const storage = await openStorage(
+    config.dataDir,
+    READ_MODEL_SCHEMA,
+    config.database,
+  );
   // A run that ended with its git processes killed mid-update (a power loss, a killed
   // process group) leaves their locks in the clones, and git would refuse every later
   // update there. Nothing in this process runs git before the app starts its job runner.

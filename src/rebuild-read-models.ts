@@ -7,13 +7,15 @@ import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
 
 /**
  * `npm run rebuild-read-models`: drops every read model and replays the event store from
- * position 0. Stop the service first: it is the read models' only other writer.
+ * position 0, in SQLite files or on the PostgreSQL of `STACKYARD_DATABASE_URL`. Stop the
+ * service first (every instance): it is the read models' only other writer.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { store, readModels, readModelsSetAside } = await openStorage(
+  const { store, readModels, readModelsSetAside, leases } = await openStorage(
     config.dataDir,
     READ_MODEL_SCHEMA,
+    config.database,
   );
   if (readModelsSetAside)
     process.stdout.write(
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await readModels.destroy();
+    await leases?.close();
     await store.close();
   }
 }

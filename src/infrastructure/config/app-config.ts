@@ -18,6 +18,17 @@ export interface AppConfig {
   instanceId: string;
   concurrency: number;
   eventStore: 'sqlite';
+  /**
+   * Where the events, the read models and the leases live when they are shared:
+   * `STACKYARD_DATABASE_URL` (PostgreSQL) and `STACKYARD_DATABASE_SCHEMA`. Unset, everything
+   * stays in SQLite files under `dataDir` and the service runs as one instance.
+   */
+  database: DatabaseConfig | undefined;
+  /**
+   * How long an instance's lease on a repo (its jobs and clone) or on the projections lasts
+   * unrenewed: how soon another instance takes over from one that died.
+   */
+  leaseMs: number;
   gitBin: string;
   /** A repository's long-running git helpers close after this long unused. */
   gitHelperIdleMs: number;
@@ -33,6 +44,14 @@ export interface AppConfig {
   shutdownGraceMs: number;
   /** Mounts the reference routes of `npm run bench:accept` (STACKYARD_BENCH_ROUTES=1). */
   benchRoutes: boolean;
+}
+
+/** A shared PostgreSQL database. */
+export interface DatabaseConfig {
+  /** `postgres://…`; it may hold a password, so it is never logged. */
+  url: string;
+  /** The schema holding the service's tables (created if missing). */
+  schema: string;
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
@@ -71,6 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     instanceId: parseInstanceId(read),
     concurrency: read.integer('STACKYARD_CONCURRENCY', 2, 1, 1024),
     eventStore: read.oneOf('STACKYARD_EVENT_STORE', EVENT_STORES, 'sqlite'),
+    database: parseDatabase(read),
+    leaseMs: read.integer('STACKYARD_LEASE_MS', 15_000, 1_000, 600_000),
     gitBin: read.text('STACKYARD_GIT_BIN', 'git'),
     gitHelperIdleMs: read.milliseconds('STACKYARD_GIT_HELPER_IDLE_MS', 60_000),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
@@ -82,6 +103,47 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (read.problems.length > 0)
     throw new StartupError(read.problems.join('; '));
   return config;
+}
+
+/**
+ * `STACKYARD_DATABASE_URL`: a `postgres://` or `postgresql://` URL. A refused one is shown
+ * without its password.
+ */
+function parseDatabase(read: EnvReader): DatabaseConfig | undefined {
+  const url = read.raw('STACKYARD_DATABASE_URL');
+  const schema = read.raw('STACKYARD_DATABASE_SCHEMA') ?? 'stackyard';
+  if (!SCHEMA.test(schema))
+    read.refuse(
+      'STACKYARD_DATABASE_SCHEMA',
+      'expected a lower-case SQL identifier of at most 40 characters (letters, digits, _)',
+    );
+  if (url === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    !parsed ||
+    !['postgres:', 'postgresql:'].includes(parsed.protocol) ||
+    !parsed.hostname
+  ) {
+    read.refuse(
+      'STACKYARD_DATABASE_URL',
+      'expected postgres://user[:password]@host[:port]/database',
+      withoutPassword(url),
+    );
+    return undefined;
+  }
+  return { url, schema };
+}
+
+const SCHEMA = /^[a-z_][a-z0-9_]{0,39}$/;
+
+/** The URL with any password replaced, for a message. */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z0-9+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
 
 /** The event stores this build can open. */

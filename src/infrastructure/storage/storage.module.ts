@@ -14,7 +14,7 @@ import {
   type EventStore,
   STORE_WRITE_HEALTH,
 } from '../event-store/event-store.port';
-import type { Storage } from './storage';
+import { SHARED_LEASES, type SharedLeases, type Storage } from './storage';
 
 /**
  * Closes the read models and then the event store, in Nest's last shutdown phase: every
@@ -28,10 +28,12 @@ class StorageCloser implements OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly readModels: DataSource,
+    @Inject(SHARED_LEASES) private readonly leases: SharedLeases | null,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     if (this.readModels.isInitialized) await this.readModels.destroy();
+    await this.leases?.close();
     await this.store.close();
     this.logger.log('storage closed');
   }
@@ -49,9 +51,16 @@ export class StorageModule {
         { provide: EVENT_STORE, useValue: storage.store },
         { provide: STORE_WRITE_HEALTH, useValue: storage.store },
         { provide: DataSource, useValue: storage.readModels },
+        { provide: SHARED_LEASES, useValue: storage.leases ?? null },
         StorageCloser,
       ],
-      exports: [APP_CONFIG, EVENT_STORE, STORE_WRITE_HEALTH, DataSource],
+      exports: [
+        APP_CONFIG,
+        EVENT_STORE,
+        STORE_WRITE_HEALTH,
+        DataSource,
+        SHARED_LEASES,
+      ],
     };
   }
 }

@@ -10,14 +10,24 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
-import { StartupError } from '../config/app-config';
+import { Pool } from 'pg';
+import {
+  type DatabaseConfig,
+  StartupError,
+  withoutPassword,
+} from '../config/app-config';
 import type {
   EventStore,
   StoreWriteHealth,
 } from '../event-store/event-store.port';
+import { PostgresEventStore } from '../event-store/postgres-event-store';
+import { postgresStorageFailureOf } from '../event-store/postgres-storage-failure';
 import { SqliteEventStore } from '../event-store/sqlite-event-store';
+import type { LeaseStore } from '../leases/lease-store.port';
+import { PostgresLeaseStore } from '../leases/postgres-lease-store';
 import {
   openReadModelDataSource,
+  readModelTarget,
   type ReadModelSchema,
 } from '../read-model-db/read-model-data-source';
 
@@ -25,6 +35,20 @@ import {
 export interface Storage {
   store: EventStore & StoreWriteHealth;
   readModels: DataSource;
+  /**
+   * Where instances sharing the database agree who runs what; absent on SQLite, where the
+   * service runs as one instance and everything is its own.
+   */
+  leases?: SharedLeases;
+}
+
+/** Nest's token of the shared leases: `null` on SQLite. */
+export const SHARED_LEASES = Symbol('SharedLeases');
+
+/** The lease store of a shared database, and how to let its connections go. */
+export interface SharedLeases {
+  store: LeaseStore;
+  close(): Promise<void>;
 }
 
 /** Storage as `openStorage` found it. */
@@ -63,12 +87,18 @@ export function prepareDataDir(dir: string): void {
   }
 }
 
-/** Opens the event store and the read models under `dataDir`; one clear error if it cannot. */
+/**
+ * Opens the event store and the read models: in SQLite files under `dataDir`, or on the
+ * shared PostgreSQL `database` when one is configured (the data dir then holds only the
+ * clones, a cache). One clear error if they cannot be opened.
+ */
 export async function openStorage(
   dataDir: string,
   readModelSchema: ReadModelSchema,
+  database?: DatabaseConfig,
 ): Promise<OpenedStorage> {
   prepareDataDir(dataDir);
+  if (database) return openSharedStorage(database, readModelSchema);
   const eventsFile = join(dataDir, EVENTS_FILE);
   let store: SqliteEventStore;
   try {
@@ -88,6 +118,71 @@ export async function openStorage(
     await store.close();
     throw new StartupError(
       `read-model database ${readModelsFile} cannot be opened (${reason(error)}); it can be deleted and rebuilt with npm run rebuild-read-models`,
+    );
+  }
+}
+
+/**
+ * The store, the read models and the leases in one schema of a PostgreSQL database. A
+ * database that cannot be reached yet does not stop the store from opening (it reports
+ * itself unavailable until the database answers); the read models wait for it, saying so
+ * once in a while, so that a service started before its database comes up by itself.
+ */
+async function openSharedStorage(
+  database: DatabaseConfig,
+  readModelSchema: ReadModelSchema,
+  waitLog: (line: string) => void = (line) =>
+    process.stderr.write(`stackyard: ${line}\n`),
+): Promise<OpenedStorage> {
+  const where = `PostgreSQL at ${withoutPassword(database.url)} (schema ${database.schema})`;
+  let store: PostgresEventStore;
+  try {
+    store = await PostgresEventStore.open(database.url, {
+      schema: database.schema,
+    });
+  } catch (error) {
+    throw new StartupError(
+      `event store on ${where} cannot be opened (${reason(error)})`,
+    );
+  }
+  const pool = new Pool({
+    connectionString: database.url,
+    max: 2,
+    connectionTimeoutMillis: 5000,
+    application_name: `stackyard-leases:${database.schema}`,
+  });
+  pool.on('error', () => undefined);
+  try {
+    let readModels: DataSource | undefined;
+    let leases: LeaseStore | undefined;
+    for (let waitMs = 500; ; waitMs = Math.min(waitMs * 2, 10_000)) {
+      try {
+        readModels ??= await openReadModelDataSource(
+          readModelTarget(database.url, { schema: database.schema }),
+          readModelSchema,
+        );
+        leases ??= await PostgresLeaseStore.open(pool, {
+          schema: database.schema,
+        });
+        break;
+      } catch (error) {
+        if (!postgresStorageFailureOf(error)) throw error;
+        waitLog(
+          `${where} cannot be reached (${reason(error)}); trying again in ${waitMs} ms`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+    return {
+      store,
+      readModels,
+      leases: { store: leases, close: () => pool.end() },
+    };
+  } catch (error) {
+    await store.close();
+    await pool.end();
+    throw new StartupError(
+      `read models on ${where} cannot be opened (${reason(error)})`,
     );
   }
 }

@@ -2,6 +2,7 @@ import type { JobAction, JobStep } from '../../domain/events/job.events';
 import type { Clock } from '../../infrastructure/clock/clock';
 import type { JobRunnerLogger } from './job.log';
 import type { RetryPolicy } from './job.saga';
+import type { LaneGate } from './job.scheduler';
 
 /** How an attempt of a job ended, as the outcome metric counts it. */
 export type JobOutcome = 'completed' | 'error' | 'cancelled' | 'retry';
@@ -24,10 +25,7 @@ export interface JobRunnerMetrics {
   jobsRunning(count: number): void;
   /** A claim lost to another writer of the job's stream (its append met a newer version). */
   claimConflict(): void;
-  /**
-   * A job taken over from another instance whose lease expired. Nothing calls it yet:
-   * leases come with running several instances on one store.
-   */
+  /** A job found running under another instance (it died, or lost its lease) and resumed here. */
   leaseTakeover(): void;
 }
 
@@ -49,4 +47,6 @@ export interface JobRunnerOptions {
   clock?: Clock;
   /** In [0, 1); the jitter of retry delays. */
   random?: () => number;
+  /** Which repos' lanes may run here; unset, all (a service running alone). */
+  gate?: LaneGate;
 }

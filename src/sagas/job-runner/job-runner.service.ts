@@ -36,9 +36,14 @@ import {
 import { GitRunner } from '../../infrastructure/git/git-runner';
 import { StackOperations } from '../../infrastructure/git/operations/stack-operations';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service';
+import {
+  SHARED_LEASES,
+  type SharedLeases,
+} from '../../infrastructure/storage/storage';
 import type { JobRunnerMetrics } from './job-runner.options';
 import { JobProcessManager } from './job.process-manager';
 import { DEFAULT_RETRY_POLICY } from './job.saga';
+import { RepoLeaseGate } from './repo-lease.gate';
 import { GitJobSteps } from './steps/git-job.steps';
 
 /** A job this instance's runner holds: claimed by it, and its attempt not ended yet. */
@@ -164,6 +169,7 @@ export class JobRunnerService
   private readonly git: GitCliEngine;
   private readonly metrics: Partial<JobRunnerMetrics>;
   private readonly worker: string;
+  private readonly gate: RepoLeaseGate | undefined;
   private board: JobBoard | undefined;
   private boardFollower: Follower | undefined;
 
@@ -172,6 +178,7 @@ export class JobRunnerService
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(CLOCK) clock: Clock,
     metrics: MetricsService,
+    @Inject(SHARED_LEASES) leases: SharedLeases | null,
   ) {
     this.git = new GitCliEngine(
       join(config.dataDir, 'repos'),
@@ -191,6 +198,14 @@ export class JobRunnerService
     );
     this.metrics = metrics.jobMetrics();
     this.worker = config.instanceId;
+    // Instances sharing a database run each repo's jobs where its lease is; alone, all here.
+    this.gate = leases
+      ? new RepoLeaseGate(leases.store, {
+          holder: this.worker,
+          ttlMs: config.leaseMs,
+          logger: new Logger('JobRunner'),
+        })
+      : undefined;
     this.jobs = new JobProcessManager(store, steps, {
       worker: this.worker,
       concurrency: config.concurrency,
@@ -200,6 +215,7 @@ export class JobRunnerService
       logger: new Logger('JobRunner'),
       metrics: this.metrics,
       clock,
+      ...(this.gate ? { gate: this.gate } : {}),
     });
   }
 
@@ -210,6 +226,7 @@ export class JobRunnerService
       (await this.store.headPosition()) + 1,
     );
     this.board = board;
+    this.gate?.start();
     const [follower] = await Promise.all([
       foldThenFollow(this.store, {
         filter: { streamPrefix: JOB_STREAM_PREFIX },
@@ -229,6 +246,8 @@ export class JobRunnerService
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.jobs.stop();
+    // Given up at once, so that the other instances take this one's repos without waiting.
+    await this.gate?.stop();
     await this.boardFollower?.close();
     await this.git.close();
   }

@@ -2,11 +2,18 @@ import type {
   ExecutionPlan,
   RepoActionRequested,
 } from '../../domain/events/job.events';
-import { JOB_EVENTS, narrowAll } from '../../domain/events/stackyard-event';
+import {
+  JOB_EVENTS,
+  narrow,
+  narrowAll,
+} from '../../domain/events/stackyard-event';
 import { jobStateFrom, type JobState } from '../../domain/job/job.state';
 import { jobStream } from '../../domain/streams';
 import type { Clock } from '../../infrastructure/clock/clock';
-import type { EventStore } from '../../infrastructure/event-store/event-store.port';
+import type {
+  EventStore,
+  RecordedEvent,
+} from '../../infrastructure/event-store/event-store.port';
 import { jobCorrelationId, jobMetadata } from './job.metadata';
 import { JobReleasedError } from './job-released.error';
 import type { JobRunnerMetrics } from './job-runner.options';
@@ -111,6 +118,8 @@ export class JobClaimer {
           type: 'RepoActionInterrupted',
           data: { attempt: state.attempt },
         });
+        if (lastWorker(recorded) !== this.worker)
+          this.metrics?.leaseTakeover?.();
       }
       await writer.append({
         type: 'RepoActionStarted',
@@ -143,4 +152,13 @@ export class JobClaimer {
       },
     };
   }
+}
+
+/** The worker of the job's latest attempt, as its `RepoActionStarted` names it. */
+function lastWorker(recorded: readonly RecordedEvent[]): string | undefined {
+  for (let i = recorded.length - 1; i >= 0; i--) {
+    const event = narrow(recorded[i]!, JOB_EVENTS);
+    if (event?.type === 'RepoActionStarted') return event.data.worker;
+  }
+  return undefined;
 }

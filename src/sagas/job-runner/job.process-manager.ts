@@ -41,6 +41,7 @@ export class JobProcessManager {
       (jobId) => this.runner.run(jobId),
       options.concurrency,
       options.logger ?? console,
+      options.gate,
     );
   }
 

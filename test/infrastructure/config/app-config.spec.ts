@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       instanceId: `${hostname()}:${process.pid}`,
       concurrency: 2,
       eventStore: 'sqlite',
+      database: undefined,
+      leaseMs: 15_000,
       gitBin: 'git',
       gitHelperIdleMs: 60_000,
       logLevel: 'log',
@@ -36,6 +38,46 @@ describe('loadConfig', () => {
       shutdownGraceMs: 10_000,
       benchRoutes: false,
     });
+  });
+
+  it('puts the service on a shared PostgreSQL database when given its URL, in the schema named or stackyard', () => {
+    expect(
+      loadConfig({
+        STACKYARD_DATABASE_URL: 'postgres://app:s3cret@db.internal:5432/yard',
+        STACKYARD_LEASE_MS: '5000',
+      }),
+    ).toMatchObject({
+      database: {
+        url: 'postgres://app:s3cret@db.internal:5432/yard',
+        schema: 'stackyard',
+      },
+      leaseMs: 5_000,
+    });
+    expect(
+      loadConfig({
+        STACKYARD_DATABASE_URL: 'postgresql://db/yard',
+        STACKYARD_DATABASE_SCHEMA: 'yard_2',
+      }).database,
+    ).toEqual({ url: 'postgresql://db/yard', schema: 'yard_2' });
+  });
+
+  it('refuses a database URL that is not PostgreSQL without showing its password, a schema that is not an identifier, and a lease shorter than a second', () => {
+    const message = refusal({
+      STACKYARD_DATABASE_URL: 'mysql://app:s3cret@db/yard',
+      STACKYARD_DATABASE_SCHEMA: 'Yard; drop',
+      STACKYARD_LEASE_MS: '999',
+    });
+
+    expect(message).not.toContain('s3cret');
+    expect(message).toContain(
+      'STACKYARD_DATABASE_URL="mysql://app:***@db/yard" is not valid: expected postgres://user[:password]@host[:port]/database',
+    );
+    expect(message).toContain(
+      'STACKYARD_DATABASE_SCHEMA="Yard; drop" is not valid',
+    );
+    expect(message).toContain(
+      'STACKYARD_LEASE_MS="999" is not valid: expected an integer from 1000 to 600000',
+    );
   });
 
   it('takes the default of a variable set to the empty string', () => {
