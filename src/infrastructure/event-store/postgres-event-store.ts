@@ -147,10 +147,11 @@ async function appendGroup(
   ].filter(storable);
   const jsonList = (values: readonly string[]) =>
     `${literal(JSON.stringify(values))}::json`;
-  // Statements after the lock take a new snapshot (READ COMMITTED): they see every commit
-  // up to the current head, and no other writer can commit until this transaction ends.
+  // Statements after the lock take a new snapshot (READ COMMITTED, whatever the database's
+  // default): they see every commit up to the current head, and no other writer can commit
+  // until this transaction ends.
   const read = await client.query({
-    text: `${own ? 'BEGIN;' : ''}
+    text: `${own ? 'BEGIN ISOLATION LEVEL READ COMMITTED;' : ''}
       SELECT position FROM ${tables.head} FOR UPDATE;
       SELECT
         (SELECT json_object_agg(s.id, (SELECT e.stream_version FROM ${tables.events} e
