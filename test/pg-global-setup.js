@@ -24,4 +24,6 @@ module.exports = async () => {
   } finally {
     await client.end().catch(() => {});
   }
+  // The multi-instance tests start the compiled service as child processes.
+  require('./e2e-global-setup.js')();
 };

@@ -33,6 +33,8 @@ export interface ClaimedJob {
   plan: ExecutionPlan | undefined;
   /** Settling a last attempt cut off mid-`publish` (see `react`): no new attempt, no push. */
   settling: boolean;
+  /** Resumed from another instance's attempt (see `stepsToRun`). */
+  takenOver: boolean;
 }
 
 /** What a claim came to: the job to run, or the turn's end without running it. */
@@ -110,6 +112,7 @@ export class JobClaimer {
             writer,
             plan: state.plan,
             settling: true,
+            takenOver: lastWorker(recorded) !== this.worker,
           },
         };
       }
@@ -149,6 +152,8 @@ export class JobClaimer {
         writer,
         plan: state.plan,
         settling: false,
+        takenOver:
+          directive.interrupted && lastWorker(recorded) !== this.worker,
       },
     };
   }

@@ -10,7 +10,7 @@ import type { JobRunnerOptions } from './job-runner.options';
 import {
   cancellableBefore,
   DEFAULT_RETRY_POLICY,
-  remainingSteps,
+  stepsToRun,
 } from './job.saga';
 import type { JobTurn } from './job.scheduler';
 import type {
@@ -111,7 +111,7 @@ export class JobRunner {
 
   private async runSteps(job: ClaimedJob): Promise<JobTurn> {
     try {
-      for (const step of remainingSteps(job.state)) {
+      for (const step of stepsToRun(job.state, job.takenOver)) {
         if (job.writer.cancelRequested && cancellableBefore(step))
           return await this.outcomes.cancelledBefore(job, step);
         await job.writer.append({

@@ -67,6 +67,24 @@ export const interruptedFailure = (
 export const remainingSteps = (state: JobState): JobStep[] =>
   JOB_STEPS.filter((step) => !state.completedSteps.includes(step));
 
+/**
+ * The steps of a turn. A job resumed on another instance than the one that ran it (that
+ * one died) finds no clone, or another clone, here: `pre_sync` runs again to make and fetch
+ * this instance's, and until the job has published, `execute` runs again too, since the
+ * commits its plan names were written into the other instance's clone (it keeps the
+ * recorded plan when the remote already holds it: the other instance's push landed).
+ */
+export function stepsToRun(state: JobState, takenOver: boolean): JobStep[] {
+  const remaining = remainingSteps(state);
+  if (!takenOver) return remaining;
+  const again: JobStep[] = hasPublished(state)
+    ? ['pre_sync']
+    : ['pre_sync', 'execute'];
+  return JOB_STEPS.filter(
+    (step) => again.includes(step) || remaining.includes(step),
+  );
+}
+
 /** A step may stop for a cancel only while nothing has been published. */
 export const cancellableBefore = (step: JobStep): boolean =>
   step === 'pre_sync' || step === 'execute' || step === 'publish';

@@ -7,6 +7,7 @@ import {
   remainingSteps,
   retryDelayMs,
   shouldRetry,
+  stepsToRun,
 } from '../../../src/sagas/job-runner/job.saga';
 import type { JobEvent } from '../../../src/domain/events/job.events';
 import {
@@ -111,6 +112,32 @@ describe('the job saga', () => {
         NOW,
       ),
     ).toMatchObject({ kind: 'give_up', failure: { code: 'JOB.INTERRUPTED' } });
+  });
+
+  it('runs the remaining steps of a job resumed where it ran; taken over from another instance, pre_sync again (for this clone) and execute again until it has published', () => {
+    const planned = jobStateFrom([
+      aRepoActionRequested(),
+      aRepoActionStarted(1),
+      aStepCompleted('pre_sync'),
+      aStepCompleted('execute', { plan: anExecutionPlan() }),
+    ]);
+    const published = jobStateFrom([
+      aRepoActionRequested(),
+      aRepoActionStarted(1),
+      aStepCompleted('pre_sync'),
+      aStepCompleted('execute', { plan: anExecutionPlan() }),
+      aStepCompleted('publish'),
+    ]);
+
+    expect(stepsToRun(planned, false)).toEqual(['publish', 'post_sync']);
+    expect(stepsToRun(planned, true)).toEqual([
+      'pre_sync',
+      'execute',
+      'publish',
+      'post_sync',
+    ]);
+    expect(stepsToRun(published, false)).toEqual(['post_sync']);
+    expect(stepsToRun(published, true)).toEqual(['pre_sync', 'post_sync']);
   });
 
   it('waits for a scheduled retry, then claims', () => {

@@ -1,3 +1,4 @@
+import type { GitEngine } from '../../../infrastructure/git/git-engine.port';
 import type { StackOperations } from '../../../infrastructure/git/operations/stack-operations';
 import type {
   JobStepContext,
@@ -14,10 +15,23 @@ export class ExecuteStep implements JobStepHandler {
   constructor(
     private readonly repos: RepoStateReader,
     private readonly operations: StackOperations,
+    private readonly git: GitEngine,
   ) {}
 
-  async run({ jobId, request, progress }: JobStepContext): Promise<StepResult> {
+  async run({
+    jobId,
+    request,
+    progress,
+    plan: recorded,
+  }: JobStepContext): Promise<StepResult> {
     const { repoId } = request;
+    // Run again on another instance after a plan was recorded: if the remote already holds
+    // it (the push of the instance that made it landed), it stays the job's plan.
+    if (recorded && recorded.moves.length > 0) {
+      const remote = await this.git.remoteHeads(repoId);
+      if (recorded.moves.every((m) => (remote.get(m.branch) ?? null) === m.to))
+        return { summary: recorded.summary, plan: recorded };
+    }
     const repo = await this.repos.readRegistered(repoId);
     const outcome = await this.operations.run(
       {
