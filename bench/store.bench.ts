@@ -1,12 +1,17 @@
 /**
  * npm run bench:store — the event store against @event-driven-io/emmett-sqlite in the same
- * run, plus the replay of 1,000,000 events into the read models and the choice of the
- * read-model file. Prints a table, writes bench/results/store.json.
+ * run, the PostgreSQL store against @event-driven-io/emmett-postgresql and against the
+ * SQLite store, plus the replay of 1,000,000 events into the read models and the choice of
+ * the read-model file. Prints a table, writes bench/results/store.json.
  *
  * Environment: BENCH_REPLAY_EVENTS (default 1000000), BENCH_SCALE (default 1; 0.1 for a
- * quick look).
+ * quick look), STACKYARD_BENCH_DATABASE_URL (else STACKYARD_TEST_DATABASE_URL, else the
+ * local server's `test` database): each PostgreSQL measurement runs in a schema of its
+ * own, dropped after it. When that server cannot be reached, the PostgreSQL rows are
+ * skipped with a line saying so and the others still run.
  */
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +20,17 @@ import {
   readMessagesBatch,
   sqliteConnection,
 } from '@event-driven-io/emmett-sqlite';
-import type { EventToAppend } from '../src/infrastructure/event-store/event-store.port';
+import { dumbo } from '@event-driven-io/dumbo';
+import {
+  getPostgreSQLEventStore,
+  readMessagesBatch as readPostgreSQLMessagesBatch,
+} from '@event-driven-io/emmett-postgresql';
+import { Client, escapeIdentifier } from 'pg';
+import type {
+  EventStore,
+  EventToAppend,
+} from '../src/infrastructure/event-store/event-store.port';
+import { PostgresEventStore } from '../src/infrastructure/event-store/postgres-event-store';
 import { SqliteEventStore } from '../src/infrastructure/event-store/sqlite-event-store';
 import { openReadModelDataSource } from '../src/infrastructure/read-model-db/read-model-data-source';
 import { ProjectionRunner } from '../src/projections/projection-runner';
@@ -31,6 +46,10 @@ import {
 } from './support/report';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const PG_URL =
+  process.env.STACKYARD_BENCH_DATABASE_URL ||
+  process.env.STACKYARD_TEST_DATABASE_URL ||
+  'postgres://postgres@127.0.0.1:5432/test';
 const REPLAY_EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000);
 const n = (count: number) => Math.max(1, Math.round(count * SCALE));
 
@@ -86,20 +105,27 @@ async function concurrentWriters(
 }
 
 async function oursAppends(writers: number, total: number) {
-  return withDir(async (dir) => {
-    const store = SqliteEventStore.open(join(dir, 'events.sqlite'));
-    const result = await concurrentWriters(writers, total, (_, i) =>
-      store.appendToStream(
-        `s-${i % 100}`,
-        [{ type: 'Numbered', data: payload(i) }],
-        {
-          expectedVersion: 'any',
-        },
-      ),
-    );
-    await store.close();
-    return result;
-  });
+  return withDir((dir) =>
+    storeAppends(
+      SqliteEventStore.open(join(dir, 'events.sqlite')),
+      writers,
+      total,
+    ),
+  );
+}
+
+async function storeAppends(store: EventStore, writers: number, total: number) {
+  const result = await concurrentWriters(writers, total, (_, i) =>
+    store.appendToStream(
+      `s-${i % 100}`,
+      [{ type: 'Numbered', data: payload(i) }],
+      {
+        expectedVersion: 'any',
+      },
+    ),
+  );
+  await store.close();
+  return result;
 }
 
 /**
@@ -151,29 +177,156 @@ const batchOf = (size: number, base: number): EventToAppend[] =>
   }));
 
 async function batchedAndRead(batches: number, size: number) {
-  return withDir(async (dir) => {
-    const store = SqliteEventStore.open(join(dir, 'events.sqlite'));
-    const appendSeconds = await timed(async () => {
-      for (let b = 0; b < batches; b++) {
-        await store.appendToStream(`s-${b % 100}`, batchOf(size, b * size), {
-          expectedVersion: 'any',
-        });
-      }
-    });
-    let read = 0;
-    const readSeconds = await timed(async () => {
-      let from = 1;
-      for (;;) {
-        const page = await store.readAll({ fromPosition: from, limit: 1000 });
-        read += page.events.length;
-        from = page.nextPosition;
-        if (page.isEnd) break;
-      }
-    });
-    await store.close();
-    if (read !== batches * size)
-      throw new Error(`ours read ${read} of ${batches * size}`);
-    return [(batches * size) / appendSeconds, read / readSeconds] as const;
+  return withDir((dir) =>
+    storeBatchedAndRead(
+      SqliteEventStore.open(join(dir, 'events.sqlite')),
+      batches,
+      size,
+    ),
+  );
+}
+
+async function storeBatchedAndRead(
+  store: EventStore,
+  batches: number,
+  size: number,
+) {
+  const appendSeconds = await timed(async () => {
+    for (let b = 0; b < batches; b++) {
+      await store.appendToStream(`s-${b % 100}`, batchOf(size, b * size), {
+        expectedVersion: 'any',
+      });
+    }
+  });
+  let read = 0;
+  const readSeconds = await timed(async () => {
+    let from = 1;
+    for (;;) {
+      const page = await store.readAll({ fromPosition: from, limit: 1000 });
+      read += page.events.length;
+      from = page.nextPosition;
+      if (page.isEnd) break;
+    }
+  });
+  await store.close();
+  if (read !== batches * size)
+    throw new Error(`ours read ${read} of ${batches * size}`);
+  return [(batches * size) / appendSeconds, read / readSeconds] as const;
+}
+
+/** Why PostgreSQL at PG_URL cannot be used, or undefined when it can. */
+async function pgUnreachable(): Promise<string | undefined> {
+  const client = new Client({
+    connectionString: PG_URL,
+    connectionTimeoutMillis: 5000,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    return code ?? message ?? String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Runs `work` in a new schema of its own, dropped afterwards. */
+async function withSchema<T>(work: (schema: string) => Promise<T>): Promise<T> {
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA ${escapeIdentifier(schema)}`);
+    return await work(schema);
+  } finally {
+    await admin.query(
+      `DROP SCHEMA IF EXISTS ${escapeIdentifier(schema)} CASCADE`,
+    );
+    await admin.end();
+  }
+}
+
+const openPg = (schema: string) => PostgresEventStore.open(PG_URL, { schema });
+
+/** Emmett's tables go to the first schema of the connections' search path. */
+function emmettPgUrl(schema: string): string {
+  const url = new URL(PG_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
+async function oursPgAppends(writers: number, total: number) {
+  return withSchema(async (schema) =>
+    storeAppends(await openPg(schema), writers, total),
+  );
+}
+
+async function oursPgBatchedAndRead(batches: number, size: number) {
+  return withSchema(async (schema) =>
+    storeBatchedAndRead(await openPg(schema), batches, size),
+  );
+}
+
+/**
+ * Emmett's PostgreSQL store takes concurrent appends on one instance (a pool of
+ * connections, one transaction per append). Its schema is created by a first append
+ * before the clock starts.
+ */
+async function emmettPgAppends(writers: number, total: number) {
+  return withSchema(async (schema) => {
+    const store = getPostgreSQLEventStore(emmettPgUrl(schema));
+    try {
+      await store.appendToStream('warmup', [
+        { type: 'Numbered', data: payload(0) },
+      ]);
+      return await concurrentWriters(writers, total, (_, i) =>
+        store.appendToStream(`s-${i % 100}`, [
+          { type: 'Numbered', data: payload(i) },
+        ]),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+async function emmettPgBatchedAndRead(batches: number, size: number) {
+  return withSchema(async (schema) => {
+    const connectionString = emmettPgUrl(schema);
+    const store = getPostgreSQLEventStore(connectionString);
+    try {
+      await store.appendToStream('warmup', batchOf(1, 0) as never);
+      const appendSeconds = await timed(async () => {
+        for (let b = 0; b < batches; b++) {
+          await store.appendToStream(
+            `s-${b % 100}`,
+            batchOf(size, b * size) as never,
+          );
+        }
+      });
+      const pool = dumbo({ connectionString });
+      let read = 0;
+      const readSeconds = await timed(async () => {
+        let after = 1n; // past the warm-up event
+        for (;;) {
+          const page = await readPostgreSQLMessagesBatch(pool.execute, {
+            after,
+            batchSize: 1000,
+          });
+          read += page.messages.length;
+          if (page.messages.length === 0 || !page.areMessagesLeft) break;
+          after = page.currentGlobalPosition;
+        }
+      });
+      if (read !== batches * size)
+        throw new Error(`emmett-postgresql read ${read} of ${batches * size}`);
+      return [(batches * size) / appendSeconds, read / readSeconds] as const;
+    } finally {
+      await store.close();
+    }
   });
 }
 
@@ -208,6 +361,23 @@ async function emmettBatchedAndRead(batches: number, size: number) {
       throw new Error(`emmett read ${read} of ${batches * size}`);
     return [(batches * size) / appendSeconds, read / readSeconds] as const;
   });
+}
+
+/**
+ * A reference measurement that may fail: under load emmett-sqlite has met SQLITE_BUSY
+ * inside its own transactions. Its row then says so, with no reference figure, and the
+ * run goes on.
+ */
+async function reference<T extends readonly number[]>(
+  name: string,
+  measure: () => Promise<T>,
+): Promise<{ figures: T | undefined; name: string }> {
+  try {
+    return { figures: await measure(), name };
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    return { figures: undefined, name: `${name} (failed: ${code ?? message})` };
+  }
 }
 
 /** Ten events of one job's life, as the job runner writes them. */
@@ -383,14 +553,16 @@ async function main(): Promise<void> {
   );
 
   const [oursBatch, oursRead] = await batchedAndRead(n(1000), 100);
-  const [emmettBatch, emmettRead] = await emmettBatchedAndRead(n(1000), 100);
+  const emmett = await reference('emmett-sqlite', () =>
+    emmettBatchedAndRead(n(1000), 100),
+  );
   report(
     row(
       'batched appends (100 events/append)',
       'events/s',
       oursBatch,
-      emmettBatch,
-      'emmett-sqlite',
+      emmett.figures?.[0] ?? null,
+      emmett.name,
     ),
   );
   report(
@@ -398,10 +570,122 @@ async function main(): Promise<void> {
       'readAll in pages of 1000',
       'events/s',
       oursRead,
-      emmettRead,
-      'emmett-sqlite',
+      emmett.figures?.[1] ?? null,
+      emmett.name,
     ),
   );
+
+  const unreachable = await pgUnreachable();
+  if (unreachable !== undefined) {
+    process.stdout.write(
+      `  PostgreSQL at ${new URL(PG_URL).host} cannot be reached (${unreachable}): the PostgreSQL rows are skipped\n`,
+    );
+  } else {
+    const [pg1] = await oursPgAppends(1, single);
+    const emmett1 = await reference('emmett-postgresql', () =>
+      emmettPgAppends(1, single),
+    );
+    report(
+      row(
+        'PostgreSQL: durable single-event appends, 1 writer',
+        'appends/s',
+        pg1,
+        emmett1.figures?.[0] ?? null,
+        emmett1.name,
+      ),
+    );
+    const [pg64, pgFailed] = await oursPgAppends(64, n(20_000));
+    const emmett64 = await reference('emmett-postgresql', () =>
+      emmettPgAppends(64, n(5000)),
+    );
+    report(
+      row(
+        'PostgreSQL: durable single-event appends, 64 writers',
+        'appends/s',
+        pg64,
+        emmett64.figures?.[0] ?? null,
+        emmett64.name,
+      ),
+    );
+    report(
+      row(
+        'PostgreSQL: single-event appends, 64 writers, against the target',
+        'appends/s',
+        pg64,
+        15_000,
+        'target',
+      ),
+    );
+    report(
+      row(
+        'PostgreSQL: failed appends, 64 writers',
+        'failures',
+        pgFailed,
+        emmett64.figures?.[1] ?? null,
+        emmett64.name,
+        false,
+      ),
+    );
+    const [pgBatch, pgRead] = await oursPgBatchedAndRead(n(1000), 100);
+    const emmettBatched = await reference('emmett-postgresql', () =>
+      emmettPgBatchedAndRead(n(1000), 100),
+    );
+    report(
+      row(
+        'PostgreSQL: batched appends (100 events/append)',
+        'events/s',
+        pgBatch,
+        emmettBatched.figures?.[0] ?? null,
+        emmettBatched.name,
+      ),
+    );
+    report(
+      row(
+        'PostgreSQL: readAll in pages of 1000',
+        'events/s',
+        pgRead,
+        emmettBatched.figures?.[1] ?? null,
+        emmettBatched.name,
+      ),
+    );
+    const sqlite = 'ours on SQLite';
+    report(
+      row(
+        'ours on PostgreSQL: single-event appends, 1 writer',
+        'appends/s',
+        pg1,
+        ours1,
+        sqlite,
+      ),
+    );
+    report(
+      row(
+        'ours on PostgreSQL: single-event appends, 64 writers',
+        'appends/s',
+        pg64,
+        ours64,
+        sqlite,
+      ),
+    );
+    report(
+      row(
+        'ours on PostgreSQL: batched appends (100 events/append)',
+        'events/s',
+        pgBatch,
+        oursBatch,
+        sqlite,
+      ),
+    );
+    report(
+      row(
+        'ours on PostgreSQL: readAll in pages of 1000',
+        'events/s',
+        pgRead,
+        oursRead,
+        sqlite,
+      ),
+    );
+  }
 
   const replayRate = await replay(REPLAY_EVENTS);
   report(
@@ -443,6 +727,8 @@ async function main(): Promise<void> {
   const file = writeResult('store', rows, {
     scale: SCALE,
     replayEvents: REPLAY_EVENTS,
+    postgres:
+      unreachable === undefined ? 'measured' : `skipped: ${unreachable}`,
   });
   process.stdout.write(`\nwrote ${file}\n`);
 }
