@@ -465,15 +465,15 @@ async function main(): Promise<void> {
       );
       if (typeof metrics?.body === 'string') {
         const values = promValues(metrics.body, [
-          'stackyard_nodejs_heap_size_used_bytes',
-          'stackyard_nodejs_heap_size_total_bytes',
-          'stackyard_nodejs_external_memory_bytes',
-          'stackyard_nodejs_active_handles_total',
+          'nodejs_heap_size_used_bytes',
+          'nodejs_heap_size_total_bytes',
+          'nodejs_external_memory_bytes',
+          'nodejs_active_handles',
         ]);
-        heap = values.stackyard_nodejs_heap_size_used_bytes ?? null;
-        heapTotal = values.stackyard_nodejs_heap_size_total_bytes ?? null;
-        external = values.stackyard_nodejs_external_memory_bytes ?? null;
-        handles = values.stackyard_nodejs_active_handles_total ?? null;
+        heap = values.nodejs_heap_size_used_bytes ?? null;
+        heapTotal = values.nodejs_heap_size_total_bytes ?? null;
+        external = values.nodejs_external_memory_bytes ?? null;
+        handles = values.nodejs_active_handles ?? null;
         if (heap === null) heapAvailable = false;
       }
       samples.push({
@@ -1502,9 +1502,9 @@ function report(r: {
     heap: {
       judged: afterGc
         ? 'heapUsed right after a full collection (process.memoryUsage in the preload)'
-        : 'stackyard_nodejs_heap_size_used_bytes from /metrics, 10 s floors',
+        : 'nodejs_heap_size_used_bytes from /metrics, 10 s floors',
       everySample: r.heapAvailable
-        ? 'stackyard_nodejs_heap_size_used_bytes from /metrics'
+        ? 'nodejs_heap_size_used_bytes from /metrics'
         : 'not exposed',
     },
     counts: {

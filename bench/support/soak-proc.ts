@@ -108,12 +108,15 @@ export function promValues(
   text: string,
   names: readonly string[],
 ): Record<string, number> {
+  // A labelled metric (`nodejs_active_handles{type="Socket"} 3`) counts as the sum of its series.
   const found: Record<string, number> = {};
   for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const [name, value] = line.split(' ');
-    if (name !== undefined && names.includes(name) && value !== undefined)
-      found[name] = Number(value);
+    if (line.startsWith('#') || line.trim() === '') continue;
+    const space = line.lastIndexOf(' ');
+    const series = line.slice(0, space);
+    const name = series.split('{')[0]!;
+    if (names.includes(name))
+      found[name] = (found[name] ?? 0) + Number(line.slice(space + 1));
   }
   return found;
 }
