@@ -13,7 +13,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   getSQLiteEventStore,
@@ -511,8 +511,11 @@ async function main(): Promise<void> {
       `  ${r.metric}: ours ${Math.round(r.ours)} vs ${r.referenceName} ${r.reference === null ? '-' : Math.round(r.reference)}\n`,
     );
   };
+  // Other work on the machine slows the durable rows most (commit flushes): say how busy
+  // it was.
+  const loadAtStart = loadavg();
   process.stdout.write(
-    `bench:store (scale ${SCALE}, replay ${REPLAY_EVENTS} events)\n`,
+    `bench:store (scale ${SCALE}, replay ${REPLAY_EVENTS} events, load ${loadAtStart[0]!.toFixed(2)})\n`,
   );
 
   const single = n(2000);
@@ -729,6 +732,7 @@ async function main(): Promise<void> {
     replayEvents: REPLAY_EVENTS,
     postgres:
       unreachable === undefined ? 'measured' : `skipped: ${unreachable}`,
+    loadAverage: { start: loadAtStart, end: loadavg() },
   });
   process.stdout.write(`\nwrote ${file}\n`);
 }
