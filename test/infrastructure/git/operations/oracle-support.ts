@@ -893,8 +893,8 @@ export function buildRestackCase(
 
 /**
  * Writes a sync case: the stack and its mutations, then each branch's fate (a fast-forward
- * first, while trunk has not moved; merges and squashes parent-first), then trunk's later
- * commits. Which branches are gone follows from what was done: deleted on the remote, its
+ * first, while trunk has not moved; then merges, then squashes, each parent-first), then
+ * trunk's later commits. Which branches are gone follows from what was done: deleted on the remote, its
  * head in trunk's history, or its own changes squashed or copied onto trunk.
  */
 export function buildSyncCase(fx: GitFixture, dir: string, c: SyncCase): World {
@@ -908,13 +908,14 @@ export function buildSyncCase(fx: GitFixture, dir: string, c: SyncCase): World {
   if (ffFirst !== undefined) built.trunk = built.heads[ffFirst]!;
   applyMutations(built, c.mutations);
   const patchMerged = new Set<number>();
+  const merged = (f: Fate, i: number) =>
+    f === 'merge' || f === 'merge-delete' || (f === 'ff' && i !== ffFirst);
+  // Merges first, then squashes: a merge after a squash may bring in part of the squashed
+  // branch (its child's merge carries the commits an amend replaced), and then no trunk
+  // commit holds just the branch's own changes any more, which is what a squash merge is
+  // known by. Which way that should go is a matter of definition, not of rebasing.
   for (let i = 0; i < n; i++) {
-    const f = fate(i);
-    if (
-      f === 'merge' ||
-      f === 'merge-delete' ||
-      (f === 'ff' && i !== ffFirst)
-    ) {
+    if (merged(fate(i), i)) {
       // A merge commit whose tree has everything of the branch that trunk lacks.
       const inTrunk = history.reachable(built.trunk);
       const missing = [...history.reachable(built.heads[i]!)]
@@ -928,7 +929,11 @@ export function buildSyncCase(fx: GitFixture, dir: string, c: SyncCase): World {
         i,
         `Merge branch '${branchName(i)}'\n`,
       );
-    } else if (f === 'squash' || f === 'squash-delete' || f === 'rebase') {
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const f = fate(i);
+    if (f === 'squash' || f === 'squash-delete' || f === 'rebase') {
       const ownMarks = ownCommits(history, built.heads[i]!, built.bases[i]!);
       const effects = ownMarks.flatMap((m) => history.record(m).effects);
       const files = applyEffects(history.files(built.trunk), effects);
