@@ -234,6 +234,12 @@ export class GitCliEngine implements GitEngine {
     upstream: string,
   ): Promise<boolean> {
     const gitDir = this.gitDir(repoId);
+    // A branch that changes nothing (empty commits only) has nothing upstream could hold:
+    // git cherry would match its empty commits with any empty commit of trunk.
+    const diff = await this.git.run(['diff', '--end-of-options', from, to], {
+      gitDir,
+    });
+    if (!diff.stdout) return false;
     // Rebase merges: every commit has an equivalent upstream.
     const cherry = await this.git.text(
       ['cherry', '--end-of-options', upstream, to, from],
@@ -244,10 +250,6 @@ export class GitCliEngine implements GitEngine {
     const marks = cherry.split('\n').filter(Boolean);
     if (marks.length > 0 && marks.every((l) => l.startsWith('-'))) return true;
     // Squash merges: the branch's whole diff is one upstream commit's diff.
-    const diff = await this.git.run(['diff', '--end-of-options', from, to], {
-      gitDir,
-    });
-    if (!diff.stdout) return false;
     const [branchId] = (await this.patchIds(gitDir, diff.stdout)).keys();
     const base = await this.mergeBase(repoId, to, upstream);
     if (!branchId || !base) return false;

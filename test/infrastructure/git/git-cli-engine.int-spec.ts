@@ -199,6 +199,27 @@ describe('GitCliEngine on real repositories', () => {
     ).toBe(false);
   });
 
+  it('does not take a branch of empty commits as merged because trunk has an empty commit too', async () => {
+    fx.gitW('checkout', '--quiet', '-B', 'empty', 'main');
+    fx.gitW('commit', '--quiet', '--allow-empty', '-m', 'start the feature');
+    fx.gitW('push', '--quiet', 'origin', 'empty');
+    const base = fx.head('main');
+    fx.gitW('checkout', '--quiet', 'main');
+    fx.gitW('commit', '--quiet', '--allow-empty', '-m', 'trigger CI');
+    fx.gitW('push', '--quiet', 'origin', 'main');
+    await engine.fetch(repo);
+    const heads = await engine.remoteHeads(repo);
+
+    expect(
+      await engine.isMergedByPatch(
+        repo,
+        base,
+        heads.get('empty')!,
+        heads.get('main')!,
+      ),
+    ).toBe(false);
+  });
+
   it('refuses a remote URL that carries credentials, without echoing them', async () => {
     const secretEngine = new GitCliEngine(join(fx.root, 'repos2'));
     const failure = secretEngine.ensureClone(
