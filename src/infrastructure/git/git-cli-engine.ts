@@ -375,17 +375,26 @@ export class GitCliEngine implements GitEngine {
       commitTree,
     );
     if (trivial !== undefined) return trivial;
-    const sides = (await this.hasMergeBaseOption())
-      ? [`--merge-base=${parent}`, onto, commit]
-      : [await this.syntheticBase(helpers, ontoTree, parent), commit];
+    const synthetic = (await this.hasMergeBaseOption())
+      ? undefined
+      : await this.syntheticBase(helpers, ontoTree, parent);
+    const sides = synthetic
+      ? [synthetic, commit]
+      : [`--merge-base=${parent}`, onto, commit];
     const merge = await this.git.run(
       ['merge-tree', '--write-tree', '--name-only', '--no-messages', ...sides],
       { gitDir, okCodes: [1] },
     );
     const [tree, ...files] = merge.stdout.split('\n');
     if (merge.code === 1) {
+      // A file moved aside for a folder is named `path~<side>`, the side as merge-tree was
+      // given it: the throw-away base stands for the new base, so it is named as that.
+      const named = (file: string) =>
+        synthetic && file.endsWith(`~${synthetic}`)
+          ? `${file.slice(0, -synthetic.length)}${onto}`
+          : file;
       throw new ReplayConflictError(branch, [
-        ...new Set(files.filter(Boolean)),
+        ...new Set(files.filter(Boolean).map(named)),
       ]);
     }
     return tree!;

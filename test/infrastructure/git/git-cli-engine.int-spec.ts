@@ -110,6 +110,40 @@ describe('GitCliEngine on real repositories', () => {
     expect(inClone('for-each-ref')).toBe(refsBefore);
   });
 
+  it('names the sides of a file/folder conflict by real commits, the same at every attempt: the new base and the picked commit', async () => {
+    const oldMain = fx.head('main');
+    const branchCommits = fx
+      .gitW('rev-list', `${oldMain}..${fx.head('a')}`)
+      .split('\n');
+    // Trunk makes a file where the branch made a folder.
+    const newMain = fx.advance('main', 'a', 'a file, not a folder\n');
+    await engine.fetch(repo);
+    const attempt = () =>
+      engine
+        .replay(repo, {
+          branch: 'a',
+          from: oldMain,
+          to: fx.head('a'),
+          onto: newMain,
+        })
+        .then(
+          () => [] as string[],
+          (error: { details: { conflict: { files: string[] } } }) =>
+            error.details.conflict.files,
+        );
+
+    const first = await attempt();
+    const second = await attempt();
+
+    expect(second).toEqual(first);
+    const labels = first.flatMap((f) =>
+      f.includes('~') ? [f.slice(f.indexOf('~') + 1)] : [],
+    );
+    expect(labels.length).toBeGreaterThan(0);
+    for (const label of labels)
+      expect([newMain, ...branchCommits]).toContain(label);
+  });
+
   it('moves all refs in one transaction, or none when one old value is stale', async () => {
     const a = fx.head('a');
     const b = fx.head('b');

@@ -1084,12 +1084,10 @@ function rebaseOracle(world: World, steps: readonly RebaseStep[]): Outcome {
 /**
  * A file that git moved aside for a folder of the same name (a directory/file conflict) is
  * reported as `<path>~<side>`. git rebase names the side it is on HEAD, and the picked commit
- * `<short id> (<subject>)`; the engine names each by the commit id merge-tree was given: the
- * picked commit's, or for the other side (on git < 2.40) the id of the throw-away merge-base
- * commit it writes, stamped with the time, so that the reported path is one nobody can look
- * up and differs at each attempt. That is a known defect of the engine, modelled here, and
- * named, rather than left out of the cases until it is fixed there: the side is compared by
- * its role. Generated paths hold no `~`.
+ * `<short id> (<subject>)`; the engine, which has no HEAD, names each by a real commit id: the
+ * new base's, or the picked commit's (the same at every attempt; see `git-cli-engine` tests).
+ * The names differ by design, so the side is compared by its role. Generated paths hold no
+ * `~`.
  */
 function sidesByRole(
   outcome: Outcome,
