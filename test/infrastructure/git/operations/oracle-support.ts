@@ -334,30 +334,20 @@ export interface SyncCase {
 }
 
 /**
- * No branch of a sync case has only empty commits of its own: its first commit, and any
- * commit an advance or an amend adds, changes something (commits that start empty still come
- * second or third). `git cherry` matches an empty commit with any other empty commit, so a
- * branch whose own commits are all empty is taken for rebase-merged, and untracked, as soon
- * as trunk has an empty commit of its own: a known defect of the patch-id check in the engine,
- * kept out of these cases until it is fixed rather than modelled as right.
- */
-const CHANGING_KINDS = OP_KINDS.filter((k) => k !== 'empty');
-
-/**
  * Sync cases are calm: a branch's own changes squashed onto trunk give the same patch as the
  * branch (unique lines, files nobody else touches), which is what a squash merge looks like,
  * and nothing else on trunk repeats a branch's patch by chance.
  */
 export const syncCaseArb: fc.Arbitrary<SyncCase> = shapeArb({
   calm: true,
-  firstKinds: CHANGING_KINDS,
+  firstKinds: OP_KINDS,
 }).chain((shape) =>
   fc.record({
     shape: fc.constant(shape),
     mutations: fc.array(
       mutationArb(shape.parents.length, {
         cherry: false,
-        branchKinds: CHANGING_KINDS,
+        branchKinds: OP_KINDS,
       }),
       { maxLength: 3 },
     ),
