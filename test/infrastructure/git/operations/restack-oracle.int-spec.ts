@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { subtreeOf } from '../../../../src/domain/stack/stack';
+import { type Stack, subtreeOf } from '../../../../src/domain/stack/stack';
 import {
   buildRestackCase,
   buildSyncCase,
@@ -127,119 +127,96 @@ const target = (world: World, c: RestackCase) =>
   world.names[c.target % world.names.length]!;
 
 describe('restack oracle (property, against git rebase --onto)', () => {
-  const restackRepoRuns = runsFor(0.4);
-  it(
-    `restack_repo (seed ${SEED}, ${restackRepoRuns} cases)`,
-    async () => {
-      const seen = tally('restack_repo');
-      await fc.assert(
-        fc.asyncProperty(restackCaseArb, (c) =>
-          inCase(fx, async (dir) => {
-            const world = buildRestackCase(fx, dir, c);
-            await checkAgainstGit(
-              world,
-              { action: 'restack_repo' },
-              world.stack,
-              [...world.stack.branches.keys()],
-              seen,
-            );
-          }),
-        ),
-        {
-          seed: SEED,
-          numRuns: restackRepoRuns,
-          examples: [[RENAMED_ON_TRUNK_DELETED_ON_BRANCHES]],
-        },
-      );
+  /**
+   * One action's property over generated stacks: `plan` says what the action is asked, the
+   * stack git is to reach and the branches it replays, parent first.
+   */
+  function restackProperty(
+    action: string,
+    share: number,
+    plan: (
+      world: World,
+      c: RestackCase,
+    ) => {
+      request: Parameters<typeof checkAgainstGit>[1];
+      stack: Stack;
+      scope: readonly string[];
     },
-    TIMEOUT,
+    examples: RestackCase[] = [],
+  ): void {
+    const runs = runsFor(share);
+    it(
+      `${action} (seed ${SEED}, ${runs} cases)`,
+      async () => {
+        const seen = tally(action);
+        await fc.assert(
+          fc.asyncProperty(restackCaseArb, (c) =>
+            inCase(fx, async (dir) => {
+              const world = buildRestackCase(fx, dir, c);
+              const { request, stack, scope } = plan(world, c);
+              await checkAgainstGit(world, request, stack, scope, seen);
+            }),
+          ),
+          {
+            seed: SEED,
+            numRuns: runs,
+            examples: examples.map((example) => [example]),
+          },
+        );
+      },
+      TIMEOUT,
+    );
+  }
+
+  restackProperty(
+    'restack_repo',
+    0.4,
+    (world) => ({
+      request: { action: 'restack_repo' },
+      stack: world.stack,
+      scope: [...world.stack.branches.keys()],
+    }),
+    [RENAMED_ON_TRUNK_DELETED_ON_BRANCHES],
   );
 
-  const subtreeRuns = runsFor(0.15);
-  it(
-    `restack_subtree (seed ${SEED}, ${subtreeRuns} cases)`,
-    async () => {
-      const seen = tally('restack_subtree');
-      await fc.assert(
-        fc.asyncProperty(restackCaseArb, (c) =>
-          inCase(fx, async (dir) => {
-            const world = buildRestackCase(fx, dir, c);
-            const branchName = target(world, c);
-            await checkAgainstGit(
-              world,
-              { action: 'restack_subtree', branchName },
-              world.stack,
-              subtreeOf(world.stack, branchName),
-              seen,
-            );
-          }),
-        ),
-        { seed: SEED, numRuns: subtreeRuns },
-      );
-    },
-    TIMEOUT,
-  );
+  restackProperty('restack_subtree', 0.15, (world, c) => {
+    const branchName = target(world, c);
+    return {
+      request: { action: 'restack_subtree', branchName },
+      stack: world.stack,
+      scope: subtreeOf(world.stack, branchName),
+    };
+  });
 
-  const rebaseRuns = runsFor(0.15);
-  it(
-    `rebase_branch (seed ${SEED}, ${rebaseRuns} cases)`,
-    async () => {
-      const seen = tally('rebase_branch');
-      await fc.assert(
-        fc.asyncProperty(restackCaseArb, (c) =>
-          inCase(fx, async (dir) => {
-            const world = buildRestackCase(fx, dir, c);
-            const branchName = target(world, c);
-            await checkAgainstGit(
-              world,
-              { action: 'rebase_branch', branchName },
-              world.stack,
-              [branchName],
-              seen,
-            );
-          }),
-        ),
-        { seed: SEED, numRuns: rebaseRuns },
-      );
-    },
-    TIMEOUT,
-  );
+  restackProperty('rebase_branch', 0.15, (world, c) => {
+    const branchName = target(world, c);
+    return {
+      request: { action: 'rebase_branch', branchName },
+      stack: world.stack,
+      scope: [branchName],
+    };
+  });
 
-  const reparentRuns = runsFor(0.15);
-  it(
-    `reparent_branch (seed ${SEED}, ${reparentRuns} cases)`,
-    async () => {
-      const seen = tally('reparent_branch');
-      await fc.assert(
-        fc.asyncProperty(restackCaseArb, (c) =>
-          inCase(fx, async (dir) => {
-            const world = buildRestackCase(fx, dir, c);
-            const branchName = target(world, c);
-            // Any parent but the branch and what is stacked on it; its own parent too.
-            const below = new Set(subtreeOf(world.stack, branchName));
-            const candidates = [
-              fx.trunk,
-              ...world.names.filter((n) => !below.has(n)),
-            ];
-            const parentBranch = candidates[c.newParent % candidates.length]!;
-            const moved = withParent(world.stack, branchName, parentBranch);
-            await checkAgainstGit(
-              world,
-              { action: 'reparent_branch', branchName, parentBranch },
-              moved,
-              subtreeOf(moved, branchName),
-              seen,
-            );
-          }),
-        ),
-        {
-          seed: SEED,
-          numRuns: reparentRuns,
-          examples: [[FILE_REPLACED_BY_FOLDER]],
-        },
-      );
+  restackProperty(
+    'reparent_branch',
+    0.15,
+    (world, c) => {
+      const branchName = target(world, c);
+      // Any parent but the branch and what is stacked on it; its own parent too.
+      const below = new Set(subtreeOf(world.stack, branchName));
+      const candidates = [
+        fx.trunk,
+        ...world.names.filter((n) => !below.has(n)),
+      ];
+      const parentBranch = candidates[c.newParent % candidates.length]!;
+      const moved = withParent(world.stack, branchName, parentBranch);
+      return {
+        request: { action: 'reparent_branch', branchName, parentBranch },
+        stack: moved,
+        scope: subtreeOf(moved, branchName),
+      };
     },
-    TIMEOUT,
+    [FILE_REPLACED_BY_FOLDER],
   );
 
   const syncRuns = runsFor(0.15);
