@@ -32,6 +32,11 @@ export interface AppConfig {
   gitBin: string;
   /** A repository's long-running git helpers close after this long unused. */
   gitHelperIdleMs: number;
+  /**
+   * The disk budget of this instance's clones (`STACKYARD_CLONE_CACHE_BYTES`): past it, the
+   * least recently used clones of repos with no job here are evicted. Undefined: unbounded.
+   */
+  cloneCacheBytes: number | undefined;
   logLevel: LogLevelName;
   /** A job step running longer than this fails with `JOB.STEP_TIMEOUT`; 0 sets no limit. */
   stepTimeoutMs: number;
@@ -94,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     leaseMs: read.integer('STACKYARD_LEASE_MS', 15_000, 1_000, 600_000),
     gitBin: read.text('STACKYARD_GIT_BIN', 'git'),
     gitHelperIdleMs: read.milliseconds('STACKYARD_GIT_HELPER_IDLE_MS', 60_000),
+    cloneCacheBytes: read.bytes('STACKYARD_CLONE_CACHE_BYTES', 0) || undefined,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
     stepTimeoutMs: read.milliseconds('STACKYARD_STEP_TIMEOUT_MS', 600_000),
     retryBaseMs: read.milliseconds('STACKYARD_RETRY_BASE_MS', 500),

@@ -40,6 +40,26 @@ export class EnvReader {
     return this.integer(name, fallback, min, MAX_TIMER_MS);
   }
 
+  /**
+   * A size in bytes: a whole number, or one followed by `K`, `M`, `G` or `T` (optionally
+   * `KiB`, `MiB`, …), each a power of 1024; `fallback` when unset.
+   */
+  bytes(name: string, fallback: number): number {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const match = BYTE_SIZE.exec(raw);
+    const n = match
+      ? Number(match[1]) *
+        1024 ** BYTE_UNITS.indexOf(match[2]!.charAt(0).toUpperCase())
+      : NaN;
+    if (Number.isSafeInteger(n)) return n;
+    this.refuse(
+      name,
+      `expected a whole number of bytes, or of K, M, G or T (powers of 1024), such as 500M or 10G, at most ${Number.MAX_SAFE_INTEGER} bytes`,
+    );
+    return fallback;
+  }
+
   /** One of `choices`, or `fallback` when unset. */
   oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
     const raw = this.raw(name);
@@ -63,6 +83,10 @@ export class EnvReader {
     return fallback;
   }
 }
+
+/** A whole number and an optional binary unit, whose place in BYTE_UNITS is its power of 1024. */
+const BYTE_SIZE = /^(\d{1,16})(|[KMGT](?:iB)?)$/i;
+const BYTE_UNITS = ['', 'K', 'M', 'G', 'T'];
 
 /** The longest wait Node's timers keep (2^31 − 1 ms, about 24.8 days). */
 export const MAX_TIMER_MS = 2_147_483_647;
