@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RefMove } from '../../domain/events/job.events';
 import { assertRemoteUrl } from '../../domain/repo/remote-url';
@@ -26,6 +27,10 @@ import type { GitEngine, ReplayRequest, ReplayResult } from './git-engine.port';
 import { GitRunner, type GitResult } from './git-runner';
 
 const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** A clone's folder under the repos folder: `<repoId>.git`. */
+const CLONE_DIR = /^([A-Za-z0-9][A-Za-z0-9_-]{0,63})\.git$/;
+/** Inserted after `<repoId>.git` in the name of a clone being removed. */
+const REMOVING_MARK = '.removing-';
 const REMOTE_PREFIX = 'refs/remotes/origin/';
 const HEADS_PREFIX = 'refs/heads/';
 const ZERO = '0000000000000000000000000000000000000000';
@@ -83,6 +88,7 @@ export class GitCliEngine implements GitEngine {
   ) {
     const scratchDir = options.scratchDir ?? join(reposDir, '.scratch');
     clearScratch(scratchDir);
+    clearRemovedClones(reposDir);
     this.helpers = new HelperPool(
       (repoId) => new RepoHelpers(git, this.gitDir(repoId), scratchDir),
       {
@@ -450,6 +456,42 @@ export class GitCliEngine implements GitEngine {
     }
   }
 
+  /** The repos with a clone under `reposDir` (a folder `<repoId>.git` holding a HEAD). */
+  async clones(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.reposDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    return names.flatMap((name) => {
+      const repoId = CLONE_DIR.exec(name)?.[1];
+      return repoId && existsSync(join(this.reposDir, name, 'HEAD'))
+        ? [repoId]
+        : [];
+    });
+  }
+
+  /**
+   * Removes the repo's clone: closes its helpers, moves the folder aside in one rename (a
+   * process that dies during the removal leaves no `<repoId>.git` behind, only a folder
+   * cleared at the next start, so `ensureClone` clones again cleanly) and deletes it. Call it
+   * only while no job works on the repo.
+   */
+  async removeClone(repoId: string): Promise<void> {
+    const gitDir = this.gitDir(repoId);
+    await this.helpers.discard(repoId);
+    const aside = `${gitDir}${REMOVING_MARK}${randomUUID()}`;
+    try {
+      await rename(gitDir, aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    await rm(aside, { recursive: true, force: true });
+    await rm(`${gitDir}.partial`, { recursive: true, force: true });
+  }
+
   async cleanUpAfterAbort(repoId: string): Promise<string[]> {
     await this.helpers.discard(repoId);
     return removeStaleLocksOf(this.gitDir(repoId));
@@ -513,6 +555,17 @@ export class GitCliEngine implements GitEngine {
   close(): Promise<void> {
     this.closed = true;
     return this.helpers.close();
+  }
+}
+
+/** Removes the clones a killed process was removing (see `removeClone`). */
+function clearRemovedClones(reposDir: string): void {
+  if (!existsSync(reposDir)) return;
+  for (const name of readdirSync(reposDir)) {
+    const at = name.indexOf(REMOVING_MARK);
+    if (at > 0 && CLONE_DIR.test(name.slice(0, at))) {
+      rmSync(join(reposDir, name), { recursive: true, force: true });
+    }
   }
 }
 

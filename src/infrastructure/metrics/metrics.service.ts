@@ -77,6 +77,18 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly cloneCacheBytes = new Gauge({
+    name: 'stackyard_clone_cache_bytes',
+    help: "Bytes this instance's repository clones take on disk, as last measured",
+    registers: [this.registry],
+  });
+
+  readonly cloneEvictions = new Counter({
+    name: 'stackyard_clone_cache_evictions_total',
+    help: 'Clones evicted, least recently used first, to keep the clone cache within STACKYARD_CLONE_CACHE_BYTES',
+    registers: [this.registry],
+  });
+
   readonly projectionLag = new Gauge({
     name: 'stackyard_projection_lag_events',
     help: 'Events committed to the store and not yet in the read models',
@@ -90,6 +102,14 @@ export class MetricsService {
     collectDefaultMetrics({ register: this.registry });
     for (const name of NON_CONFORMING_DEFAULTS)
       this.registry.removeSingleMetric(name);
+  }
+
+  /** The clone cache's metric hooks. */
+  cloneCacheMetrics() {
+    return {
+      cacheBytes: (total: number) => this.cloneCacheBytes.set(total),
+      evicted: () => this.cloneEvictions.inc(),
+    };
   }
 
   /** The runner's metric hooks. */

@@ -29,6 +29,7 @@ import {
   type Follower,
   foldThenFollow,
 } from '../../infrastructure/event-store/fold-then-follow';
+import { CloneCache } from '../../infrastructure/git/clone-cache';
 import {
   DEFAULT_MAX_HELPER_REPOS,
   GitCliEngine,
@@ -40,9 +41,11 @@ import {
   SHARED_LEASES,
   type SharedLeases,
 } from '../../infrastructure/storage/storage';
+import { CloneCacheGate, CloneCacheSteps } from './clone-cache.lanes';
 import type { JobRunnerMetrics } from './job-runner.options';
 import { JobProcessManager } from './job.process-manager';
 import { DEFAULT_RETRY_POLICY } from './job.saga';
+import { OPEN_GATE } from './job.scheduler';
 import { RepoLeaseGate } from './repo-lease.gate';
 import { GitJobSteps } from './steps/git-job.steps';
 
@@ -170,6 +173,8 @@ export class JobRunnerService
   private readonly metrics: Partial<JobRunnerMetrics>;
   private readonly worker: string;
   private readonly gate: RepoLeaseGate | undefined;
+  /** This instance's clones under their disk budget. */
+  readonly cloneCache: CloneCache;
   private board: JobBoard | undefined;
   private boardFollower: Follower | undefined;
 
@@ -190,22 +195,28 @@ export class JobRunnerService
         maxHelperRepos: Math.max(DEFAULT_MAX_HELPER_REPOS, config.concurrency),
       },
     );
-    const steps = new GitJobSteps(
-      store,
-      this.git,
-      new StackOperations(this.git),
-      clock,
-    );
     this.metrics = metrics.jobMetrics();
     this.worker = config.instanceId;
     // Instances sharing a database run each repo's jobs where its lease is; alone, all here.
-    this.gate = leases
+    const gate = leases
       ? new RepoLeaseGate(leases.store, {
           holder: this.worker,
           ttlMs: config.leaseMs,
           logger: new Logger('JobRunner'),
         })
       : undefined;
+    this.gate = gate;
+    // A repo whose clone was evicted is given up, so that another instance may take it.
+    this.cloneCache = new CloneCache(this.git, {
+      budgetBytes: config.cloneCacheBytes,
+      logger: new Logger('CloneCache'),
+      metrics: metrics.cloneCacheMetrics(),
+      ...(gate ? { evicted: (repoId: string) => gate.release(repoId) } : {}),
+    });
+    const steps = new CloneCacheSteps(
+      new GitJobSteps(store, this.git, new StackOperations(this.git), clock),
+      this.cloneCache,
+    );
     this.jobs = new JobProcessManager(store, steps, {
       worker: this.worker,
       concurrency: config.concurrency,
@@ -215,7 +226,7 @@ export class JobRunnerService
       logger: new Logger('JobRunner'),
       metrics: this.metrics,
       clock,
-      ...(this.gate ? { gate: this.gate } : {}),
+      gate: new CloneCacheGate(gate ?? OPEN_GATE, this.cloneCache),
     });
   }
 
@@ -227,6 +238,7 @@ export class JobRunnerService
     );
     this.board = board;
     this.gate?.start();
+    this.cloneCache.start();
     const [follower] = await Promise.all([
       foldThenFollow(this.store, {
         filter: { streamPrefix: JOB_STREAM_PREFIX },
@@ -246,6 +258,7 @@ export class JobRunnerService
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.jobs.stop();
+    await this.cloneCache.stop();
     // Given up at once, so that the other instances take this one's repos without waiting.
     await this.gate?.stop();
     await this.boardFollower?.close();

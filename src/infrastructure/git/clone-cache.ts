@@ -1,0 +1,417 @@
+import type { Stats } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** A clone as the cache knows it. */
+export interface CachedClone {
+  repoId: string;
+  /** Bytes it takes on disk, as last measured. */
+  bytes: number;
+  /** When a job last touched it (ms since the epoch). */
+  lastUsedAt: number;
+}
+
+/**
+ * The clones to evict, in this order, for the total of `clones` to fit `budgetBytes`: the
+ * least recently used first (ties by repo id), never one `inUse`. Clones in use still count
+ * toward the total, so when they alone exceed the budget every other clone goes and the
+ * total stays above it until they are idle.
+ */
+export function clonesToEvict(
+  clones: readonly CachedClone[],
+  budgetBytes: number,
+  inUse: (repoId: string) => boolean,
+): CachedClone[] {
+  let total = clones.reduce((sum, clone) => sum + clone.bytes, 0);
+  const victims: CachedClone[] = [];
+  const idle = clones
+    .filter((clone) => !inUse(clone.repoId))
+    .sort(
+      (a, b) =>
+        a.lastUsedAt - b.lastUsedAt ||
+        (a.repoId < b.repoId ? -1 : a.repoId > b.repoId ? 1 : 0),
+    );
+  for (const clone of idle) {
+    if (total <= budgetBytes) break;
+    victims.push(clone);
+    total -= clone.bytes;
+  }
+  return victims;
+}
+
+/** What a folder takes on disk, and when anything in it last changed. */
+export interface DiskUsage {
+  bytes: number;
+  /** The newest modification time in it (ms since the epoch). */
+  lastModifiedAt: number;
+}
+
+/** Entries of one folder stat'ed at once while walking it. */
+const STAT_BATCH = 64;
+
+/**
+ * What `path` takes on disk, as `du` counts it: the blocks allocated to it and to everything
+ * under it, links not followed, a file with several links counted once. Undefined when it
+ * does not exist. Entries that vanish while it is walked (git's temporary files) count as
+ * nothing.
+ */
+export async function diskUsage(path: string): Promise<DiskUsage | undefined> {
+  const top = await lstatIfThere(path);
+  if (!top) return undefined;
+  const linked = new Set<string>();
+  const usage: DiskUsage = { bytes: 0, lastModifiedAt: 0 };
+  const count = (stats: Stats) => {
+    if (stats.nlink > 1 && !stats.isDirectory()) {
+      const inode = `${stats.dev}:${stats.ino}`;
+      if (linked.has(inode)) return;
+      linked.add(inode);
+    }
+    usage.bytes += Number.isFinite(stats.blocks)
+      ? stats.blocks * 512
+      : stats.size;
+    usage.lastModifiedAt = Math.max(usage.lastModifiedAt, stats.mtimeMs);
+  };
+  count(top);
+  const folders = top.isDirectory() ? [path] : [];
+  for (let folder = folders.pop(); folder; folder = folders.pop()) {
+    const names = await namesIn(folder);
+    for (let i = 0; i < names.length; i += STAT_BATCH) {
+      const batch = names.slice(i, i + STAT_BATCH).map((n) => join(folder, n));
+      const stats = await Promise.all(batch.map(lstatIfThere));
+      stats.forEach((entry, j) => {
+        if (!entry) return;
+        count(entry);
+        if (entry.isDirectory()) folders.push(batch[j]!);
+      });
+    }
+  }
+  return usage;
+}
+
+const gone = (error: unknown) =>
+  ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');
+
+async function lstatIfThere(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if (gone(error)) return undefined;
+    throw error;
+  }
+}
+
+async function namesIn(folder: string): Promise<string[]> {
+  try {
+    return await readdir(folder);
+  } catch (error) {
+    if (gone(error)) return [];
+    throw error;
+  }
+}
+
+/** The clones on disk, as the git engine lays them out. */
+export interface CloneStore {
+  /** The folder of the repo's clone. */
+  gitDir(repoId: string): string;
+  /** The repos that have a clone on disk. */
+  clones(): Promise<string[]>;
+  /**
+   * Removes the repo's clone (nothing when it has none) so that no part of it is ever left
+   * looking like a clone: the next job clones again. Call it only while nothing uses it.
+   */
+  removeClone(repoId: string): Promise<void>;
+}
+
+export interface CloneCacheMetrics {
+  /** The bytes all clones take, as last measured. */
+  cacheBytes(total: number): void;
+  evicted(): void;
+}
+
+/** Nest's `Logger` fits; an object's fields go beside its `msg` in the line. */
+export interface CloneCacheLogger {
+  log(message: string | object): void;
+  warn(message: string | object): void;
+}
+
+export interface CloneCacheOptions {
+  /** What the clones may take on disk; undefined: no bound (they are measured all the same). */
+  budgetBytes: number | undefined;
+  /** What a clone's folder takes; `diskUsage` unless a test gives another. */
+  measure?: (gitDir: string) => Promise<DiskUsage | undefined>;
+  now?: () => number;
+  logger?: CloneCacheLogger;
+  metrics?: Partial<CloneCacheMetrics>;
+  /**
+   * Told after a repo's clone was evicted, before the repo's next job may start here: gives
+   * the repo's lease up, where instances share one, so that another may take the repo.
+   */
+  evicted?: (repoId: string) => Promise<void>;
+}
+
+interface Entry {
+  bytes: number;
+  /** Undefined for a clone found on disk that no job of this process has touched yet. */
+  lastUsedAt: number | undefined;
+  lastModifiedAt: number;
+  /** Touched since it was last measured. */
+  dirty: boolean;
+}
+
+/**
+ * This instance's clones, bounded by a disk budget. It knows what each clone takes (measured
+ * after each job step that touched it, and once for the clones found at start) and when a
+ * job last used it. Whenever a step ended or a repo's lane emptied, if the clones take more
+ * than the budget, it evicts the least recently used clones of repos with no job queued or
+ * running here until they fit: never one whose lane is busy (from `laneBusy` to `laneIdle`)
+ * or whose step is still running (`stepStarted` to `stepEnded`). A lane that becomes busy while its repo's clone is being evicted
+ * waits for the eviction (`laneBusy` resolves after it); its job then clones again.
+ *
+ * Measuring and evicting run in the background, one pass at a time; requests that come
+ * during a pass make one more pass after it.
+ */
+export class CloneCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly busy = new Set<string>();
+  /** Steps running on each repo's clone (one, but for a timed-out step that has not stopped). */
+  private readonly steps = new Map<string, number>();
+  private readonly evictions = new Map<string, Promise<void>>();
+  private readonly measure: (gitDir: string) => Promise<DiskUsage | undefined>;
+  private readonly now: () => number;
+  private pass: Promise<void> | undefined;
+  private readonly idleWaiters: (() => void)[] = [];
+  private passAgain = false;
+  private started = false;
+  private scanned = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: CloneStore,
+    private readonly options: CloneCacheOptions,
+  ) {
+    this.measure = options.measure ?? diskUsage;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Measures the clones already on disk, then keeps to the budget. */
+  start(): void {
+    this.started = true;
+    this.schedule();
+  }
+
+  /**
+   * The repo's lane has a job: its clone is not evicted until `laneIdle`. Resolves once an
+   * eviction of the clone already under way is over.
+   */
+  laneBusy(repoId: string): Promise<void> {
+    this.busy.add(repoId);
+    return this.evictions.get(repoId) ?? Promise.resolve();
+  }
+
+  /** The repo's lane has no job left here: its clone may be evicted. */
+  laneIdle(repoId: string): void {
+    this.busy.delete(repoId);
+    this.schedule();
+    this.checkIdle();
+  }
+
+  /** A job step starts on the repo's clone: it is not evicted until the step ends. */
+  stepStarted(repoId: string): void {
+    this.steps.set(repoId, (this.steps.get(repoId) ?? 0) + 1);
+  }
+
+  /**
+   * A job step on the repo's clone ended (it may have made the clone): now is its last use,
+   * and it is measured again.
+   */
+  stepEnded(repoId: string): void {
+    const steps = (this.steps.get(repoId) ?? 1) - 1;
+    if (steps > 0) this.steps.set(repoId, steps);
+    else this.steps.delete(repoId);
+    const entry = this.entries.get(repoId);
+    if (entry) {
+      entry.lastUsedAt = this.now();
+      entry.dirty = true;
+    } else {
+      this.entries.set(repoId, {
+        bytes: 0,
+        lastUsedAt: this.now(),
+        lastModifiedAt: 0,
+        dirty: true,
+      });
+    }
+    this.schedule();
+    this.checkIdle();
+  }
+
+  /** Whether the repo has a job here: its lane is busy, or a step of it still runs. */
+  inUse(repoId: string): boolean {
+    return this.busy.has(repoId) || this.steps.has(repoId);
+  }
+
+  /** The clones as last measured. */
+  clones(): CachedClone[] {
+    return [...this.entries].map(([repoId, entry]) => ({
+      repoId,
+      bytes: entry.bytes,
+      lastUsedAt: entry.lastUsedAt ?? entry.lastModifiedAt,
+    }));
+  }
+
+  totalBytes(): number {
+    let total = 0;
+    for (const entry of this.entries.values()) total += entry.bytes;
+    return total;
+  }
+
+  /** Resolves once no pass is running or asked for. */
+  async settled(): Promise<void> {
+    while (this.pass) await this.pass;
+  }
+
+  /** Resolves once no repo has a job here (no lane busy, no step running) and no pass runs. */
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.checkIdle();
+    });
+  }
+
+  /** Starts no pass any more; resolves once the one running is over. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.settled();
+  }
+
+  private schedule(): void {
+    if (this.stopped || !this.started) return;
+    if (this.pass) {
+      this.passAgain = true;
+      return;
+    }
+    this.passAgain = false;
+    this.pass = this.runPass()
+      .catch((error: unknown) =>
+        this.options.logger?.warn(
+          `the clone cache could not measure or evict: ${String(error)}`,
+        ),
+      )
+      .finally(() => {
+        this.pass = undefined;
+        if (this.passAgain) this.schedule();
+        this.checkIdle();
+      });
+  }
+
+  private checkIdle(): void {
+    if (this.busy.size > 0 || this.steps.size > 0 || this.pass) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private async runPass(): Promise<void> {
+    if (!this.scanned) {
+      this.scanned = true;
+      for (const repoId of await this.store.clones())
+        if (!this.entries.has(repoId))
+          this.entries.set(repoId, {
+            bytes: 0,
+            lastUsedAt: undefined,
+            lastModifiedAt: 0,
+            dirty: true,
+          });
+    }
+    await this.measureTouched();
+    this.options.metrics?.cacheBytes?.(this.totalBytes());
+    const budget = this.options.budgetBytes;
+    if (budget === undefined) return;
+    while (!this.stopped) {
+      const total = this.totalBytes();
+      const [victim] = clonesToEvict(this.clones(), budget, (repoId) =>
+        this.inUse(repoId),
+      );
+      if (!victim || !(await this.evict(victim, total, budget))) return;
+    }
+  }
+
+  private async measureTouched(): Promise<void> {
+    for (const [repoId, entry] of [...this.entries]) {
+      if (!entry.dirty) continue;
+      entry.dirty = false;
+      let usage: DiskUsage | undefined;
+      try {
+        usage = await this.measure(this.store.gitDir(repoId));
+      } catch (error) {
+        this.options.logger?.warn(
+          `could not measure the clone of repo ${repoId}: ${String(error)}`,
+        );
+        continue;
+      }
+      if (this.entries.get(repoId) !== entry) continue;
+      if (usage) {
+        entry.bytes = usage.bytes;
+        entry.lastModifiedAt = usage.lastModifiedAt;
+      } else if (!entry.dirty) {
+        // No clone (its first clone failed, say), and no step since that may have made one.
+        this.entries.delete(repoId);
+      }
+    }
+  }
+
+  /** Evicts one idle clone; false when it could not (the pass ends, the next tries again). */
+  private async evict(
+    victim: CachedClone,
+    totalBytes: number,
+    budgetBytes: number,
+  ): Promise<boolean> {
+    const { repoId, bytes, lastUsedAt } = victim;
+    // Set before the first wait: a lane that becomes busy from here on waits for the end.
+    const eviction = this.removeAndRelease(repoId);
+    this.evictions.set(
+      repoId,
+      eviction.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    try {
+      await eviction;
+    } catch (error) {
+      const entry = this.entries.get(repoId);
+      if (entry) entry.dirty = true;
+      this.options.logger?.warn(
+        `could not evict the clone of repo ${repoId}: ${String(error)}`,
+      );
+      return false;
+    } finally {
+      this.evictions.delete(repoId);
+    }
+    this.options.metrics?.evicted?.();
+    this.options.metrics?.cacheBytes?.(this.totalBytes());
+    const idleSeconds = Math.max(
+      0,
+      Math.round((this.now() - lastUsedAt) / 1000),
+    );
+    this.options.logger?.log({
+      msg: `evicted the clone of repo ${repoId} (${bytes} bytes): the clones took ${totalBytes} bytes, over the budget of ${budgetBytes}, and it was the least recently used one with no job here (unused for ${idleSeconds} s)`,
+      repoId,
+      bytes,
+      reason: 'over_budget',
+      cacheBytes: totalBytes,
+      budgetBytes,
+    });
+    return true;
+  }
+
+  private async removeAndRelease(repoId: string): Promise<void> {
+    await this.store.removeClone(repoId);
+    this.entries.delete(repoId);
+    try {
+      await this.options.evicted?.(repoId);
+    } catch (error) {
+      // The lease then lapses by itself; the clone is gone either way.
+      this.options.logger?.warn(
+        `evicted the clone of repo ${repoId} but could not give its lease up: ${String(error)}`,
+      );
+    }
+  }
+}
