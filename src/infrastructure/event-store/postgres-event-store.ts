@@ -139,6 +139,11 @@ async function appendGroup(
   recordedAt: string,
   own: boolean,
 ): Promise<{ outcomes: AppendOutcome[]; head: number }> {
+  if (own) {
+    const fast = FastGroup.of(batch, recordedAt);
+    const done = fast && (await fast.run(client, tables));
+    if (done) return done;
+  }
   // Text PostgreSQL cannot hold is left out: the plan refuses its appends.
   const storable = (text: string) => textError('', text) === undefined;
   const streams = [...new Set(batch.map((p) => p.streamId))].filter(storable);
@@ -194,6 +199,183 @@ async function appendGroup(
   if (own) statements.push('COMMIT');
   if (statements.length > 0) await client.query(statements.join(';\n'));
   return { outcomes, head: plan.head };
+}
+
+/**
+ * A group of appends that should all succeed, committed in one round trip: `BEGIN`, the
+ * head lock, one statement that checks the group against the store and writes it only if
+ * every append passes, and `COMMIT`, sent as one multi-statement query. Positions and
+ * stream versions go in relative to the head and to each stream's last version, which the
+ * statement reads under the lock. The group passes when every expected version holds and
+ * none of the event ids the callers chose is stored yet (generated ids are new by
+ * construction); anything else (a retry, a conflict, an id named twice, text PostgreSQL
+ * cannot hold) commits nothing and goes to the two-round-trip path, which decides each
+ * append on its own. That path and this one apply the same rules (append-rules): the
+ * statement only tells whether the rules could refuse anything.
+ */
+class FastGroup {
+  private constructor(
+    private readonly batch: readonly AppendRequest[],
+    /** Per append: its events with positions and versions relative to head and base. */
+    private readonly planned: readonly RecordedEvent[][],
+    private readonly streams: readonly string[],
+    private readonly callerIds: readonly string[],
+    private readonly checks: readonly string[],
+    private readonly rows: readonly string[],
+    private readonly recordedAt: string,
+  ) {}
+
+  /** The group's fast form, or undefined when it may hold an append to refuse. */
+  static of(
+    batch: readonly AppendRequest[],
+    recordedAt: string,
+  ): FastGroup | undefined {
+    const streams = new Set<string>();
+    const callerIds = new Set<string>();
+    const written = new Map<string, number>();
+    const planned: RecordedEvent[][] = [];
+    const checks: string[] = [];
+    const rows: string[] = [];
+    let offset = 0;
+    for (const { streamId, events, options } of batch) {
+      if (streamIdError(streamId) ?? textError('', streamId)) return undefined;
+      streams.add(streamId);
+      const before = written.get(streamId) ?? 0;
+      const expected = options.expectedVersion;
+      const base = `(SELECT base FROM s WHERE s.id = ${literal(streamId)})`;
+      if (expected === 'no_stream') {
+        if (before > 0) return undefined;
+        checks.push(`${base} = -1`);
+      } else if (expected === 'stream_exists') {
+        if (before === 0) checks.push(`${base} <> -1`);
+      } else if (expected !== 'any') {
+        if (!Number.isSafeInteger(expected)) return undefined;
+        checks.push(`${base} = ${expected - before}`);
+      }
+      const recorded: RecordedEvent[] = [];
+      for (const [i, e] of events.entries()) {
+        if (e.eventId !== undefined) {
+          if (callerIds.has(e.eventId)) return undefined;
+          callerIds.add(e.eventId);
+        }
+        const eventId = e.eventId ?? timeOrderedUuid();
+        if (textError('', e.type) ?? textError('', eventId)) return undefined;
+        const metadata = e.metadata ?? {};
+        const data = jsonOrUndefined(e.data);
+        const meta = jsonOrUndefined(metadata);
+        if (data === undefined || meta === undefined) return undefined;
+        const event: RecordedEvent = {
+          eventId,
+          streamId,
+          streamVersion: before + 1 + i,
+          globalPosition: offset + 1 + i,
+          type: e.type,
+          data: e.data,
+          metadata,
+          recordedAt,
+        };
+        rows.push(
+          `(${event.globalPosition},${literal(streamId)},${event.streamVersion},${literal(eventId)},${literal(e.type)},${literal(data)},${literal(meta)})`,
+        );
+        recorded.push(event);
+      }
+      offset += events.length;
+      written.set(streamId, before + events.length);
+      planned.push(recorded);
+    }
+    return new FastGroup(
+      batch,
+      planned,
+      [...streams],
+      [...callerIds],
+      checks,
+      rows,
+      recordedAt,
+    );
+  }
+
+  /** Commits the group if every append passes; undefined (nothing written) if not. */
+  async run(
+    client: ClientBase,
+    tables: PostgresTables,
+  ): Promise<{ outcomes: AppendOutcome[]; head: number } | undefined> {
+    const count = this.rows.length;
+    const conditions = [
+      ...(this.callerIds.length === 0
+        ? []
+        : [
+            `NOT EXISTS (SELECT 1 FROM ${tables.events} WHERE event_id IN (${this.callerIds.map(literal).join(',')}))`,
+          ]),
+      ...this.checks,
+    ];
+    const ok = conditions.length === 0 ? 'true' : conditions.join(' AND ');
+    const write =
+      count === 0
+        ? ''
+        : `, written AS (
+             INSERT INTO ${tables.events} (${COLUMNS})
+             SELECT h.start + v.pos, v.stream, s.base + v.ver, v.id, v.type, v.data::json,
+                    v.meta::json, ${literal(this.recordedAt)}
+             FROM h, (VALUES ${this.rows.join(',')}) AS v(pos, stream, ver, id, type, data, meta)
+             JOIN s ON s.id = v.stream
+             WHERE (SELECT ok FROM checked)
+           ), moved AS (
+             UPDATE ${tables.head} SET position = position + ${count}
+             WHERE (SELECT ok FROM checked)
+           )`;
+    const notify =
+      count === 0
+        ? 'NULL'
+        : `CASE WHEN c.ok THEN pg_notify(${literal(tables.channel)}, (h.start + ${count})::text) END`;
+    // After the lock statement, the next one takes a new snapshot (READ COMMITTED): it sees
+    // every commit up to the current head, as the two-round-trip path does.
+    const results = (await client.query({
+      text: `BEGIN ISOLATION LEVEL READ COMMITTED;
+        SELECT position FROM ${tables.head} FOR UPDATE;
+        WITH h AS (SELECT position AS start FROM ${tables.head}),
+        s AS (
+          SELECT s.id, COALESCE((SELECT e.stream_version FROM ${tables.events} e
+                                 WHERE e.stream_id = s.id
+                                 ORDER BY e.stream_version DESC LIMIT 1), -1) AS base
+          FROM unnest(ARRAY[${this.streams.map(literal).join(',')}]::text[]) AS s(id)
+        ),
+        checked AS (SELECT ${ok} AS ok)${write}
+        SELECT c.ok, h.start, (SELECT json_object_agg(s.id, s.base) FROM s), ${notify}
+        FROM checked c, h;
+        COMMIT`,
+      rowMode: 'array',
+    })) as unknown as QueryArrayResult[];
+    const [passed, start, bases] = results[2]!.rows[0]! as [
+      boolean,
+      string,
+      Record<string, number>,
+    ];
+    if (!passed) return undefined;
+    const head = Number(start);
+    const outcomes = this.batch.map((p, i): AppendOutcome => {
+      const base = bases[p.streamId]!;
+      const recorded = this.planned[i]!.map((e) => ({
+        ...e,
+        globalPosition: head + e.globalPosition,
+        streamVersion: base + e.streamVersion,
+      }));
+      if (recorded.length === 0) {
+        const before = this.planned
+          .slice(0, i)
+          .filter((_, j) => this.batch[j]!.streamId === p.streamId)
+          .reduce((sum, events) => sum + events.length, 0);
+        return {
+          ok: {
+            nextExpectedVersion: base + before,
+            globalPositions: [],
+            events: [],
+          },
+        };
+      }
+      return { ok: appendResultOf(recorded) };
+    });
+    return { outcomes, head: head + count };
+  }
 }
 
 /**
@@ -292,6 +474,15 @@ function literal(text: string): string {
   return text.includes('\\')
     ? ` E'${quoted.replace(/\\/g, '\\\\')}'`
     : `'${quoted}'`;
+}
+
+/** `value` as JSON text, or undefined where `json` would throw (the slow path says why). */
+function jsonOrUndefined(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
 }
 
 function json(what: string, value: unknown): string {
