@@ -77,6 +77,10 @@ export class ProjectionRunnerService
     return this.leases && !this.leading ? this.followed : this.runner.position;
   }
 
+  get writer(): boolean {
+    return !this.leases || this.leading;
+  }
+
   get failure(): Error | undefined {
     return this.leading || !this.leases ? this.runner.failure : undefined;
   }

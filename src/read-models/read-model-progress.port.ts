@@ -16,6 +16,11 @@ export interface ReadModelLag {
 export interface ReadModelProgress {
   /** The lowest position every read model has reached. */
   readonly position: number;
+  /**
+   * Whether this instance writes the read models: always on SQLite; where instances share a
+   * database, only the holder of the projections lease (the others follow its checkpoints).
+   */
+  readonly writer: boolean;
   /** The error that stopped the projector, if one did. */
   readonly failure: Error | undefined;
   /** Waits (at most `maxWaitMs`) until the read models include everything committed now. */

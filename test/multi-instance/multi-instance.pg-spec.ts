@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { JobResource } from '../../src/read-models/job/job.resource';
+import type { ReadinessResource } from '../../src/read-models/health/health.resource';
 import type { RegisteredRepoResource } from '../../src/read-models/repo/repo.resource';
 import { FaultGit } from '../faults/support/fault-git';
 import { FaultService } from '../faults/support/fault-service';
@@ -151,6 +152,21 @@ describe('several instances on one PostgreSQL database', () => {
         Date.parse(restack.finishedAt!),
       );
     }
+
+    // Readiness names who holds what: each repo's lease on the instance with its clone,
+    // and one writer of the read models.
+    const readiness = await Promise.all(
+      instances.map((instance) =>
+        instance.get<ReadinessResource>('/health/ready'),
+      ),
+    );
+    for (const { repoId } of repos) {
+      const holders = readiness.flatMap((r, i) =>
+        r.repoLeases?.includes(repoId) ? [i] : [],
+      );
+      expect(holders).toEqual(clonesOf(repoId));
+    }
+    expect(readiness.filter((r) => r.projections.writer)).toHaveLength(1);
   });
 
   it('the same Idempotency-Key sent to three instances at once makes one job', async () => {

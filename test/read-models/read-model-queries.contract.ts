@@ -130,6 +130,7 @@ const aHistoryRow = (i: number): HistoryRow => ({
 /** A projector that has caught up with everything. */
 const caughtUp: ReadModelProgress = {
   position: 0,
+  writer: true,
   failure: undefined,
   catchUpToHead: () => Promise.resolve(),
   reach: () => Promise.resolve(),

@@ -71,6 +71,7 @@ export class HealthController {
     const check = await this.check();
     void reply.status(check.reasons.length === 0 ? 200 : 503);
     const { store, projections, projectorError } = check;
+    const repoLeases = this.jobs.repoLeases();
     return {
       status: check.reasons.length === 0 ? 'ok' : 'unavailable',
       instanceId: this.config.instanceId,
@@ -85,9 +86,11 @@ export class HealthController {
         head: projections.head,
         lag: projections.lag,
         maxLag: MAX_READY_LAG,
+        writer: this.projections.writer,
         ...(projectorError !== undefined ? { error: projectorError } : {}),
       },
       leases: [...this.jobs.leases()],
+      ...(repoLeases ? { repoLeases: [...repoLeases] } : {}),
     };
   }
 

@@ -98,6 +98,10 @@ export const ReadinessResource = z
       maxLag: z.number().int().meta({
         description: 'The most `lag` a ready instance may have.',
       }),
+      writer: z.boolean().meta({
+        description:
+          'Whether this instance writes the read models: always with SQLite; with a shared database only the holder of the `projections` lease, the others following its checkpoints.',
+      }),
       error: z.string().optional().meta({
         description: 'Why the projector stopped, when it did.',
       }),
@@ -117,6 +121,10 @@ export const ReadinessResource = z
         description:
           "The jobs this instance's runner is running, oldest claim first; empty when idle.",
       }),
+    repoLeases: z.array(z.string()).optional().meta({
+      description:
+        "With a shared database: the repos whose lease this instance holds, in order (their jobs run here and their clones are in this instance's cache). Absent with SQLite, where one instance runs every repo.",
+    }),
   })
   .meta({ id: 'Readiness' });
 export type ReadinessResource = z.infer<typeof ReadinessResource>;

@@ -16,6 +16,11 @@ export interface JobLeaseView {
  */
 export interface InstanceJobs {
   leases(): readonly JobLeaseView[];
+  /**
+   * The repos whose lease this instance holds (their jobs run here, their clones are here),
+   * when instances share a database; undefined on SQLite, where one instance runs them all.
+   */
+  repoLeases(): readonly string[] | undefined;
 }
 
 export const INSTANCE_JOBS = Symbol('InstanceJobs');

@@ -270,6 +270,11 @@ export class JobRunnerService
     return this.board?.leases() ?? [];
   }
 
+  /** The repos whose lease this instance holds; undefined without a shared database. */
+  repoLeases(): string[] | undefined {
+    return this.gate?.repos();
+  }
+
   private report(board: JobBoard): void {
     this.metrics.jobsQueued?.(board.queued());
     this.metrics.jobsRunning?.(board.running());

@@ -36,6 +36,8 @@ describe('the health routes', () => {
   let lag: ReadModelLag;
   let failure: Error | undefined;
   let leases: JobLeaseView[];
+  let repoLeases: string[] | undefined;
+  let writer: boolean;
   let shutdown: ShutdownState;
 
   beforeEach(() => {
@@ -43,6 +45,8 @@ describe('the health routes', () => {
     lag = { position: 40, head: 42, lag: 2 };
     failure = undefined;
     leases = [];
+    repoLeases = undefined;
+    writer = true;
     shutdown = new ShutdownState();
   });
 
@@ -53,10 +57,13 @@ describe('the health routes', () => {
         get failure() {
           return failure;
         },
+        get writer() {
+          return writer;
+        },
       } as ReadModelProgress,
       { checkWritable: () => Promise.resolve(store) },
       storeEngineOf({ engine: 'sqlite' }),
-      { leases: () => leases },
+      { leases: () => leases, repoLeases: () => repoLeases },
       { instanceId: 'node-a:7' } as AppConfig,
       shutdown,
     );
@@ -98,7 +105,13 @@ describe('the health routes', () => {
         instanceId: 'node-a:7',
         reasons: [],
         store: { engine: 'sqlite', writable: true },
-        projections: { position: 40, head: 42, lag: 2, maxLag: MAX_READY_LAG },
+        projections: {
+          position: 40,
+          head: 42,
+          lag: 2,
+          maxLag: MAX_READY_LAG,
+          writer: true,
+        },
         leases: [LEASE],
       },
     });
@@ -110,6 +123,17 @@ describe('the health routes', () => {
         projections: { position: 40, head: 42, lag: 2 },
       },
     });
+  });
+
+  it('names, with a shared database, the repos whose leases it holds and whether it writes the read models', async () => {
+    repoLeases = ['repo-a', 'repo-b'];
+    writer = false;
+    const { status, body } = await ready();
+    expect(status).toBe(200);
+    expect(body.repoLeases).toEqual(['repo-a', 'repo-b']);
+    expect(body.projections.writer).toBe(false);
+    repoLeases = undefined;
+    expect((await ready()).body).not.toHaveProperty('repoLeases');
   });
 
   it('is ready with read models exactly the bound behind, and not one event more', async () => {
