@@ -3,7 +3,11 @@ import { Logger } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApp } from './app.factory';
-import { loadConfig, StartupError } from './infrastructure/config/app-config';
+import {
+  loadConfig,
+  StartupError,
+  unknownSettings,
+} from './infrastructure/config/app-config';
 import { removeStaleLocks } from './infrastructure/git/stale-locks';
 import { openStorage } from './infrastructure/storage/storage';
 import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
@@ -21,6 +25,7 @@ async function main(): Promise<void> {
   const staleLocks = await removeStaleLocks(join(config.dataDir, 'repos'));
   const app = await createApp(config, storage);
   const logger = new Logger('Stackyard');
+  for (const warning of unknownSettings()) logger.warn(warning);
   if (staleLocks.length > 0)
     logger.warn(
       `removed ${staleLocks.length} git lock file(s) left by a process that died: ${staleLocks.join(', ')}`,

@@ -85,6 +85,13 @@ export const defaultInstanceId = (): string => `${hostname()}:${process.pid}`;
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const read = new EnvReader(env);
+  const config = loadConfigFrom(read);
+  if (read.problems.length > 0)
+    throw new StartupError(read.problems.join('; '));
+  return config;
+}
+
+function loadConfigFrom(read: EnvReader): AppConfig {
   const tokens = parseTokens(read);
   const host = parseHost(read, tokens !== undefined);
   const config: AppConfig = {
@@ -106,9 +113,70 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceMs: read.milliseconds('STACKYARD_SHUTDOWN_GRACE_MS', 10_000),
     benchRoutes: read.oneOf('STACKYARD_BENCH_ROUTES', ['0', '1'], '0') === '1',
   };
-  if (read.problems.length > 0)
-    throw new StartupError(read.problems.join('; '));
   return config;
+}
+
+/**
+ * Variables of this project's other programs (the demo's and a client's service address
+ * and token; the test suites' and benchmarks' databases), which the service does not read.
+ */
+const OTHER_PROGRAMS = [
+  'STACKYARD_URL',
+  'STACKYARD_TOKEN',
+  'STACKYARD_TEST_DATABASE_URL',
+  'STACKYARD_BENCH_DATABASE_URL',
+];
+
+/**
+ * One warning per `STACKYARD_*` variable that the service does not know, with the known name
+ * it most likely meant: a misspelt setting would otherwise be ignored without a word, and
+ * its default used. Not an error, so that a variable of a newer build does not stop an
+ * older one.
+ */
+export function unknownSettings(
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  const read = new EnvReader(env);
+  loadConfigFrom(read);
+  const known = [...read.names, ...OTHER_PROGRAMS];
+  return Object.keys(env)
+    .filter((name) => name.startsWith('STACKYARD_') && !known.includes(name))
+    .sort()
+    .map((name) => {
+      const near = nearest(name, known);
+      return `${name} is not a setting of this service and is ignored${near ? ` (did you mean ${near}?)` : ''}`;
+    });
+}
+
+/** The known name at the smallest edit distance from `name`, if it is close (≤ 3). */
+function nearest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const candidate of known) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current.push(
+        Math.min(
+          previous[j]! + 1,
+          current[j - 1]! + 1,
+          previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+        ),
+      );
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /**

@@ -8,11 +8,14 @@ import { isIP } from 'node:net';
  */
 export class EnvReader {
   readonly problems: string[] = [];
+  /** Every variable asked for, set or not. */
+  readonly names = new Set<string>();
 
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
   /** The raw value, or undefined when unset or empty. */
   raw(name: string): string | undefined {
+    this.names.add(name);
     const value = this.env[name];
     return value === undefined || value === '' ? undefined : value;
   }

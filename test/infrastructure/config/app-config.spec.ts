@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import {
   loadConfig,
   StartupError,
+  unknownSettings,
 } from '../../../src/infrastructure/config/app-config';
 
 /** The one-line message `loadConfig` refuses `env` with. */
@@ -241,4 +242,35 @@ describe('loadConfig', () => {
       expect(message).not.toMatch(/hunter/);
     },
   );
+});
+
+describe('unknownSettings', () => {
+  it('names each STACKYARD_ variable the service does not read, with the setting it most likely meant', () => {
+    expect(
+      unknownSettings({
+        STACKYARD_LEASE_MSS: '3000',
+        STACKYARD_DATABSE_URL: 'postgres://x@h/db',
+        STACKYARD_FROBNICATE: '1',
+        STACKYARD_LEASE_MS: '3000',
+        OTHER_THING: '1',
+      }),
+    ).toEqual([
+      'STACKYARD_DATABSE_URL is not a setting of this service and is ignored (did you mean STACKYARD_DATABASE_URL?)',
+      'STACKYARD_FROBNICATE is not a setting of this service and is ignored',
+      'STACKYARD_LEASE_MSS is not a setting of this service and is ignored (did you mean STACKYARD_LEASE_MS?)',
+    ]);
+  });
+
+  it("says nothing of the settings it reads, of the other programs' variables, or of a refused value", () => {
+    expect(
+      unknownSettings({
+        STACKYARD_DATA_DIR: '/tmp/x',
+        STACKYARD_CLONE_CACHE_BYTES: '1G',
+        STACKYARD_URL: 'http://127.0.0.1:3000',
+        STACKYARD_TOKEN: 't',
+        STACKYARD_TEST_DATABASE_URL: 'postgres://x@h/db',
+        PORT: '70000',
+      }),
+    ).toEqual([]);
+  });
 });
