@@ -127,10 +127,11 @@ export function appendInTransaction(
 }
 
 /**
- * The group's transaction in two round trips: `BEGIN`, the lock and the read of what the
- * group needs to know go as one multi-statement query, the write and `COMMIT` as another
- * (with `own` false, the caller's transaction is used and left open). Multi-statement
- * queries take no parameters, so values go in as escaped literals.
+ * The group's transaction: in one round trip when every append of it passes (see
+ * FastGroup), else in two: `BEGIN`, the lock and the read of what the group needs to know
+ * go as one multi-statement query, the write and `COMMIT` as another (with `own` false,
+ * the caller's transaction is used and left open, and only this way is taken).
+ * Multi-statement queries take no parameters, so values go in as escaped literals.
  */
 async function appendGroup(
   client: ClientBase,
@@ -138,11 +139,11 @@ async function appendGroup(
   batch: readonly AppendRequest[],
   recordedAt: string,
   own: boolean,
-): Promise<{ outcomes: AppendOutcome[]; head: number }> {
+): Promise<{ outcomes: AppendOutcome[]; head: number; oneTrip?: true }> {
   if (own) {
     const fast = FastGroup.of(batch, recordedAt);
     const done = fast && (await fast.run(client, tables));
-    if (done) return done;
+    if (done) return { ...done, oneTrip: true };
   }
   // Text PostgreSQL cannot hold is left out: the plan refuses its appends.
   const storable = (text: string) => textError('', text) === undefined;
@@ -202,27 +203,25 @@ async function appendGroup(
 }
 
 /**
- * A group of appends that should all succeed, committed in one round trip: `BEGIN`, the
- * head lock, one statement that checks the group against the store and writes it only if
- * every append passes, and `COMMIT`, sent as one multi-statement query. Positions and
- * stream versions go in relative to the head and to each stream's last version, which the
- * statement reads under the lock. The group passes when every expected version holds and
- * none of the event ids the callers chose is stored yet (generated ids are new by
- * construction); anything else (a retry, a conflict, an id named twice, text PostgreSQL
- * cannot hold) commits nothing and goes to the two-round-trip path, which decides each
- * append on its own. That path and this one apply the same rules (append-rules): the
- * statement only tells whether the rules could refuse anything.
+ * A group of appends that should all succeed, committed in one round trip: one call of the
+ * schema's `append_group` function (see postgres-schema), a prepared statement that runs as
+ * its own transaction. Under the head lock, the function reads each stream's last version,
+ * checks the group, and writes it, moves the head and notifies only if every append passes.
+ * Positions and stream versions go in relative to the head and to each stream's last
+ * version. The group passes when every expected version holds and none of the event ids the
+ * callers chose is stored yet (generated ids are new by construction); anything else (a
+ * retry, a conflict, an id named twice, text PostgreSQL cannot hold) commits nothing and
+ * goes to the two-round-trip path, which decides each append on its own. Both paths apply
+ * the same rules (append-rules): the function only tells whether they could refuse anything.
  */
 class FastGroup {
   private constructor(
     private readonly batch: readonly AppendRequest[],
     /** Per append: its events with positions and versions relative to head and base. */
     private readonly planned: readonly RecordedEvent[][],
-    private readonly streams: readonly string[],
-    private readonly callerIds: readonly string[],
-    private readonly checks: readonly string[],
-    private readonly rows: readonly string[],
-    private readonly recordedAt: string,
+    /** Per append: the events of its stream before it in the group. */
+    private readonly before: readonly number[],
+    private readonly args: readonly unknown[],
   ) {}
 
   /** The group's fast form, or undefined when it may hold an append to refuse. */
@@ -230,27 +229,45 @@ class FastGroup {
     batch: readonly AppendRequest[],
     recordedAt: string,
   ): FastGroup | undefined {
-    const streams = new Set<string>();
+    const streams = new Map<string, number>();
     const callerIds = new Set<string>();
     const written = new Map<string, number>();
     const planned: RecordedEvent[][] = [];
-    const checks: string[] = [];
-    const rows: string[] = [];
+    const before: number[] = [];
+    const check = {
+      streams: [] as number[],
+      ops: [] as string[],
+      values: [] as number[],
+    };
+    const rows = {
+      streams: [] as number[],
+      versions: [] as number[],
+      ids: [] as string[],
+      types: [] as string[],
+      data: [] as string[],
+      metadata: [] as string[],
+    };
     let offset = 0;
     for (const { streamId, events, options } of batch) {
       if (streamIdError(streamId) ?? textError('', streamId)) return undefined;
-      streams.add(streamId);
-      const before = written.get(streamId) ?? 0;
+      // 1-based, as PostgreSQL arrays are.
+      const stream = streams.get(streamId) ?? streams.size + 1;
+      streams.set(streamId, stream);
+      const prior = written.get(streamId) ?? 0;
       const expected = options.expectedVersion;
-      const base = `(SELECT base FROM s WHERE s.id = ${literal(streamId)})`;
+      const expect = (op: 'eq' | 'ne', value: number) => {
+        check.streams.push(stream);
+        check.ops.push(op);
+        check.values.push(value);
+      };
       if (expected === 'no_stream') {
-        if (before > 0) return undefined;
-        checks.push(`${base} = -1`);
+        if (prior > 0) return undefined;
+        expect('eq', NO_STREAM_VERSION);
       } else if (expected === 'stream_exists') {
-        if (before === 0) checks.push(`${base} <> -1`);
+        if (prior === 0) expect('ne', NO_STREAM_VERSION);
       } else if (expected !== 'any') {
         if (!Number.isSafeInteger(expected)) return undefined;
-        checks.push(`${base} = ${expected - before}`);
+        expect('eq', expected - prior);
       }
       const recorded: RecordedEvent[] = [];
       for (const [i, e] of events.entries()) {
@@ -267,31 +284,40 @@ class FastGroup {
         const event: RecordedEvent = {
           eventId,
           streamId,
-          streamVersion: before + 1 + i,
+          streamVersion: prior + 1 + i,
           globalPosition: offset + 1 + i,
           type: e.type,
           data: e.data,
           metadata,
           recordedAt,
         };
-        rows.push(
-          `(${event.globalPosition},${literal(streamId)},${event.streamVersion},${literal(eventId)},${literal(e.type)},${literal(data)},${literal(meta)})`,
-        );
+        rows.streams.push(stream);
+        rows.versions.push(event.streamVersion);
+        rows.ids.push(eventId);
+        rows.types.push(e.type);
+        rows.data.push(data);
+        rows.metadata.push(meta);
         recorded.push(event);
       }
       offset += events.length;
-      written.set(streamId, before + events.length);
+      written.set(streamId, prior + events.length);
       planned.push(recorded);
+      before.push(prior);
     }
-    return new FastGroup(
-      batch,
-      planned,
-      [...streams],
+    return new FastGroup(batch, planned, before, [
+      [...streams.keys()],
+      check.streams,
+      check.ops,
+      check.values,
       [...callerIds],
-      checks,
-      rows,
+      rows.streams,
+      rows.versions,
+      rows.ids,
+      rows.types,
+      rows.data,
+      rows.metadata,
       recordedAt,
-    );
+    ]);
   }
 
   /** Commits the group if every append passes; undefined (nothing written) if not. */
@@ -299,81 +325,41 @@ class FastGroup {
     client: ClientBase,
     tables: PostgresTables,
   ): Promise<{ outcomes: AppendOutcome[]; head: number } | undefined> {
-    const count = this.rows.length;
-    const conditions = [
-      ...(this.callerIds.length === 0
-        ? []
-        : [
-            `NOT EXISTS (SELECT 1 FROM ${tables.events} WHERE event_id IN (${this.callerIds.map(literal).join(',')}))`,
-          ]),
-      ...this.checks,
-    ];
-    const ok = conditions.length === 0 ? 'true' : conditions.join(' AND ');
-    const write =
-      count === 0
-        ? ''
-        : `, written AS (
-             INSERT INTO ${tables.events} (${COLUMNS})
-             SELECT h.start + v.pos, v.stream, s.base + v.ver, v.id, v.type, v.data::json,
-                    v.meta::json, ${literal(this.recordedAt)}
-             FROM h, (VALUES ${this.rows.join(',')}) AS v(pos, stream, ver, id, type, data, meta)
-             JOIN s ON s.id = v.stream
-             WHERE (SELECT ok FROM checked)
-           ), moved AS (
-             UPDATE ${tables.head} SET position = position + ${count}
-             WHERE (SELECT ok FROM checked)
-           )`;
-    const notify =
-      count === 0
-        ? 'NULL'
-        : `CASE WHEN c.ok THEN pg_notify(${literal(tables.channel)}, (h.start + ${count})::text) END`;
-    // After the lock statement, the next one takes a new snapshot (READ COMMITTED): it sees
-    // every commit up to the current head, as the two-round-trip path does.
-    const results = (await client.query({
-      text: `BEGIN ISOLATION LEVEL READ COMMITTED;
-        SELECT position FROM ${tables.head} FOR UPDATE;
-        WITH h AS (SELECT position AS start FROM ${tables.head}),
-        s AS (
-          SELECT s.id, COALESCE((SELECT e.stream_version FROM ${tables.events} e
-                                 WHERE e.stream_id = s.id
-                                 ORDER BY e.stream_version DESC LIMIT 1), -1) AS base
-          FROM unnest(ARRAY[${this.streams.map(literal).join(',')}]::text[]) AS s(id)
-        ),
-        checked AS (SELECT ${ok} AS ok)${write}
-        SELECT c.ok, h.start, (SELECT json_object_agg(s.id, s.base) FROM s), ${notify}
-        FROM checked c, h;
-        COMMIT`,
+    const { rows } = await client.query<[boolean, string, number[]]>({
+      // Named, so that each connection parses and plans it once.
+      name: `stackyard_append_group:${tables.schema}`,
+      text: `SELECT ok, start, bases FROM ${tables.appendGroup}(
+               $1::text[], $2::integer[], $3::text[], $4::integer[], $5::text[],
+               $6::integer[], $7::integer[], $8::text[], $9::text[], $10::text[],
+               $11::text[], $12::text)`,
+      values: this.args as unknown[],
       rowMode: 'array',
-    })) as unknown as QueryArrayResult[];
-    const [passed, start, bases] = results[2]!.rows[0]! as [
-      boolean,
-      string,
-      Record<string, number>,
-    ];
+    });
+    const [passed, start, bases] = rows[0]!;
     if (!passed) return undefined;
     const head = Number(start);
+    const streamIndex = new Map(
+      (this.args[0] as string[]).map((id, i) => [id, i]),
+    );
     const outcomes = this.batch.map((p, i): AppendOutcome => {
-      const base = bases[p.streamId]!;
+      const base = bases[streamIndex.get(p.streamId)!]!;
       const recorded = this.planned[i]!.map((e) => ({
         ...e,
         globalPosition: head + e.globalPosition,
         streamVersion: base + e.streamVersion,
       }));
-      if (recorded.length === 0) {
-        const before = this.planned
-          .slice(0, i)
-          .filter((_, j) => this.batch[j]!.streamId === p.streamId)
-          .reduce((sum, events) => sum + events.length, 0);
-        return {
-          ok: {
-            nextExpectedVersion: base + before,
-            globalPositions: [],
-            events: [],
-          },
-        };
-      }
-      return { ok: appendResultOf(recorded) };
+      return {
+        ok:
+          recorded.length === 0
+            ? {
+                nextExpectedVersion: base + this.before[i]!,
+                globalPositions: [],
+                events: [],
+              }
+            : appendResultOf(recorded),
+      };
     });
+    const count = (this.args[7] as string[]).length;
     return { outcomes, head: head + count };
   }
 }
@@ -560,6 +546,8 @@ export class PostgresEventStore implements EventStore, StoreWriteHealth {
   readonly engine = 'postgresql';
   /** Transactions committed by the writer; lets tests see group commit at work. */
   commitCount = 0;
+  /** Of those, the ones that took one round trip (every append of the group passed). */
+  oneTripCommits = 0;
   readonly tables: PostgresTables;
   private readonly notifier = new HeadNotifier(0);
   private readonly pool: Pool;
@@ -674,8 +662,10 @@ export class PostgresEventStore implements EventStore, StoreWriteHealth {
     let head: number;
     try {
       await this.ready();
-      ({ outcomes, head } = await this.runGroup(group));
+      let oneTrip: true | undefined;
+      ({ outcomes, head, oneTrip } = await this.runGroup(group));
       this.commitCount++;
+      if (oneTrip) this.oneTripCommits++;
       this.writeFailure = undefined;
     } catch (error) {
       const failure = postgresStorageFailureOf(error);
@@ -694,7 +684,7 @@ export class PostgresEventStore implements EventStore, StoreWriteHealth {
   /** Runs one group's transaction on a pooled connection; rolls back on failure. */
   private async runGroup(
     group: readonly AppendRequest[],
-  ): Promise<{ outcomes: AppendOutcome[]; head: number }> {
+  ): Promise<{ outcomes: AppendOutcome[]; head: number; oneTrip?: true }> {
     const { client, release } = await this.checkout();
     let failed: Error | undefined;
     try {

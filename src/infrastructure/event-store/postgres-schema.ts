@@ -1,4 +1,4 @@
-import { escapeIdentifier, type ClientBase } from 'pg';
+import { escapeIdentifier, escapeLiteral, type ClientBase } from 'pg';
 
 /** Names of the store's objects inside its schema, quoted and qualified for SQL text. */
 export interface PostgresTables {
@@ -6,6 +6,8 @@ export interface PostgresTables {
   events: string;
   head: string;
   writeProbe: string;
+  /** The function that commits a group of appends that all pass, in one call. */
+  appendGroup: string;
   /** The channel an append's transaction notifies with the new head position. */
   channel: string;
 }
@@ -30,6 +32,7 @@ export function postgresTables(schema: string): PostgresTables {
     events: q('events'),
     head: q('head'),
     writeProbe: q('write_probe'),
+    appendGroup: q('append_group'),
     channel,
   };
 }
@@ -67,6 +70,46 @@ const MIGRATIONS: ReadonlyArray<(t: PostgresTables) => string> = [
       singleton boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
       probed_at timestamptz NOT NULL
     );`,
+  // One call commits a group of appends that all pass (the store's fast path): statements
+  // of a volatile function each take a new snapshot, so after the head lock they see every
+  // commit up to the current head. Streams are named by their place in `streams` (1-based);
+  // each check is `base(stream) = value` (op 'eq') or `<> value` ('ne'); the events' rows
+  // carry versions relative to their stream's base and are numbered from the head in order.
+  // Nothing is written unless every check passes and no `caller_ids` is stored yet.
+  (t) => `
+    CREATE FUNCTION ${t.appendGroup}(
+      p_streams text[], p_check_streams integer[], p_check_ops text[],
+      p_check_values integer[], p_caller_ids text[], p_event_streams integer[],
+      p_event_versions integer[], p_ids text[], p_types text[], p_data text[],
+      p_metadata text[], p_recorded_at text,
+      OUT ok boolean, OUT start bigint, OUT bases integer[])
+    LANGUAGE plpgsql VOLATILE AS $fn$
+    BEGIN
+      SELECT h.position INTO start FROM ${t.head} h FOR UPDATE;
+      SELECT coalesce(array_agg(coalesce(
+               (SELECT e.stream_version FROM ${t.events} e
+                WHERE e.stream_id = s.id ORDER BY e.stream_version DESC LIMIT 1), -1)
+               ORDER BY s.n), '{}')
+        INTO bases
+        FROM unnest(p_streams) WITH ORDINALITY AS s(id, n);
+      ok := NOT EXISTS (
+              SELECT 1
+              FROM unnest(p_check_streams, p_check_ops, p_check_values) AS c(s, op, v)
+              WHERE CASE c.op WHEN 'eq' THEN bases[c.s] <> c.v ELSE bases[c.s] = c.v END)
+            AND (cardinality(p_caller_ids) = 0 OR NOT EXISTS (
+              SELECT 1 FROM ${t.events} e WHERE e.event_id = ANY (p_caller_ids)));
+      IF ok AND cardinality(p_ids) > 0 THEN
+        INSERT INTO ${t.events} (global_position, stream_id, stream_version, event_id, type,
+                                 data, metadata, recorded_at)
+          SELECT start + r.n, p_streams[r.s], bases[r.s] + r.v, r.id, r.type, r.data::json,
+                 r.metadata::json, p_recorded_at
+          FROM unnest(p_event_streams, p_event_versions, p_ids, p_types, p_data, p_metadata)
+               WITH ORDINALITY AS r(s, v, id, type, data, metadata, n);
+        UPDATE ${t.head} SET position = start + cardinality(p_ids);
+        PERFORM pg_notify(${escapeLiteral(t.channel)}, (start + cardinality(p_ids))::text);
+      END IF;
+    END
+    $fn$;`,
 ];
 
 /**

@@ -186,6 +186,71 @@ describe('PostgresEventStore: group commit', () => {
     expect(store.commitCount - before).toBeLessThan(5);
     expect(await store.headPosition()).toBe(500);
   });
+
+  it('commits a group whose appends all pass in one call, and decides a group holding a refused append one append at a time', async () => {
+    const store = await stores.open('one-trip');
+    await store.appendToStream('kept', [anEvent(0)], {
+      expectedVersion: 'no_stream',
+    });
+    const retried = { ...anEvent(1), eventId: randomUUID() };
+    await store.appendToStream('kept', [retried], { expectedVersion: 0 });
+    expect(store.oneTripCommits).toBe(store.commitCount);
+
+    // One group: a new stream, a chained append to it, an empty append after them, a
+    // retry of a stored event, and a stale expected version.
+    const commits = store.commitCount;
+    const oneTrips = store.oneTripCommits;
+    const settled = await Promise.allSettled([
+      store.appendToStream('fresh', [anEvent(2), anEvent(3)], {
+        expectedVersion: 'no_stream',
+      }),
+      store.appendToStream('fresh', [anEvent(4)], { expectedVersion: 1 }),
+      store.appendToStream('fresh', [], { expectedVersion: 2 }),
+      store.appendToStream('kept', [retried], { expectedVersion: 0 }),
+      store.appendToStream('kept', [anEvent(5)], { expectedVersion: 0 }),
+    ]);
+    expect(store.commitCount - commits).toBe(1);
+    expect(store.oneTripCommits - oneTrips).toBe(0);
+    expect(settled.map((s) => s.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+    ]);
+    const values = settled.map((s) =>
+      s.status === 'fulfilled' ? s.value : undefined,
+    );
+    expect(values[0]!.globalPositions).toEqual([3, 4]);
+    expect(values[1]!.nextExpectedVersion).toBe(2);
+    expect(values[2]!.nextExpectedVersion).toBe(2);
+    expect(values[3]!.globalPositions).toEqual([2]);
+
+    // The same group without the refused append takes one call, with the same answers.
+    const again = await Promise.all([
+      store.appendToStream('other', [anEvent(6), anEvent(7)], {
+        expectedVersion: 'no_stream',
+      }),
+      store.appendToStream('other', [anEvent(8)], { expectedVersion: 1 }),
+      store.appendToStream('other', [], { expectedVersion: 2 }),
+      store.appendToStream('kept', [anEvent(9)], {
+        expectedVersion: 'stream_exists',
+      }),
+    ]);
+    expect(store.oneTripCommits - oneTrips).toBe(1);
+    expect(again.map((r) => r.globalPositions)).toEqual([[6, 7], [8], [], [9]]);
+    expect(again.map((r) => r.nextExpectedVersion)).toEqual([1, 2, 2, 2]);
+    expect(
+      (await store.readStream('other')).map((e) => [
+        e.streamVersion,
+        e.globalPosition,
+      ]),
+    ).toEqual([
+      [0, 6],
+      [1, 7],
+      [2, 8],
+    ]);
+  });
 });
 
 describe('PostgresEventStore: instances sharing one schema', () => {
