@@ -41,6 +41,15 @@ export class InMemoryLeaseStore implements LeaseStore {
     return Promise.resolve(renewed);
   }
 
+  async renewMany(
+    leases: readonly Lease[],
+    ttlMs: number,
+  ): Promise<(Lease | undefined)[]> {
+    const renewed: (Lease | undefined)[] = [];
+    for (const lease of leases) renewed.push(await this.renew(lease, ttlMs));
+    return renewed;
+  }
+
   release(lease: Lease): Promise<void> {
     const current = this.leases.get(lease.name);
     if (

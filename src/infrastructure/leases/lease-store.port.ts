@@ -29,6 +29,14 @@ export interface LeaseStore {
   ): Promise<Lease | undefined>;
   /** Extends a held lease by `ttlMs` from now; undefined when it was lost meanwhile. */
   renew(lease: Lease, ttlMs: number): Promise<Lease | undefined>;
+  /**
+   * Renews several held leases at once (one statement on a database, however many): the
+   * answer has each lease renewed, or undefined where it was lost, in the order given.
+   */
+  renewMany(
+    leases: readonly Lease[],
+    ttlMs: number,
+  ): Promise<(Lease | undefined)[]>;
   /** Gives a held lease up at once (a lease lost meanwhile is left to its new holder). */
   release(lease: Lease): Promise<void>;
   /** Who holds `name` now, if anyone (an expired lease is nobody's). */

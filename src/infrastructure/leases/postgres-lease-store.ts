@@ -100,6 +100,32 @@ export class PostgresLeaseStore implements LeaseStore {
     return rows[0] && rowToLease(rows[0]);
   }
 
+  async renewMany(
+    leases: readonly Lease[],
+    ttlMs: number,
+  ): Promise<(Lease | undefined)[]> {
+    if (leases.length === 0) return [];
+    const { now, params } = this.now([
+      leases.map((l) => l.name),
+      leases.map((l) => l.holder),
+      leases.map((l) => l.token),
+      ttlMs,
+    ]);
+    const { rows } = await this.pool.query<LeaseRow>(
+      `UPDATE ${this.table} AS t SET expires_at = ${now} + $4
+       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS l(name, holder, token)
+       WHERE t.name = l.name AND t.holder = l.holder AND t.token = l.token
+         AND t.expires_at > ${now}
+       RETURNING t.name, t.holder, t.token, t.expires_at`,
+      params,
+    );
+    const renewed = new Map(rows.map((row) => [row.name, rowToLease(row)]));
+    return leases.map((lease) => {
+      const found = renewed.get(lease.name);
+      return found && found.token === lease.token ? found : undefined;
+    });
+  }
+
   async release(lease: Lease): Promise<void> {
     await this.pool.query(
       `UPDATE ${this.table} SET expires_at = 0

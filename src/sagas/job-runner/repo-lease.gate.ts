@@ -98,7 +98,10 @@ export class RepoLeaseGate implements LaneGate {
     await Promise.allSettled(leases.map((lease) => this.leases.release(lease)));
   }
 
-  /** Renews every held lease once; one that was lost is dropped and reported. */
+  /**
+   * Renews every held lease once, all in one call of the store; one that was lost is dropped
+   * and reported.
+   */
   renewAll(): Promise<void> {
     this.renewing ??= this.renewEach().finally(() => {
       this.renewing = undefined;
@@ -107,20 +110,30 @@ export class RepoLeaseGate implements LaneGate {
   }
 
   private async renewEach(): Promise<void> {
-    for (const [repoId, lease] of [...this.held]) {
-      let renewed: Lease | undefined;
-      try {
-        renewed = await this.leases.renew(lease, this.options.ttlMs);
-      } catch (error) {
-        // The store did not answer: the lease may still be ours; the next beat tries again.
-        this.options.logger?.warn(
-          `could not renew the lease of repo ${repoId}: ${String(error)}`,
-        );
-        continue;
-      }
+    const held = [...this.held];
+    if (held.length === 0) return;
+    let renewed: (Lease | undefined)[];
+    try {
+      renewed = await this.leases.renewMany(
+        held.map(([, lease]) => lease),
+        this.options.ttlMs,
+      );
+    } catch (error) {
+      // The store did not answer: the leases may still be ours; the next beat tries again.
+      this.options.logger?.warn(
+        `could not renew the leases of ${held.length} repo(s) (${held
+          .slice(0, 10)
+          .map(([repoId]) => repoId)
+          .join(', ')}${held.length > 10 ? ', …' : ''}): ${String(error)}`,
+      );
+      return;
+    }
+    for (const [i, [repoId, lease]] of held.entries()) {
+      // Released or replaced while the renewal was under way: that is newer.
       if (this.held.get(repoId) !== lease) continue;
-      if (renewed) {
-        this.held.set(repoId, renewed);
+      const now = renewed[i];
+      if (now) {
+        this.held.set(repoId, now);
       } else {
         this.held.delete(repoId);
         this.options.logger?.warn(

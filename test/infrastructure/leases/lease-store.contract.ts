@@ -100,6 +100,25 @@ export function leaseStoreContract(
       expect(await leases.renew(renewed, TTL)).toBeUndefined();
     });
 
+    it('given several leases held, when their holder renews them together, then the ones still held last the ttl from the renewal and the lost ones answer undefined, in order', async () => {
+      const first = (await leases.acquire('repo:r1', 'a', TTL))!;
+      const lost = (await leases.acquire('repo:r2', 'a', TTL / 2))!;
+      const third = (await leases.acquire('repo:r3', 'a', TTL))!;
+      clock.advance(TTL / 2);
+      // r2 expired and another holder took it; r1 and r3 are renewed just in time below.
+      const taken = (await leases.acquire('repo:r2', 'b', TTL))!;
+      expect(taken.holder).toBe('b');
+      clock.advance(TTL / 2 - 1);
+      const renewed = await leases.renewMany([third, lost, first], TTL);
+      expect(renewed).toEqual([
+        { ...third, expiresAt: clock.now().getTime() + TTL },
+        undefined,
+        { ...first, expiresAt: clock.now().getTime() + TTL },
+      ]);
+      expect(await leases.holderOf('repo:r2')).toEqual(taken);
+      expect(await leases.renewMany([], TTL)).toEqual([]);
+    });
+
     it('given a lease released, when another holder asks, then it gets it at once with a greater token', async () => {
       const held = (await leases.acquire('repo:r1', 'a', TTL))!;
 

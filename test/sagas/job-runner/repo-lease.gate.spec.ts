@@ -106,7 +106,7 @@ describe('the repo lease gate (instances sharing one store)', () => {
     const a = gateOf('a');
     await a.enter('r1');
     const renew = jest
-      .spyOn(store, 'renew')
+      .spyOn(store, 'renewMany')
       .mockRejectedValueOnce(new Error('connection refused'));
 
     await a.renewAll();
@@ -116,7 +116,7 @@ describe('the repo lease gate (instances sharing one store)', () => {
     expect(renew).toHaveBeenCalledTimes(2);
     expect(a.holds('r1')).toBe(true);
     expect(logger.warn.mock.calls[0]![0]).toBe(
-      'could not renew the lease of repo r1: Error: connection refused',
+      'could not renew the leases of 1 repo(s) (r1): Error: connection refused',
     );
   });
 
