@@ -23,6 +23,10 @@ export class CloneCacheGate implements LaneGate {
     this.inner.leave(repoId);
     this.cache.laneIdle(repoId);
   }
+
+  confirm(repoId: string): Promise<boolean> {
+    return this.inner.confirm?.(repoId) ?? Promise.resolve(true);
+  }
 }
 
 /**

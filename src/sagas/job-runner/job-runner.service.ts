@@ -203,6 +203,7 @@ export class JobRunnerService
           holder: this.worker,
           ttlMs: config.leaseMs,
           logger: new Logger('JobRunner'),
+          onLost: (repoId) => this.jobs.repoLost(repoId),
         })
       : undefined;
     this.gate = gate;

@@ -72,6 +72,11 @@ export class JobProcessManager {
     });
   }
 
+  /** Another instance holds the repo now: its jobs running here stop (see JobRunner). */
+  repoLost(repoId: string): void {
+    this.runner.repoLost(repoId);
+  }
+
   /**
    * Stops claiming jobs, lets running steps finish for up to `graceMs`, then records the
    * jobs still running as interrupted (they resume at the next start). When it returns,

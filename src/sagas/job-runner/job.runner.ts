@@ -33,7 +33,12 @@ export class JobRunner {
   private readonly clock: Clock;
   private readonly active = new Map<string, ClaimedJob>();
   /** The running step of each active job, to stop its work when the job is given up. */
-  private readonly stepAborts = new Map<string, AbortController>();
+  private readonly stepAborts = new Map<
+    string,
+    { step: JobStep; abort: AbortController }
+  >();
+  /** Active jobs whose repo another instance holds now: they end here without a record. */
+  private readonly released = new Set<string>();
   private readonly turns = new Set<Promise<JobTurn>>();
   private stopping = false;
 
@@ -77,6 +82,27 @@ export class JobRunner {
   }
 
   /**
+   * Another instance holds the repo now (this one's lease expired while it was away): its
+   * jobs that have not begun to publish here stop without recording anything more, their
+   * running step aborted; the new holder resumes them. A job publishing already is let
+   * finish (a push cut off midway is worse than one let finish, and the remote refuses it
+   * anyway if the new holder pushed first); what it records after is fenced by the job
+   * stream's version once the new holder has claimed the job.
+   */
+  repoLost(repoId: string): void {
+    for (const [jobId, job] of this.active) {
+      if (job.request.repoId !== repoId) continue;
+      const running = this.stepAborts.get(jobId);
+      if (running?.step === 'publish' || running?.step === 'post_sync')
+        continue;
+      this.released.add(jobId);
+      running?.abort.abort(
+        new JobReleasedError(`repo ${repoId} is another instance's now`),
+      );
+    }
+  }
+
+  /**
    * Lets the running turns finish for up to `graceMs`, then records the jobs still running
    * as interrupted (they resume at the next start). When it returns, the runner will not
    * touch the store again.
@@ -91,7 +117,7 @@ export class JobRunner {
       }),
     ]);
     clearTimeout(timer);
-    for (const abort of this.stepAborts.values())
+    for (const { abort } of this.stepAborts.values())
       abort.abort(new JobReleasedError('the job was given up at shutdown'));
     await Promise.all(
       [...this.active.values()].map((job) => this.outcomes.interrupted(job)),
@@ -106,6 +132,7 @@ export class JobRunner {
       return await this.runSteps(claim.job);
     } finally {
       this.active.delete(jobId);
+      this.released.delete(jobId);
     }
   }
 
@@ -114,6 +141,7 @@ export class JobRunner {
       for (const step of stepsToRun(job.state, job.takenOver)) {
         if (job.writer.cancelRequested && cancellableBefore(step))
           return await this.outcomes.cancelledBefore(job, step);
+        if (step === 'publish') await this.confirmRepo(job);
         await job.writer.append({
           type: 'RepoActionStepStarted',
           data: { step },
@@ -148,7 +176,7 @@ export class JobRunner {
         .catch(() => undefined);
     }, this.options.progressIntervalMs ?? 250);
     const abort = new AbortController();
-    this.stepAborts.set(job.jobId, abort);
+    this.stepAborts.set(job.jobId, { step, abort });
     const context: JobStepContext = {
       jobId: job.jobId,
       request: job.request,
@@ -173,8 +201,33 @@ export class JobRunner {
     }
   }
 
-  /** A job given up (by shutdown, or to another writer) has nothing more to record here. */
+  /**
+   * The fence before a push: an instance whose repo lease went to another instance (it was
+   * away longer than the lease) must not publish; the job is the new holder's to finish.
+   */
+  private async confirmRepo(job: ClaimedJob): Promise<void> {
+    const { repoId } = job.request;
+    if (
+      this.released.has(job.jobId) ||
+      !((await this.options.gate?.confirm?.(repoId)) ?? true)
+    ) {
+      this.released.add(job.jobId);
+      this.options.logger?.warn(
+        `job ${job.jobId} left to another instance before publish: it holds repo ${repoId} now`,
+      );
+      throw new JobReleasedError(`repo ${repoId} is another instance's now`);
+    }
+  }
+
+  /**
+   * A job given up (by shutdown, or to another writer or instance) has nothing more to
+   * record here.
+   */
   private async failed(job: ClaimedJob, error: unknown): Promise<JobTurn> {
+    // The job stays queued here: the lane waits for the repo's lease, and drops the job once
+    // the new holder has ended it (or takes it over if that holder dies too).
+    if (this.released.has(job.jobId))
+      return this.stopping ? 'stopped' : { retryInMs: 0 };
     try {
       if (!(error instanceof JobReleasedError))
         return await this.outcomes.failed(job, error);

@@ -22,6 +22,11 @@ export interface LaneGate {
   enter(repoId: string): Promise<number | undefined>;
   /** The lane has no job left for now. */
   leave(repoId: string): void;
+  /**
+   * Asked right before a job of the repo publishes: whether this instance still holds the
+   * repo, checked with the store now (and renewed). Absent: always.
+   */
+  confirm?(repoId: string): Promise<boolean>;
 }
 
 /** The gate of a service that runs alone: every lane may always run. */

@@ -70,6 +70,31 @@ export class RepoLeaseGate implements LaneGate {
     this.asked.delete(repoId);
   }
 
+  /**
+   * Whether this instance holds the repo's lease, asked of the store now: the lease is taken
+   * again (renewed when it is still this instance's, or taken when it expired and no one
+   * took it meanwhile). False when another instance holds it; the repo is then dropped and
+   * reported lost.
+   */
+  async confirm(repoId: string): Promise<boolean> {
+    const lease = await this.leases.acquire(
+      repoLeaseName(repoId),
+      this.options.holder,
+      this.options.ttlMs,
+    );
+    if (lease) {
+      this.held.set(repoId, lease);
+      return true;
+    }
+    if (this.held.delete(repoId)) {
+      this.options.logger?.warn(
+        `lost the lease of repo ${repoId} to another instance`,
+      );
+      this.options.onLost?.(repoId);
+    }
+    return false;
+  }
+
   /** Whether this instance holds the repo's lease, as far as it knows. */
   holds(repoId: string): boolean {
     return this.held.has(repoId);

@@ -437,6 +437,62 @@ describe('the job runner', () => {
     ]);
   });
 
+  it('given the repo now held by another instance, when the job reaches publish, then it does not publish and records nothing more: the job stays queued for the new holder', async () => {
+    await request();
+    const confirm = jest.fn(() => Promise.resolve(false));
+    const gate = { enter: jest.fn(), leave: jest.fn(), confirm };
+
+    const turn = await runner({ gate }).run(JOB);
+
+    expect(turn).toEqual({ retryInMs: 0 });
+    expect(confirm).toHaveBeenCalledWith('repo-1');
+    expect(steps.steps).toEqual(['pre_sync', 'execute']);
+    expect((await trail()).slice(-1)).toEqual([
+      'RepoActionStepCompleted:execute',
+    ]);
+    expect(metrics.outcome).not.toHaveBeenCalled();
+  });
+
+  it('given the repo still held, when the job reaches publish, then the lease is confirmed and the job runs to its end', async () => {
+    await request();
+    const confirm = jest.fn(() => Promise.resolve(true));
+    const gate = { enter: jest.fn(), leave: jest.fn(), confirm };
+
+    expect(await runner({ gate }).run(JOB)).toBe('done');
+
+    expect(confirm).toHaveBeenCalledTimes(1);
+    expect((await last()).type).toBe('RepoActionCompleted');
+  });
+
+  it("given the repo lost to another instance during execute, then the step is aborted and nothing more is recorded; lost during publish, the push is let finish and the job runs on (the new holder's claim, once made, fences its appends)", async () => {
+    await request();
+    const execute = steps.hold('execute');
+    const jobs = runner();
+    const turn = jobs.run(JOB);
+    const context = await execute.entered;
+
+    jobs.repoLost('repo-1');
+
+    expect(await turn).toEqual({ retryInMs: 0 });
+    expect(context.signal.aborted).toBe(true);
+    expect(context.signal.reason).toBeInstanceOf(JobReleasedError);
+    expect((await trail()).slice(-1)).toEqual([
+      'RepoActionStepStarted:execute',
+    ]);
+
+    // Another turn here (the repo came back, say): publish is held and the repo lost again.
+    const publish = steps.hold('publish');
+    const again = jobs.run(JOB);
+    const publishing = await publish.entered;
+    jobs.repoLost('repo-1');
+    expect(publishing.signal.aborted).toBe(false);
+    publish.finish();
+
+    expect(await again).toBe('done');
+    expect(await trail()).toContain('RepoActionStepCompleted:publish');
+    expect((await last()).type).toBe('RepoActionCompleted');
+  });
+
   it('given a cancel asked during publish, when publish ends, then the job runs to its end', async () => {
     await request();
     const publish = steps.hold('publish');

@@ -102,6 +102,29 @@ describe('the repo lease gate (instances sharing one store)', () => {
     expect(await busy.enter('r3')).toBe(750);
   });
 
+  it('given a job about to publish, when its instance confirms the repo, then a lease still held is renewed, one expired that no one took is taken again, and one another instance took is refused and reported lost', async () => {
+    const a = gateOf('a');
+    const b = gateOf('b');
+    await a.enter('r1');
+
+    clock.advance(TTL - 1);
+    expect(await a.confirm('r1')).toBe(true);
+    clock.advance(TTL - 1);
+    expect(await b.enter('r1')).toBe(750);
+
+    clock.advance(TTL);
+    expect(await a.confirm('r1')).toBe(true);
+    expect(a.holds('r1')).toBe(true);
+
+    clock.advance(TTL);
+    expect(await b.enter('r1')).toBeUndefined();
+    expect(await a.confirm('r1')).toBe(false);
+    expect(a.holds('r1')).toBe(false);
+    expect(lost).toEqual(['a:r1']);
+    expect(await a.confirm('r1')).toBe(false);
+    expect(lost).toEqual(['a:r1']);
+  });
+
   it('given the store not answering a renewal, then the lease is kept and tried again at the next beat', async () => {
     const a = gateOf('a');
     await a.enter('r1');
