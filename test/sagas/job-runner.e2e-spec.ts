@@ -122,8 +122,8 @@ describe('the job runner', () => {
 
       gate.open();
       const ends = await Promise.all(
-        [one.initialJobId, next.jobId, last.jobId, two.initialJobId].map(
-          (id) => t.jobEnd(id),
+        [one.initialJobId, next.jobId, last.jobId, two.initialJobId].map((id) =>
+          t.jobEnd(id),
         ),
       );
       expect(ends.map((e) => e.type)).toEqual(
