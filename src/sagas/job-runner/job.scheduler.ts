@@ -133,15 +133,7 @@ export class JobScheduler {
       const jobId = lane.queue[0]!;
       let turn: JobTurn;
       try {
-        const notYetMs = this.endedElsewhere.has(jobId)
-          ? undefined
-          : await this.gate.enter(repoId);
-        turn =
-          notYetMs !== undefined
-            ? { retryInMs: notYetMs }
-            : this.endedElsewhere.has(jobId)
-              ? 'done'
-              : await this.turn(jobId);
+        turn = await this.turn(jobId, repoId);
         failures = 0;
       } catch (error) {
         // The turn could not even record how it ended (the store refuses writes, say): the
@@ -174,10 +166,20 @@ export class JobScheduler {
     }
   }
 
-  private async turn(jobId: string): Promise<JobTurn> {
+  /**
+   * A turn holds one of the slots from its ask at the gate on: a lane asks for its repo
+   * only when this instance can run it now, so that an instance whose slots are all busy
+   * leaves repos free for the others (after a takeover, the dead instance's repos go to the
+   * instances with room rather than all to the first that asked).
+   */
+  private async turn(jobId: string, repoId: string): Promise<JobTurn> {
     await this.slots.acquire();
     try {
       if (this.stopping) return 'stopped';
+      if (this.endedElsewhere.has(jobId)) return 'done';
+      const notYetMs = await this.gate.enter(repoId);
+      if (notYetMs !== undefined) return { retryInMs: notYetMs };
+      if (this.endedElsewhere.has(jobId)) return 'done';
       return await this.run(jobId);
     } finally {
       this.slots.release();

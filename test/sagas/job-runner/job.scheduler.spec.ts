@@ -240,6 +240,28 @@ describe('the job scheduler', () => {
       expect(gate.left.sort()).toEqual(['repo-a', 'repo-b']);
     });
 
+    it('given every slot busy, when a job of another repo is queued, then its repo is not asked for until a slot frees (a busy instance leaves repos to instances with room)', async () => {
+      const gate = new Gate();
+      gate.open.add('repo-a');
+      gate.open.add('repo-b');
+      const scheduler = new JobScheduler(turns.run, 1, logger, gate);
+
+      scheduler.enqueue('a1', 'repo-a');
+      await turns.begun(1);
+      scheduler.enqueue('b1', 'repo-b');
+      // Whatever the lane of repo-b could do without a slot, it has done.
+      for (let i = 0; i < 100; i++) await Promise.resolve();
+      expect(gate.asked).toEqual(['repo-a']);
+      expect(turns.calls).toEqual(['a1']);
+
+      turns.end('a1');
+      await turns.begun(2);
+      expect(gate.asked).toEqual(['repo-a', 'repo-b']);
+      turns.end('b1');
+      await scheduler.drained();
+      expect(turns.calls).toEqual(['a1', 'b1']);
+    });
+
     it('given a job waiting at a closed gate, when another instance ends it, then it leaves the lane without a turn and the next job waits at the gate in its place', async () => {
       jest.useFakeTimers();
       const gate = new Gate();
