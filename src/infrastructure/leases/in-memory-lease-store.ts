@@ -57,7 +57,7 @@ export class InMemoryLeaseStore implements LeaseStore {
       current.token === lease.token &&
       current.holder === lease.holder
     )
-      this.leases.set(lease.name, { ...current, expiresAt: 0 });
+      this.leases.set(lease.name, { ...current, holder: '', expiresAt: 0 });
     return Promise.resolve();
   }
 
@@ -77,12 +77,12 @@ export class InMemoryLeaseStore implements LeaseStore {
     );
   }
 
+  /** Still `lease`'s holder's: no one took it since (it may have expired meanwhile). */
   private isHeld(current: Lease | undefined, lease: Lease): boolean {
     return (
       current !== undefined &&
       current.holder === lease.holder &&
-      current.token === lease.token &&
-      current.expiresAt > this.now()
+      current.token === lease.token
     );
   }
 

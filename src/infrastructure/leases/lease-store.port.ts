@@ -27,7 +27,11 @@ export interface LeaseStore {
     holder: string,
     ttlMs: number,
   ): Promise<Lease | undefined>;
-  /** Extends a held lease by `ttlMs` from now; undefined when it was lost meanwhile. */
+  /**
+   * Extends a held lease by `ttlMs` from now, also one that expired while no one took it
+   * (a holder whose renewal came late still holds what no one else took); undefined when
+   * another holder took it or it was released.
+   */
   renew(lease: Lease, ttlMs: number): Promise<Lease | undefined>;
   /**
    * Renews several held leases at once (one statement on a database, however many): the
@@ -37,7 +41,10 @@ export interface LeaseStore {
     leases: readonly Lease[],
     ttlMs: number,
   ): Promise<(Lease | undefined)[]>;
-  /** Gives a held lease up at once (a lease lost meanwhile is left to its new holder). */
+  /**
+   * Gives a held lease up at once, for good: a renewal of it that comes after fails (a lease
+   * lost meanwhile is left to its new holder).
+   */
   release(lease: Lease): Promise<void>;
   /** Who holds `name` now, if anyone (an expired lease is nobody's). */
   holderOf(name: string): Promise<Lease | undefined>;

@@ -93,7 +93,7 @@ export class PostgresLeaseStore implements LeaseStore {
     ]);
     const { rows } = await this.pool.query<LeaseRow>(
       `UPDATE ${this.table} SET expires_at = ${now} + $4
-       WHERE name = $1 AND holder = $2 AND token = $3 AND expires_at > ${now}
+       WHERE name = $1 AND holder = $2 AND token = $3
        RETURNING name, holder, token, expires_at`,
       params,
     );
@@ -115,7 +115,6 @@ export class PostgresLeaseStore implements LeaseStore {
       `UPDATE ${this.table} AS t SET expires_at = ${now} + $4
        FROM unnest($1::text[], $2::text[], $3::bigint[]) AS l(name, holder, token)
        WHERE t.name = l.name AND t.holder = l.holder AND t.token = l.token
-         AND t.expires_at > ${now}
        RETURNING t.name, t.holder, t.token, t.expires_at`,
       params,
     );
@@ -128,7 +127,7 @@ export class PostgresLeaseStore implements LeaseStore {
 
   async release(lease: Lease): Promise<void> {
     await this.pool.query(
-      `UPDATE ${this.table} SET expires_at = 0
+      `UPDATE ${this.table} SET expires_at = 0, holder = ''
        WHERE name = $1 AND holder = $2 AND token = $3`,
       [lease.name, lease.holder, lease.token],
     );

@@ -24,6 +24,12 @@ export class CloneCacheGate implements LaneGate {
     this.cache.laneIdle(repoId);
   }
 
+  /** A repo with a job queued here keeps its clone, even while the job waits for a slot. */
+  opened(repoId: string): void {
+    void this.cache.laneBusy(repoId);
+    this.inner.opened?.(repoId);
+  }
+
   confirm(repoId: string): Promise<boolean> {
     return this.inner.confirm?.(repoId) ?? Promise.resolve(true);
   }

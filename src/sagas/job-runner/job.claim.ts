@@ -22,6 +22,10 @@ import type { JobTurn } from './job.scheduler';
 import { JobWriter } from './job.writer';
 
 /** A job this runner has claimed: its attempt is started, and only its writer appends. */
+
+/** After a lost claim, the job's next turn comes this much later. */
+export const CLAIM_CONFLICT_RETRY_MS = 250;
+
 export interface ClaimedJob {
   jobId: string;
   request: RepoActionRequested['data'];
@@ -130,9 +134,13 @@ export class JobClaimer {
       });
     } catch (error) {
       if (error instanceof JobReleasedError) {
-        // Another writer appended to the job's stream after it was read: the claim is lost.
+        // Another writer appended to the job's stream after it was read: the claim is lost
+        // for now. The job keeps its place and its next turn reads the stream again: it may
+        // have ended, or been cancelled, or be running under an instance that lost the
+        // repo's lease to this one (then this one takes it over; the other is fenced before
+        // it publishes). Dropping it here could leave it to no one.
         this.metrics?.claimConflict?.();
-        return { turn: 'done' };
+        return { turn: { retryInMs: CLAIM_CONFLICT_RETRY_MS } };
       }
       throw error;
     }

@@ -119,8 +119,11 @@ export class JobRunner {
     clearTimeout(timer);
     for (const { abort } of this.stepAborts.values())
       abort.abort(new JobReleasedError('the job was given up at shutdown'));
+    // A job released to another instance is that instance's to record.
     await Promise.all(
-      [...this.active.values()].map((job) => this.outcomes.interrupted(job)),
+      [...this.active.values()]
+        .filter((job) => !this.released.has(job.jobId))
+        .map((job) => this.outcomes.interrupted(job)),
     );
   }
 
@@ -139,6 +142,8 @@ export class JobRunner {
   private async runSteps(job: ClaimedJob): Promise<JobTurn> {
     try {
       for (const step of stepsToRun(job.state, job.takenOver)) {
+        if (this.released.has(job.jobId))
+          throw new JobReleasedError("the repo is another instance's now");
         if (job.writer.cancelRequested && cancellableBefore(step))
           return await this.outcomes.cancelledBefore(job, step);
         if (step === 'publish') await this.confirmRepo(job);
@@ -207,10 +212,19 @@ export class JobRunner {
    */
   private async confirmRepo(job: ClaimedJob): Promise<void> {
     const { repoId } = job.request;
-    if (
-      this.released.has(job.jobId) ||
-      !((await this.options.gate?.confirm?.(repoId)) ?? true)
-    ) {
+    let held: boolean;
+    try {
+      held = (await this.options.gate?.confirm?.(repoId)) ?? true;
+    } catch (error) {
+      // The lease store did not answer: this instance cannot know it still holds the repo,
+      // so it does not publish. The job keeps its place; a later turn resumes it.
+      this.released.add(job.jobId);
+      this.options.logger?.warn(
+        `job ${job.jobId} not published now: the lease of repo ${repoId} could not be confirmed (${String(error)})`,
+      );
+      throw new JobReleasedError(`repo ${repoId} could not be confirmed`);
+    }
+    if (this.released.has(job.jobId) || !held) {
       this.released.add(job.jobId);
       this.options.logger?.warn(
         `job ${job.jobId} left to another instance before publish: it holds repo ${repoId} now`,

@@ -22,6 +22,8 @@ export interface LaneGate {
   enter(repoId: string): Promise<number | undefined>;
   /** The lane has no job left for now. */
   leave(repoId: string): void;
+  /** The repo's lane has a job again (before it waits for a slot and asks to `enter`). */
+  opened?(repoId: string): void;
   /**
    * Asked right before a job of the repo publishes: whether this instance still holds the
    * repo, checked with the store now (and renewed). Absent: always.
@@ -77,6 +79,7 @@ export class JobScheduler {
     if (!lane) {
       lane = { queue: [], active: false, wake: undefined };
       this.lanes.set(repoId, lane);
+      this.gate.opened?.(repoId);
     }
     lane.queue.push(jobId);
     if (!lane.active && !this.stopping) this.startLane(repoId, lane);

@@ -34,6 +34,8 @@ export class RepoLeaseGate implements LaneGate {
   private readonly asked = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
+  /** Set by `stop`: no lease is taken any more (a lane asking meanwhile would keep one). */
+  private stopped = false;
 
   constructor(
     private readonly leases: LeaseStore,
@@ -49,6 +51,7 @@ export class RepoLeaseGate implements LaneGate {
   }
 
   async enter(repoId: string): Promise<number | undefined> {
+    if (this.stopped) return this.pollMs();
     if (this.held.has(repoId)) return undefined;
     if (!this.asked.has(repoId)) {
       this.asked.add(repoId);
@@ -61,6 +64,11 @@ export class RepoLeaseGate implements LaneGate {
       this.options.ttlMs,
     );
     if (!lease) return this.pollMs();
+    if (this.stopped) {
+      // Stopped while asking: give it back at once, as `stop` gave the others.
+      await this.leases.release(lease);
+      return this.pollMs();
+    }
     this.held.set(repoId, lease);
     return undefined;
   }
@@ -77,6 +85,7 @@ export class RepoLeaseGate implements LaneGate {
    * reported lost.
    */
   async confirm(repoId: string): Promise<boolean> {
+    if (this.stopped) return false;
     const lease = await this.leases.acquire(
       repoLeaseName(repoId),
       this.options.holder,
@@ -115,6 +124,7 @@ export class RepoLeaseGate implements LaneGate {
 
   /** Stops renewing and gives every lease up, so that others take the repos over at once. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.heartbeat);
     this.heartbeat = undefined;
     await this.renewing;

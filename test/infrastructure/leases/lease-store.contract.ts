@@ -87,7 +87,7 @@ export function leaseStoreContract(
       expect(await leases.heldBy('a')).toEqual([]);
     });
 
-    it('given a lease held, when its holder renews it in time, then it lasts the ttl from the renewal; renewed too late, it is lost', async () => {
+    it("given a lease held, when its holder renews it in time, then it lasts the ttl from the renewal; renewed late, it is still its holder's while no one took it, and lost once another did", async () => {
       const held = (await leases.acquire('repo:r1', 'a', TTL))!;
       clock.advance(TTL - 1);
 
@@ -97,7 +97,29 @@ export function leaseStoreContract(
         expiresAt: clock.now().getTime() + TTL,
       });
       clock.advance(TTL);
-      expect(await leases.renew(renewed, TTL)).toBeUndefined();
+      expect(await leases.holderOf('repo:r1')).toBeUndefined();
+      const late = (await leases.renew(renewed, TTL))!;
+      expect(late).toEqual({
+        ...held,
+        expiresAt: clock.now().getTime() + TTL,
+      });
+      expect(await leases.holderOf('repo:r1')).toEqual(late);
+
+      clock.advance(TTL);
+      const taken = (await leases.acquire('repo:r1', 'b', TTL))!;
+      expect(await leases.renew(late, TTL)).toBeUndefined();
+      expect(await leases.renewMany([late], TTL)).toEqual([undefined]);
+      expect(await leases.holderOf('repo:r1')).toEqual(taken);
+    });
+
+    it('given a lease released, then a renewal that comes after fails and the lease stays free', async () => {
+      const held = (await leases.acquire('repo:r1', 'a', TTL))!;
+      await leases.release(held);
+
+      expect(await leases.renew(held, TTL)).toBeUndefined();
+      expect(await leases.renewMany([held], TTL)).toEqual([undefined]);
+      expect(await leases.holderOf('repo:r1')).toBeUndefined();
+      expect(await leases.heldBy('a')).toEqual([]);
     });
 
     it('given several leases held, when their holder renews them together, then the ones still held last the ttl from the renewal and the lost ones answer undefined, in order', async () => {

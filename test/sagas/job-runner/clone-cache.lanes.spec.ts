@@ -3,7 +3,10 @@ import {
   CloneCacheGate,
   CloneCacheSteps,
 } from '../../../src/sagas/job-runner/clone-cache.lanes';
-import type { LaneGate } from '../../../src/sagas/job-runner/job.scheduler';
+import {
+  JobScheduler,
+  type LaneGate,
+} from '../../../src/sagas/job-runner/job.scheduler';
 import type {
   JobStepContext,
   JobSteps,
@@ -47,6 +50,41 @@ describe('CloneCacheGate', () => {
       'inner enter r1',
       'inner leave r1',
       'idle r1',
+    ]);
+  });
+});
+
+describe('CloneCacheGate with the scheduler', () => {
+  it('keeps the clone of a repo whose job is queued here, while the job still waits for a slot', async () => {
+    const calls: string[] = [];
+    const gate = new CloneCacheGate(
+      {
+        enter: () => Promise.resolve(undefined),
+        leave: () => undefined,
+      },
+      recordingCache(calls),
+    );
+    let finish!: () => void;
+    const scheduler = new JobScheduler(
+      (jobId) =>
+        jobId === 'a1'
+          ? new Promise((resolve) => (finish = () => resolve('done')))
+          : Promise.resolve('done'),
+      1,
+      { error: () => undefined },
+      gate,
+    );
+
+    scheduler.enqueue('a1', 'repo-a');
+    await new Promise((resolve) => setImmediate(resolve));
+    scheduler.enqueue('b1', 'repo-b');
+    // b1 waits for the one slot, and its repo is busy already.
+    expect(calls).toEqual(['busy repo-a', 'busy repo-a', 'busy repo-b']);
+    finish();
+    await scheduler.drained();
+    expect(calls.filter((c) => c.startsWith('idle')).sort()).toEqual([
+      'idle repo-a',
+      'idle repo-b',
     ]);
   });
 });

@@ -14,6 +14,7 @@ import type { EventStore } from '../../../src/infrastructure/event-store/event-s
 import { InMemoryEventStore } from '../../../src/infrastructure/event-store/in-memory-event-store';
 import { JobReleasedError } from '../../../src/sagas/job-runner/job-released.error';
 import type { JobRunnerOptions } from '../../../src/sagas/job-runner/job-runner.options';
+import { CLAIM_CONFLICT_RETRY_MS } from '../../../src/sagas/job-runner/job.claim';
 import { JobRunner } from '../../../src/sagas/job-runner/job.runner';
 import {
   aRepoActionInterrupted,
@@ -169,12 +170,22 @@ describe('the job runner', () => {
     ]);
     release();
 
-    expect(await turns).toEqual(['done', 'done']);
+    // The runner whose claim met the other's start counts a claim conflict and keeps the
+    // job for a later turn, which finds it ended.
+    const ended = await turns;
+    expect([...ended].sort()).toEqual(
+      ['done', { retryInMs: CLAIM_CONFLICT_RETRY_MS }].sort(),
+    );
+    expect(metrics.claimConflict).toHaveBeenCalledTimes(1);
+    const loser = ended.findIndex((turn) => turn !== 'done');
+    expect(
+      await runner({ worker: `worker-${loser + 1}` }, views[loser]!.store).run(
+        JOB,
+      ),
+    ).toBe('done');
     expect(
       (await types()).filter((t) => t === 'RepoActionStarted'),
     ).toHaveLength(1);
-    // The runner whose claim met the other's start counts a claim conflict.
-    expect(metrics.claimConflict).toHaveBeenCalledTimes(1);
     expect(steps.steps).toEqual([
       'pre_sync',
       'execute',
@@ -451,6 +462,34 @@ describe('the job runner', () => {
       'RepoActionStepCompleted:execute',
     ]);
     expect(metrics.outcome).not.toHaveBeenCalled();
+  });
+
+  it('given the lease store not answering at publish, then the job neither publishes nor fails: nothing is recorded and it keeps its place for a later turn', async () => {
+    await request();
+    const confirm = jest.fn(() =>
+      Promise.reject(new Error('connection reset')),
+    );
+    const gate = { enter: jest.fn(), leave: jest.fn(), confirm };
+
+    expect(await runner({ gate }).run(JOB)).toEqual({ retryInMs: 0 });
+
+    expect(steps.steps).toEqual(['pre_sync', 'execute']);
+    expect((await last()).type).toBe('RepoActionStepCompleted');
+    expect(metrics.outcome).not.toHaveBeenCalled();
+  });
+
+  it('given the repo lost between two steps, then the next step does not start and nothing more is recorded', async () => {
+    await request();
+    const jobs = runner();
+    steps.next('pre_sync', () => {
+      jobs.repoLost('repo-1');
+      return Promise.resolve({ summary: 'pre_sync done' });
+    });
+
+    expect(await jobs.run(JOB)).toEqual({ retryInMs: 0 });
+
+    expect(steps.steps).toEqual(['pre_sync']);
+    expect((await last()).type).toBe('RepoActionStepCompleted');
   });
 
   it('given the repo still held, when the job reaches publish, then the lease is confirmed and the job runs to its end', async () => {

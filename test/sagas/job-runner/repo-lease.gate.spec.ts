@@ -125,6 +125,28 @@ describe('the repo lease gate (instances sharing one store)', () => {
     expect(lost).toEqual(['a:r1']);
   });
 
+  it('given the gate stopped, then it takes no lease any more, even for a lane that was asking as it stopped', async () => {
+    const a = gateOf('a');
+    let release!: () => void;
+    const acquire = store.acquire.bind(store);
+    jest.spyOn(store, 'acquire').mockImplementationOnce(async (...args) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return acquire(...args);
+    });
+    a.leave('r1');
+    const asking = a.enter('r1');
+    // The first ask of a new repo goes straight to the store (nothing held yet).
+    await Promise.resolve();
+    await a.stop();
+    release();
+
+    expect(await asking).toBe(750);
+    expect(await store.holderOf('repo:r1')).toBeUndefined();
+    expect(await a.enter('r2')).toBe(750);
+    expect(await store.holderOf('repo:r2')).toBeUndefined();
+    expect(await a.confirm('r3')).toBe(false);
+  });
+
   it('given the store not answering a renewal, then the lease is kept and tried again at the next beat', async () => {
     const a = gateOf('a');
     await a.enter('r1');
