@@ -117,12 +117,12 @@ function loadConfigFrom(read: EnvReader): AppConfig {
 }
 
 /**
- * Variables of this project's other programs (the demo's and a client's service address
- * and token; the test suites' and benchmarks' databases), which the service does not read.
+ * Variables of this project's other programs (the demo's service address; the test suites'
+ * and benchmarks' databases), which the service does not read. The demo's `STACKYARD_TOKEN`
+ * is left out: beside the service, it is more likely a misspelt `STACKYARD_TOKENS`.
  */
 const OTHER_PROGRAMS = [
   'STACKYARD_URL',
-  'STACKYARD_TOKEN',
   'STACKYARD_TEST_DATABASE_URL',
   'STACKYARD_BENCH_DATABASE_URL',
 ];

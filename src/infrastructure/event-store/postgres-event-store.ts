@@ -266,7 +266,9 @@ class FastGroup {
       } else if (expected === 'stream_exists') {
         if (prior === 0) expect('ne', NO_STREAM_VERSION);
       } else if (expected !== 'any') {
-        if (!Number.isSafeInteger(expected)) return undefined;
+        // The function takes 32-bit integers, as stream_version is.
+        if (!Number.isInteger(expected) || Math.abs(expected) > 2 ** 31 - 1)
+          return undefined;
         expect('eq', expected - prior);
       }
       const recorded: RecordedEvent[] = [];

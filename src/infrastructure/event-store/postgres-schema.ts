@@ -19,10 +19,12 @@ export function postgresTables(schema: string): PostgresTables {
   const channel = `stackyard_events:${schema}`;
   if (
     schema.length === 0 ||
-    Buffer.byteLength(channel) > MAX_IDENTIFIER_BYTES
+    Buffer.byteLength(channel) > MAX_IDENTIFIER_BYTES ||
+    // Function bodies are dollar-quoted with $fn$, which a schema name must not close.
+    schema.includes('$')
   ) {
     throw new TypeError(
-      `schema name must be 1 to ${MAX_IDENTIFIER_BYTES - 'stackyard_events:'.length} bytes long: ${JSON.stringify(schema)}`,
+      `schema name must be 1 to ${MAX_IDENTIFIER_BYTES - 'stackyard_events:'.length} bytes long, without $: ${JSON.stringify(schema)}`,
     );
   }
   const q = (table: string) =>
@@ -85,6 +87,13 @@ const MIGRATIONS: ReadonlyArray<(t: PostgresTables) => string> = [
       OUT ok boolean, OUT start bigint, OUT bases integer[])
     LANGUAGE plpgsql VOLATILE AS $fn$
     BEGIN
+      -- The snapshots after the lock must see the latest commits: under a stricter default
+      -- isolation nothing is written here, and the store takes its two-step way, which
+      -- asks for READ COMMITTED itself.
+      IF current_setting('transaction_isolation') <> 'read committed' THEN
+        ok := false;
+        RETURN;
+      END IF;
       SELECT h.position INTO start FROM ${t.head} h FOR UPDATE;
       SELECT coalesce(array_agg(coalesce(
                (SELECT e.stream_version FROM ${t.events} e

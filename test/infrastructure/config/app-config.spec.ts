@@ -251,6 +251,7 @@ describe('unknownSettings', () => {
         STACKYARD_LEASE_MSS: '3000',
         STACKYARD_DATABSE_URL: 'postgres://x@h/db',
         STACKYARD_FROBNICATE: '1',
+        STACKYARD_TOKEN: 'secret',
         STACKYARD_LEASE_MS: '3000',
         OTHER_THING: '1',
       }),
@@ -258,6 +259,7 @@ describe('unknownSettings', () => {
       'STACKYARD_DATABSE_URL is not a setting of this service and is ignored (did you mean STACKYARD_DATABASE_URL?)',
       'STACKYARD_FROBNICATE is not a setting of this service and is ignored',
       'STACKYARD_LEASE_MSS is not a setting of this service and is ignored (did you mean STACKYARD_LEASE_MS?)',
+      'STACKYARD_TOKEN is not a setting of this service and is ignored (did you mean STACKYARD_TOKENS?)',
     ]);
   });
 
@@ -267,7 +269,6 @@ describe('unknownSettings', () => {
         STACKYARD_DATA_DIR: '/tmp/x',
         STACKYARD_CLONE_CACHE_BYTES: '1G',
         STACKYARD_URL: 'http://127.0.0.1:3000',
-        STACKYARD_TOKEN: 't',
         STACKYARD_TEST_DATABASE_URL: 'postgres://x@h/db',
         PORT: '70000',
       }),

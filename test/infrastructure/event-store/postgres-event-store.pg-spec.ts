@@ -253,6 +253,39 @@ describe('PostgresEventStore: group commit', () => {
   });
 });
 
+describe('PostgresEventStore: a database whose default isolation is stricter', () => {
+  const stores = storesOnOneSchema();
+
+  it('appends as under READ COMMITTED, taking the two-step way that asks for it', async () => {
+    const url = new URL(testDatabaseUrl());
+    url.searchParams.set(
+      'options',
+      '-c default_transaction_isolation=repeatable\\ read',
+    );
+    await stores.open('migrate');
+    const strict = await PostgresEventStore.open(url.toString(), {
+      schema: stores.schema().name,
+    });
+    try {
+      const other = await stores.open('other');
+      await strict.appendToStream('s', [anEvent(0)], {
+        expectedVersion: 'no_stream',
+      });
+      await other.appendToStream('s', [anEvent(1)], { expectedVersion: 0 });
+      const last = await strict.appendToStream('s', [anEvent(2)], {
+        expectedVersion: 1,
+      });
+
+      expect(last.globalPositions).toEqual([3]);
+      expect(strict.commitCount).toBe(2);
+      expect(strict.oneTripCommits).toBe(0);
+      expect(other.oneTripCommits).toBe(other.commitCount);
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
 describe('PostgresEventStore: instances sharing one schema', () => {
   const stores = storesOnOneSchema();
 
