@@ -1,11 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { type BenchRow, printTable, row, writeResult } from './support/report';
+import { freePort } from './support/free-port';
 
 /**
  * bench:accept — how fast `POST /repos/:id/actions` accepts durable jobs, beside (same run,
@@ -18,14 +18,6 @@ const SYNC_DURATION = Number(process.env.BENCH_SYNC_DURATION ?? 5);
 const MAIN = join(__dirname, '..', 'src', 'main.js');
 const REFERENCE = join(__dirname, 'support', 'reference-server.js');
 const BODY = JSON.stringify({ action: 'restack_repo' });
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 async function spawnServer(
   args: string[],

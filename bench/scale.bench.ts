@@ -793,74 +793,61 @@ function buildRows(
   const baseName = (r: ScaleResult) =>
     r === base ? '' : `${base!.instances} instance, same run`;
   const label = (n: number) => `${n} instance${n === 1 ? '' : 's'}`;
-  for (const r of results)
-    rows.push(
-      compared(
-        `accepted actions/s, ${label(r.instances)}, ${CONNECTIONS} connections`,
-        'req/s',
-        r.acceptedPerSecond,
-        r === base ? null : base!.acceptedPerSecond,
-        baseName(r),
-      ),
-    );
-  for (const r of results)
-    rows.push(
-      compared(
-        `accept p99 latency, ${label(r.instances)}`,
-        'ms',
-        r.acceptP99Ms,
-        r === base ? null : base!.acceptP99Ms,
-        baseName(r),
-        false,
-      ),
-    );
-  for (const r of results)
-    rows.push(
-      compared(
-        `completed jobs/s, ${label(r.instances)} (${r.jobs} jobs, ${REPOS} repos)`,
-        'jobs/s',
-        r.jobsPerSecond,
-        r === base ? null : base!.jobsPerSecond,
-        baseName(r),
-      ),
-    );
-  for (const r of results) {
-    const perJob = (r.jobsCpu.instances / r.jobs) * 1000;
-    rows.push(
-      compared(
-        `instances' CPU per completed job, ${label(r.instances)}`,
-        'ms',
-        perJob,
-        r === base ? null : (base!.jobsCpu.instances / base!.jobs) * 1000,
-        baseName(r),
-        false,
-      ),
-    );
-  }
-  for (const r of results) {
-    const perAccept = (r: ScaleResult) =>
-      (r.acceptCpu.instances / Math.max(1, r.acceptedMeasured)) * 1000;
-    rows.push(
-      compared(
-        `instances' CPU during the accepts per accept, ${label(r.instances)}`,
-        'ms',
-        perAccept(r),
-        r === base ? null : perAccept(base!),
-        baseName(r),
-        false,
-      ),
-    );
-  }
-  for (const r of results)
-    rows.push(
-      compared(
-        `jobs ended during the accepts, ${label(r.instances)}`,
-        'jobs',
-        r.jobsEndedDuringAccepts,
-        r === base ? null : base!.jobsEndedDuringAccepts,
-        baseName(r),
-      ),
-    );
+  /** One row per instance count, each beside the one-instance figure of the same run. */
+  const perCount = (
+    metric: (r: ScaleResult) => string,
+    unit: string,
+    figure: (r: ScaleResult) => number,
+    higherIsBetter = true,
+  ) => {
+    for (const r of results)
+      rows.push(
+        compared(
+          metric(r),
+          unit,
+          figure(r),
+          r === base ? null : figure(base!),
+          baseName(r),
+          higherIsBetter,
+        ),
+      );
+  };
+  perCount(
+    (r) =>
+      `accepted actions/s, ${label(r.instances)}, ${CONNECTIONS} connections`,
+    'req/s',
+    (r) => r.acceptedPerSecond,
+  );
+  perCount(
+    (r) => `accept p99 latency, ${label(r.instances)}`,
+    'ms',
+    (r) => r.acceptP99Ms,
+    false,
+  );
+  perCount(
+    (r) =>
+      `completed jobs/s, ${label(r.instances)} (${r.jobs} jobs, ${REPOS} repos)`,
+    'jobs/s',
+    (r) => r.jobsPerSecond,
+  );
+  perCount(
+    (r) => `instances' CPU per completed job, ${label(r.instances)}`,
+    'ms',
+    (r) => (r.jobsCpu.instances / r.jobs) * 1000,
+    false,
+  );
+  perCount(
+    (r) =>
+      `instances' CPU during the accepts per accept, ${label(r.instances)}`,
+    'ms',
+    (r) => (r.acceptCpu.instances / Math.max(1, r.acceptedMeasured)) * 1000,
+    false,
+  );
+  perCount(
+    (r) => `jobs ended during the accepts, ${label(r.instances)}`,
+    'jobs',
+    (r) => r.jobsEndedDuringAccepts,
+  );
   for (const r of results)
     rows.push(
       targeted(

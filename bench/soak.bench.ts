@@ -30,7 +30,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchRow, printTable, row, writeResult } from './support/report';
@@ -44,6 +43,7 @@ import {
 import { SoakOrigin } from './support/soak-origin';
 import { filesBytes, promValues, sampleProcess } from './support/soak-proc';
 import { mean, seededRandom, type Trend, trendOf } from './support/soak-stats';
+import { freePort } from './support/free-port';
 
 const num = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -188,14 +188,6 @@ interface JobBody {
   finishedAt: string | null;
   error: { code: string } | null;
   result: { changed: unknown[] } | null;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }
 
 /** The service's output, scanned line by line: levels counted, the first warnings kept. */

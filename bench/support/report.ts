@@ -58,27 +58,37 @@ const fmt = (n: number | null): string =>
       : n.toFixed(2);
 
 export function printTable(title: string, rows: readonly BenchRow[]): void {
-  const header = [
-    'metric',
-    'unit',
-    'ours',
-    'reference',
-    'ratio',
-    'reference is',
-  ];
-  const lines = rows.map((r) => [
-    r.metric,
-    r.unit,
-    fmt(r.ours),
-    fmt(r.reference),
-    r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`,
-    r.referenceName,
-  ]);
+  printColumns(
+    title,
+    ['metric', 'unit', 'ours', 'reference', 'ratio', 'reference is'],
+    rows.map((r) => [
+      r.metric,
+      r.unit,
+      fmt(r.ours),
+      fmt(r.reference),
+      formatRatio(r.ratio),
+      r.referenceName,
+    ]),
+  );
+}
+
+export const formatRatio = (ratio: number | null): string =>
+  ratio === null ? '-' : `${ratio.toFixed(2)}x`;
+
+/** Prints a title, then the header and lines in columns as wide as their widest cell. */
+export function printColumns(
+  title: string,
+  header: readonly string[],
+  lines: readonly string[][],
+): void {
   const widths = header.map((h, i) =>
     Math.max(h.length, ...lines.map((l) => l[i]!.length)),
   );
-  const show = (cells: string[]) =>
-    cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  const show = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(
     `\n${title}\n${show(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`,
   );

@@ -1,4 +1,4 @@
-import { type BenchRow, row } from './report';
+import { type BenchRow, formatRatio, printColumns, row } from './report';
 
 /** A figure beside its same-run reference or its target, and whether it meets the target. */
 export interface ScaleRow extends BenchRow {
@@ -52,34 +52,17 @@ export function printScaleTable(
   title: string,
   rows: readonly ScaleRow[],
 ): void {
-  const header = [
-    'metric',
-    'unit',
-    'ours',
-    'reference',
-    'ratio',
-    'reference is',
-    'pass',
-  ];
-  const lines = rows.map((r) => [
-    r.metric,
-    r.unit,
-    fmt(r.ours, r.unit),
-    fmt(r.reference, r.unit),
-    r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`,
-    r.referenceName,
-    r.pass === null ? '' : r.pass ? 'yes' : 'NO',
-  ]);
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...lines.map((l) => l[i]!.length)),
+  printColumns(
+    title,
+    ['metric', 'unit', 'ours', 'reference', 'ratio', 'reference is', 'pass'],
+    rows.map((r) => [
+      r.metric,
+      r.unit,
+      fmt(r.ours, r.unit),
+      fmt(r.reference, r.unit),
+      formatRatio(r.ratio),
+      r.referenceName,
+      r.pass === null ? '' : r.pass ? 'yes' : 'NO',
+    ]),
   );
-  const show = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  process.stdout.write(
-    `\n${title}\n${show(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`,
-  );
-  for (const l of lines) process.stdout.write(`${show(l)}\n`);
 }
