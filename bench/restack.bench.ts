@@ -1,15 +1,23 @@
 /**
- * npm run bench:restack — restacking a 50-branch stack (3 commits per branch) in a repository
- * of about 5,000 files after trunk moves: our checkout-free engine against, on identical
- * copies, a `git rebase --onto` loop in a work tree, one `git rebase --update-refs`, and
- * `gt restack` when GT_BIN points to a Graphite CLI (nothing is installed by this script).
- * Checks that every contender produced the same trees. Writes bench/results/restack.json.
+ * npm run bench:restack — restacking a stack after trunk moves: our checkout-free engine
+ * against, on identical copies, one `git rebase --update-refs` of the top branch, a
+ * `git rebase --onto` loop in a work tree (standard case only), `git replay` when
+ * GIT_REPLAY_BIN points to a git that has it (≥ 2.44), and `gt restack` when GT_BIN points to
+ * a Graphite CLI (nothing is installed by this script). Every figure is the median of
+ * BENCH_RUNS runs (3); ours is given cold (a new engine, no helper process started yet) and
+ * warm (the same engine again). Checks that every contender produced the same trees. Writes
+ * bench/results/restack.json.
  *
- * Environment: BENCH_BRANCHES (50), BENCH_FILES (5000), BENCH_COMMITS (3), GT_BIN.
+ * The cases (BENCH_CASES, a comma list; all by default):
+ * - `standard`: 50 branches × 3 commits in a repository of 5,000 files;
+ * - `content-merge`: the same, but trunk changed the files the branches change (other lines),
+ *   so that every pick needs a three-way content merge;
+ * - `branches-200`: 200 branches × 3 commits, 5,000 files;
+ * - `files-50k`: 10 branches × 3 commits in a repository of 50,000 files.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Stack } from '../src/domain/stack/stack';
 import { emptyStack, evolveStack } from '../src/domain/stack/stack.evolve';
@@ -23,10 +31,58 @@ import {
   writeResult,
 } from './support/report';
 
-const BRANCHES = Number(process.env.BENCH_BRANCHES ?? 50);
-const FILES = Number(process.env.BENCH_FILES ?? 5000);
-const COMMITS = Number(process.env.BENCH_COMMITS ?? 3);
+interface Case {
+  name: string;
+  branches: number;
+  files: number;
+  commits: number;
+  /** Trunk changes the files the branches change, so picks need content merges. */
+  contentMerge: boolean;
+  /** Whether the (slow) `git rebase --onto` loop runs too. */
+  loop: boolean;
+}
+
+const CASES: readonly Case[] = [
+  {
+    name: 'standard',
+    branches: 50,
+    files: 5_000,
+    commits: 3,
+    contentMerge: false,
+    loop: true,
+  },
+  {
+    name: 'content-merge',
+    branches: 50,
+    files: 5_000,
+    commits: 3,
+    contentMerge: true,
+    loop: false,
+  },
+  {
+    name: 'branches-200',
+    branches: 200,
+    files: 5_000,
+    commits: 3,
+    contentMerge: false,
+    loop: false,
+  },
+  {
+    name: 'files-50k',
+    branches: 10,
+    files: 50_000,
+    commits: 3,
+    contentMerge: false,
+    loop: false,
+  },
+];
+
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const SELECTED = process.env.BENCH_CASES?.split(',').map((s) => s.trim());
 const GT_BIN = process.env.GT_BIN;
+const GIT_REPLAY_BIN = process.env.GIT_REPLAY_BIN;
+/** Lines per file: a branch changes the last one, trunk (content-merge) the first. */
+const LINES = 20;
 
 const env = {
   PATH: process.env.PATH,
@@ -38,43 +94,64 @@ const env = {
   GIT_COMMITTER_NAME: 'Bench',
   GIT_COMMITTER_EMAIL: 'bench@example.com',
 };
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, {
+const run = (bin: string, cwd: string, ...args: string[]) =>
+  execFileSync(bin, args, {
     cwd,
     env,
     encoding: 'utf8',
     maxBuffer: 1 << 28,
   }).trim();
-const names = Array.from(
-  { length: BRANCHES },
-  (_, i) => `stack/b${String(i).padStart(2, '0')}`,
-);
+const git = (cwd: string, ...args: string[]) => run('git', cwd, ...args);
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? sorted[mid]!
+    : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+const fileLines = (f: number, last: string, first = `// file ${f}`) =>
+  [
+    first,
+    ...Array.from(
+      { length: LINES - 2 },
+      (_, l) => `export const v${f}_${l} = ${l};`,
+    ),
+    last,
+  ].join('\n') + '\n';
+
+const fileOf = (c: Case, i: number, k: number) => (i * 7 + k * 1013) % c.files;
+const pathOf = (f: number) => `src/mod${f % 50}/file${f}.ts`;
 
 /** Origin with trunk, a linear stack on it, and then a moved trunk. */
-function buildOrigin(root: string): { origin: string; oldMain: string } {
+function buildOrigin(
+  c: Case,
+  root: string,
+  names: readonly string[],
+): { origin: string; oldMain: string } {
   const work = join(root, 'seed');
   const origin = join(root, 'origin.git');
   git(root, 'init', '--quiet', '--initial-branch=main', work);
-  for (let f = 0; f < FILES; f++) {
+  for (let f = 0; f < c.files; f++) {
     const dir = join(work, `src/mod${f % 50}`);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, `file${f}.ts`),
-      `export const v${f} = ${f};\n`.repeat(20),
-    );
+    writeFileSync(join(work, pathOf(f)), fileLines(f, `// end ${f}`));
   }
   git(work, 'add', '-A');
   git(work, 'commit', '--quiet', '-m', 'initial tree');
   let parent = 'main';
+  const touched = new Set<number>();
   for (const [i, name] of names.entries()) {
     git(work, 'checkout', '--quiet', '-b', name, parent);
-    for (let c = 0; c < COMMITS; c++) {
-      const f = (i * 7 + c * 1013) % FILES;
+    for (let k = 0; k < c.commits; k++) {
+      const f = fileOf(c, i, k);
+      touched.add(f);
       writeFileSync(
-        join(work, `src/mod${f % 50}/file${f}.ts`),
-        `export const changed${i}_${c} = true;\n`.repeat(20),
+        join(work, pathOf(f)),
+        fileLines(f, `export const changed${i}_${k} = true;`),
       );
-      git(work, 'commit', '--quiet', '-am', `${name}: change ${c}`);
+      git(work, 'commit', '--quiet', '-am', `${name}: change ${k}`);
     }
     parent = name;
   }
@@ -88,41 +165,62 @@ function buildOrigin(root: string): { origin: string; oldMain: string } {
     git(work, 'add', '-A');
     git(work, 'commit', '--quiet', '-m', `trunk moves ${t}`);
   }
+  if (c.contentMerge) {
+    // The first line of every file a branch changes: each pick merges its file's content.
+    for (const f of touched)
+      writeFileSync(
+        join(work, pathOf(f)),
+        fileLines(f, `// end ${f}`, `// file ${f}, touched on trunk`),
+      );
+    git(work, 'commit', '--quiet', '-am', 'trunk touches the stack files');
+  }
   git(root, 'clone', '--quiet', '--bare', work, origin);
   return { origin, oldMain };
 }
 
 /** A work-tree copy with every stack branch as a local branch. */
-function workCopy(root: string, origin: string, name: string): string {
+function workCopy(
+  root: string,
+  origin: string,
+  name: string,
+  names: readonly string[],
+): string {
   const dir = join(root, name);
+  rmSync(dir, { recursive: true, force: true });
   git(root, 'clone', '--quiet', origin, dir);
   for (const b of names) git(dir, 'branch', '--quiet', '-f', b, `origin/${b}`);
   return dir;
 }
 
-/** Each stack branch's head in a copy (or any repository that has the branch refs). */
-const branchHeads = (dir: string) =>
+const branchHeads = (dir: string, names: readonly string[]) =>
   new Map(names.map((b) => [b, git(dir, 'rev-parse', b)]));
 
-const trees = (dir: string, refs: Map<string, string>) =>
+const treesOf = (
+  dir: string,
+  names: readonly string[],
+  refs: Map<string, string>,
+) =>
   new Map(
     names.map((b) => [b, git(dir, 'rev-parse', `${refs.get(b)!}^{tree}`)]),
   );
 
-async function main(): Promise<void> {
+/** One case: every contender, median of RUNS each, rows against --update-refs. */
+async function runCase(c: Case, rows: BenchRow[]): Promise<void> {
+  const names = Array.from(
+    { length: c.branches },
+    (_, i) => `stack/b${String(i).padStart(3, '0')}`,
+  );
   const root = mkdtempSync(join(tmpdir(), 'stackyard-restack-'));
   try {
     process.stdout.write(
-      `bench:restack: ${BRANCHES} branches x ${COMMITS} commits, ${FILES} files; building...\n`,
+      `${c.name}: ${c.branches} branches x ${c.commits} commits, ${c.files} files${c.contentMerge ? ', content merges' : ''}; building...\n`,
     );
-    const { origin, oldMain } = buildOrigin(root);
-    const oldHeads = branchHeads(origin);
+    const { origin, oldMain } = buildOrigin(c, root, names);
+    const oldHeads = branchHeads(origin, names);
     const results = new Map<string, Map<string, string>>();
-    const rows: BenchRow[] = [];
+    const label = `${c.name}: restack ${c.branches} branches`;
 
     // Ours: plan + replay in the object database + one ref transaction.
-    const engine = new GitCliEngine(join(root, 'repos'));
-    await engine.ensureClone('bench', origin);
     let stack: Stack = emptyStack('main');
     let parent = 'main';
     for (const b of names) {
@@ -133,135 +231,234 @@ async function main(): Promise<void> {
       });
       parent = b;
     }
-    const ops = new StackOperations(engine);
-    let ourHeads = new Map<string, string>();
-    const ours = await timed(async () => {
-      const outcome = await ops.run(
-        { repoId: 'bench', jobId: 'bench', action: 'restack_repo' },
-        stack,
-      );
-      await engine.moveRefs(
-        'bench',
-        outcome.moves.map((m) => ({ ...m, from: null })),
-      );
-      ourHeads = new Map(outcome.moves.map((m) => [m.branch, m.to!]));
-    });
-    await engine.close();
-    results.set('ours', trees(engine.gitDir('bench'), ourHeads));
-    process.stdout.write(`  stackyard engine: ${ours.toFixed(2)} s\n`);
-
-    // A git rebase --onto loop in a work tree, parent-first.
-    const loopDir = workCopy(root, origin, 'loop');
-    const loop = await timed(() => {
-      let onto = 'origin/main';
-      let upstream = oldMain;
-      for (const b of names) {
-        git(loopDir, 'rebase', '--quiet', '--onto', onto, upstream, b);
-        onto = b;
-        upstream = oldHeads.get(b)!;
-      }
-      return Promise.resolve();
-    });
-    results.set('loop', trees(loopDir, branchHeads(loopDir)));
-    process.stdout.write(`  git rebase --onto loop: ${loop.toFixed(2)} s\n`);
-    rows.push(
-      row(
-        `restack ${BRANCHES}-branch stack`,
-        's',
-        ours,
-        loop,
-        'git rebase --onto loop',
-        false,
-      ),
+    const cold: number[] = [];
+    const warm: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      // A new engine on a new clone: no helper started, nothing of this run cached.
+      const engine = new GitCliEngine(join(root, `repos-${r}`));
+      await engine.ensureClone('bench', origin);
+      const ops = new StackOperations(engine);
+      let heads = new Map<string, string>();
+      const once = () =>
+        timed(async () => {
+          const outcome = await ops.run(
+            { repoId: 'bench', jobId: 'bench', action: 'restack_repo' },
+            stack,
+          );
+          // The refs move too, as a rebase moves them (one ref transaction).
+          await engine.moveRefs(
+            'bench',
+            outcome.moves.map((m) => ({
+              ...m,
+              from: heads.get(m.branch) ?? null,
+            })),
+          );
+          heads = new Map(outcome.moves.map((m) => [m.branch, m.to!]));
+        });
+      cold.push(await once());
+      warm.push(await once());
+      if (r === 0)
+        results.set('ours', treesOf(engine.gitDir('bench'), names, heads));
+      await engine.close();
+    }
+    const oursCold = median(cold);
+    const oursWarm = median(warm);
+    process.stdout.write(
+      `  stackyard engine: cold ${oursCold.toFixed(3)} s, warm ${oursWarm.toFixed(3)} s (median of ${RUNS})\n`,
     );
 
     // One rebase of the top branch that moves every branch ref in the stack with it.
-    const urDir = workCopy(root, origin, 'update-refs');
     const top = names[names.length - 1]!;
-    const updateRefs = await timed(() => {
-      git(urDir, 'checkout', '--quiet', top);
-      git(urDir, 'rebase', '--quiet', '--update-refs', 'origin/main');
-      return Promise.resolve();
-    });
-    results.set('update-refs', trees(urDir, branchHeads(urDir)));
+    const ur: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const dir = workCopy(root, origin, 'update-refs', names);
+      git(dir, 'checkout', '--quiet', top);
+      ur.push(
+        await timed(() => {
+          git(dir, 'rebase', '--quiet', '--update-refs', 'origin/main');
+          return Promise.resolve();
+        }),
+      );
+      if (r === 0)
+        results.set(
+          'update-refs',
+          treesOf(dir, names, branchHeads(dir, names)),
+        );
+    }
+    const updateRefs = median(ur);
     process.stdout.write(
-      `  git rebase --update-refs: ${updateRefs.toFixed(2)} s\n`,
+      `  git rebase --update-refs: ${updateRefs.toFixed(3)} s\n`,
     );
     rows.push(
       row(
-        `restack ${BRANCHES}-branch stack`,
+        `${label}, warm`,
         's',
-        ours,
+        oursWarm,
+        updateRefs,
+        'git rebase --update-refs',
+        false,
+      ),
+      row(
+        `${label}, cold`,
+        's',
+        oursCold,
         updateRefs,
         'git rebase --update-refs',
         false,
       ),
     );
 
-    if (GT_BIN) {
-      const gtDir = workCopy(root, origin, 'gt');
-      const gt = (...args: string[]) =>
-        execFileSync(GT_BIN, args, {
-          cwd: gtDir,
-          env: { ...env },
-          encoding: 'utf8',
-        });
-      gt('init', '--trunk', 'main', '--no-interactive');
-      let p = 'main';
-      for (const b of names) {
-        git(gtDir, 'checkout', '--quiet', b);
-        gt('track', '--parent', p, '--no-interactive');
-        p = b;
+    if (c.loop) {
+      const loops: number[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const dir = workCopy(root, origin, 'loop', names);
+        loops.push(
+          await timed(() => {
+            let onto = 'origin/main';
+            let upstream = oldMain;
+            for (const b of names) {
+              git(dir, 'rebase', '--quiet', '--onto', onto, upstream, b);
+              onto = b;
+              upstream = oldHeads.get(b)!;
+            }
+            return Promise.resolve();
+          }),
+        );
+        if (r === 0)
+          results.set('loop', treesOf(dir, names, branchHeads(dir, names)));
       }
-      git(gtDir, 'branch', '--quiet', '-f', 'main', 'origin/main');
-      const gtSeconds = await timed(() => {
-        gt('restack', '--no-interactive');
-        return Promise.resolve();
-      });
-      results.set('gt', trees(gtDir, branchHeads(gtDir)));
+      const loop = median(loops);
+      process.stdout.write(`  git rebase --onto loop: ${loop.toFixed(3)} s\n`);
       rows.push(
         row(
-          `restack ${BRANCHES}-branch stack`,
+          `${label}, warm`,
           's',
-          ours,
-          gtSeconds,
-          'gt restack',
+          oursWarm,
+          loop,
+          'git rebase --onto loop',
           false,
         ),
       );
-    } else {
-      process.stdout.write(
-        '  gt restack: skipped (set GT_BIN to a Graphite CLI to include it)\n',
+    }
+
+    if (GIT_REPLAY_BIN) {
+      // Checkout-free, in git itself: prints the ref updates, applied by update-ref --stdin.
+      const replays: number[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const dir = join(root, `replay-${r}.git`);
+        git(root, 'clone', '--quiet', '--mirror', origin, dir);
+        replays.push(
+          await timed(() => {
+            const updates = run(
+              GIT_REPLAY_BIN,
+              dir,
+              'replay',
+              '--contained',
+              '--onto',
+              'main',
+              `${oldMain}..${top}`,
+            );
+            execFileSync(GIT_REPLAY_BIN, ['update-ref', '--stdin'], {
+              cwd: dir,
+              env,
+              input: `${updates}\n`,
+            });
+            return Promise.resolve();
+          }),
+        );
+        if (r === 0)
+          results.set(
+            'git replay',
+            treesOf(dir, names, branchHeads(dir, names)),
+          );
+      }
+      const replay = median(replays);
+      rows.push(
+        row(
+          `${label}, warm`,
+          's',
+          oursWarm,
+          replay,
+          'git replay --contained',
+          false,
+        ),
       );
     }
 
-    const reference = results.get('loop')!;
+    if (GT_BIN) {
+      const gts: number[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const dir = workCopy(root, origin, 'gt', names);
+        const gt = (...args: string[]) => run(GT_BIN, dir, ...args);
+        gt('init', '--trunk', 'main', '--no-interactive');
+        let p = 'main';
+        for (const b of names) {
+          git(dir, 'checkout', '--quiet', b);
+          gt('track', '--parent', p, '--no-interactive');
+          p = b;
+        }
+        git(dir, 'branch', '--quiet', '-f', 'main', 'origin/main');
+        gts.push(
+          await timed(() => {
+            gt('restack', '--no-interactive');
+            return Promise.resolve();
+          }),
+        );
+        if (r === 0)
+          results.set('gt', treesOf(dir, names, branchHeads(dir, names)));
+      }
+      rows.push(
+        row(`${label}, warm`, 's', oursWarm, median(gts), 'gt restack', false),
+      );
+    }
+
+    const reference = results.get('update-refs')!;
     for (const [name, got] of results) {
       const differing = names.filter((b) => got.get(b) !== reference.get(b));
-      if (differing.length > 0) {
+      if (differing.length > 0)
         throw new Error(
-          `${name} produced different trees for ${differing.join(', ')}`,
+          `${c.name}: ${name} produced different trees for ${differing.slice(0, 5).join(', ')}`,
         );
-      }
     }
     process.stdout.write(
       `  trees agree across ${[...results.keys()].join(', ')}\n`,
     );
-    printTable(
-      'bench:restack (seconds; ratio = reference / ours, > 1 means faster)',
-      rows,
-    );
-    const file = writeResult('restack', rows, {
-      branches: BRANCHES,
-      commitsPerBranch: COMMITS,
-      files: FILES,
-      treesAgree: [...results.keys()],
-      git: git(root, 'version'),
-    });
-    process.stdout.write(`\nwrote ${file}\n`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  const cases = CASES.filter((c) => !SELECTED || SELECTED.includes(c.name));
+  if (cases.length === 0)
+    throw new Error(
+      `BENCH_CASES names no case: ${CASES.map((c) => c.name).join(', ')}`,
+    );
+  const load = loadavg()[0]!;
+  process.stdout.write(
+    `bench:restack (${RUNS} runs per figure, ${git(tmpdir(), 'version')}, load ${load.toFixed(2)})\n`,
+  );
+  const rows: BenchRow[] = [];
+  for (const c of cases) await runCase(c, rows);
+  printTable(
+    'bench:restack (seconds, medians; ratio = reference / ours, > 1 means faster)',
+    rows,
+  );
+  if (!GIT_REPLAY_BIN)
+    process.stdout.write(
+      'git replay: not measured (set GIT_REPLAY_BIN to a git ≥ 2.44 to include it)\n',
+    );
+  if (!GT_BIN)
+    process.stdout.write(
+      'gt restack: not measured (set GT_BIN to a Graphite CLI to include it)\n',
+    );
+  const file = writeResult('restack', rows, {
+    runs: RUNS,
+    cases: cases.map((c) => ({ ...c })),
+    git: git(tmpdir(), 'version'),
+    loadAtStart: load,
+  });
+  process.stdout.write(`\nwrote ${file}\n`);
 }
 
 main().catch((error: unknown) => {
