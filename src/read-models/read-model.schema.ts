@@ -1,6 +1,8 @@
 import type { ReadModelSchema } from '../infrastructure/read-model-db/read-model-data-source';
 import { HistoryEntity } from './history/history.entity';
 import { JobEntity } from './job/job.entity';
+import { FollowerCheckpointEntity } from '../infrastructure/read-model-db/follower-checkpoint.entity';
+import { FollowerCheckpoints1797000000000 } from './migrations/1797000000000-follower-checkpoints';
 import { InitialReadModels1732406400000 } from './migrations/1732406400000-initial-read-models';
 import { ReposAndHistory1764000000000 } from './migrations/1764000000000-repos-and-history';
 import { Tasks1764200000000 } from './migrations/1764200000000-tasks';
@@ -29,13 +31,18 @@ export const READ_MODEL_SCHEMA: ReadModelSchema = {
     RepoEntity,
     HistoryEntity,
     TaskEntity,
+    FollowerCheckpointEntity,
   ],
   migrations: {
     sqlite: [
       InitialReadModels1732406400000,
       ReposAndHistory1764000000000,
       Tasks1764200000000,
+      FollowerCheckpoints1797000000000,
     ],
-    postgres: [PostgresReadModels1796000000000],
+    postgres: [
+      PostgresReadModels1796000000000,
+      FollowerCheckpoints1797000000000,
+    ],
   },
 };

@@ -4,9 +4,11 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
+  Optional,
 } from '@nestjs/common';
 import {
   eventKind,
+  FINAL_JOB_EVENTS,
   narrow,
   narrowAll,
   TASK_EVENTS,
@@ -18,6 +20,10 @@ import {
   FINAL_JOB_EVENT_TYPES,
   type FinalJobEvent,
 } from '../domain/events/job.events';
+import {
+  FOLLOWER_CHECKPOINTS,
+  type FollowerCheckpoints,
+} from '../infrastructure/checkpoints/follower-checkpoints.port';
 import {
   jobIdOfStream,
   jobStream,
@@ -44,6 +50,15 @@ import { attachOutcome } from './task-attach.saga';
 /** The final event of a job, as stored. */
 type EndedJob = RecordedEvent & FinalJobEvent;
 
+/** The saga's checkpoint: pending tasks by attach job, and each repo's last observed heads. */
+interface TaskAttachCheckpoint {
+  pending: Array<[jobId: string, taskId: string]>;
+  heads: Array<[repoId: string, Array<[branch: string, sha: string]>]>;
+}
+
+/** Names the saga's checkpoint; bump the version when its state changes shape. */
+const CHECKPOINT = { name: 'task-attach', version: 1 } as const;
+
 /** What the saga reads: attach requests and outcomes, observed heads, and job ends. */
 const SAGA_EVENTS = eventKind([
   'TaskBranchAttachRequested',
@@ -62,6 +77,11 @@ const SAGA_EVENTS = eventKind([
  * service was down, or a task whose job was never queued (a stop between the request's two
  * appends). Recording is read → decide → append with the task stream's version, so running
  * twice records once.
+ *
+ * That state is checkpointed (with `checkpoints`): a start restores it and folds only the
+ * events after the checkpoint. Whether a pending task's job has ended is not part of it: at
+ * boot each pending task's job stream is read (there are as many as attach jobs in hand),
+ * which finds a job that ended before the checkpoint as well as after it.
  */
 @Injectable()
 export class TaskAttachService
@@ -69,9 +89,7 @@ export class TaskAttachService
 {
   /** Attach job id → task id, for tasks still pending. */
   private readonly pending = new Map<string, string>();
-  /** Jobs that ended while their task was pending, found while catching up at boot. */
-  private readonly endedAtBoot = new Map<string, EndedJob>();
-  /** Repo id → branch → head at the last observation. */
+  /** Repo id → branch → head at the last observation (one entry per repo). */
   private readonly heads = new Map<string, Map<string, string>>();
   private readonly repos: RepoStateReader;
   private follower: Follower | undefined;
@@ -83,11 +101,25 @@ export class TaskAttachService
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional()
+    @Inject(FOLLOWER_CHECKPOINTS)
+    private readonly checkpoints: FollowerCheckpoints | null = null,
   ) {
     this.repos = new RepoStateReader(store);
   }
 
+  /** How the start read the history: where from, and how many events it folded. */
+  get started(): { foldedFrom: number; folded: number } | undefined {
+    return this.follower;
+  }
+
+  /** Tasks pending on their attach job now. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
+    const checkpoints = this.checkpoints;
     this.follower = await foldThenFollow(this.store, {
       filter: { types: SAGA_EVENTS.types },
       fold: (e) => {
@@ -102,6 +134,28 @@ export class TaskAttachService
       },
       name: 'task attach saga',
       logger: this.logger,
+      ...(checkpoints
+        ? {
+            checkpoint: {
+              checkpoints,
+              ...CHECKPOINT,
+              logger: this.logger,
+              snapshot: (): TaskAttachCheckpoint => ({
+                pending: [...this.pending],
+                heads: [...this.heads].map(([repoId, heads]) => [
+                  repoId,
+                  [...heads],
+                ]),
+              }),
+              restore: (state: TaskAttachCheckpoint) => {
+                for (const [jobId, taskId] of state.pending)
+                  this.pending.set(jobId, taskId);
+                for (const [repoId, heads] of state.heads)
+                  this.heads.set(repoId, new Map(heads));
+              },
+            },
+          }
+        : {}),
     });
   }
 
@@ -112,14 +166,24 @@ export class TaskAttachService
     await Promise.all(this.retrying);
   }
 
+  /**
+   * For each task still pending, its attach job's stream says what is left: it ended (while
+   * the service was down, or before the checkpoint with the task's outcome not recorded
+   * yet), so the outcome is recorded now; it was never requested, so it is queued; or it is
+   * still in hand, and its end will come live.
+   */
   private async settleWhatTheHistoryLeftOpen(): Promise<void> {
-    for (const [jobId, end] of this.endedAtBoot) {
-      const taskId = this.pending.get(jobId);
-      if (taskId) await this.settle(taskId, end);
+    for (const [jobId, taskId] of [...this.pending]) {
+      const events = await this.store.readStream(jobStream(jobId));
+      if (events.length === 0) {
+        await this.ensureJob(jobId, taskId);
+        continue;
+      }
+      for (const event of events) {
+        const end = narrow(event, FINAL_JOB_EVENTS);
+        if (end) await this.settle(taskId, end);
+      }
     }
-    this.endedAtBoot.clear();
-    for (const [jobId, taskId] of this.pending)
-      await this.ensureJob(jobId, taskId);
   }
 
   /**
@@ -161,9 +225,7 @@ export class TaskAttachService
         return undefined;
       case 'TaskBranchAttached':
       case 'TaskBranchAttachFailed': {
-        const jobId = attachJobIdOf(taskIdOfStream(e.streamId)!);
-        this.pending.delete(jobId);
-        this.endedAtBoot.delete(jobId);
+        this.pending.delete(attachJobIdOf(taskIdOfStream(e.streamId)!));
         return undefined;
       }
       case 'RepoBranchesObserved':
@@ -178,11 +240,9 @@ export class TaskAttachService
         const jobId = jobIdOfStream(e.streamId);
         const taskId =
           jobId === undefined ? undefined : this.pending.get(jobId);
-        if (jobId === undefined || taskId === undefined) return undefined;
-        if (booting) {
-          this.endedAtBoot.set(jobId, event);
+        // At boot, the end is found again by reading the job's stream once caught up.
+        if (jobId === undefined || taskId === undefined || booting)
           return undefined;
-        }
         return { taskId, end: event };
       }
       case undefined:
@@ -220,12 +280,8 @@ export class TaskAttachService
     });
   }
 
-  /** Queues the task's attach job if the request stopped before it could. */
+  /** Queues the task's attach job, which the request stopped before it could. */
   private async ensureJob(jobId: string, taskId: string): Promise<void> {
-    const [first] = await this.store.readStream(jobStream(jobId), {
-      maxCount: 1,
-    });
-    if (first) return;
     const { state, orgId, correlationId } = await this.readTask(taskId);
     this.logger.warn(
       `task ${taskId}: queueing its missing attach job ${jobId}`,

@@ -14,6 +14,8 @@ import {
   type EventStore,
   STORE_WRITE_HEALTH,
 } from '../event-store/event-store.port';
+import { FOLLOWER_CHECKPOINTS } from '../checkpoints/follower-checkpoints.port';
+import { SqlFollowerCheckpoints } from '../read-model-db/sql-follower-checkpoints';
 import { SHARED_LEASES, type SharedLeases, type Storage } from './storage';
 
 /**
@@ -52,6 +54,10 @@ export class StorageModule {
         { provide: STORE_WRITE_HEALTH, useValue: storage.store },
         { provide: DataSource, useValue: storage.readModels },
         { provide: SHARED_LEASES, useValue: storage.leases ?? null },
+        {
+          provide: FOLLOWER_CHECKPOINTS,
+          useValue: new SqlFollowerCheckpoints(storage.readModels),
+        },
         StorageCloser,
       ],
       exports: [
@@ -60,6 +66,7 @@ export class StorageModule {
         STORE_WRITE_HEALTH,
         DataSource,
         SHARED_LEASES,
+        FOLLOWER_CHECKPOINTS,
       ],
     };
   }

@@ -1,4 +1,5 @@
 import type { JobAction, JobStep } from '../../domain/events/job.events';
+import type { FollowerCheckpoints } from '../../infrastructure/checkpoints/follower-checkpoints.port';
 import type { Clock } from '../../infrastructure/clock/clock';
 import type { JobRunnerLogger } from './job.log';
 import type { RetryPolicy } from './job.saga';
@@ -49,4 +50,9 @@ export interface JobRunnerOptions {
   random?: () => number;
   /** Which repos' lanes may run here; unset, all (a service running alone). */
   gate?: LaneGate;
+  /**
+   * Where the runner keeps its checkpoint (the jobs unfinished at a position), so that a
+   * start reads only what happened since; unset, every start folds every job stream.
+   */
+  checkpoints?: FollowerCheckpoints;
 }
