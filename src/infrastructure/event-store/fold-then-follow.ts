@@ -31,6 +31,11 @@ export interface CheckpointOptions<State> {
   everyEvents?: number;
   /** … or once this long has passed since the last with any event folded; default 5000 ms. */
   everyMs?: number;
+  /**
+   * … and once this long has passed in any case, so that the position moves on while no
+   * event of the follower's comes; default 60000 ms.
+   */
+  idleMs?: number;
   logger?: { warn(message: string): void };
 }
 
@@ -78,10 +83,10 @@ export interface Follower {
  * Resolves once the live loop runs; rejects if the history cannot be read or folded.
  * An error of the live loop ends it, and is logged unless the follower is closing.
  *
- * With `checkpoint`, a checkpoint is saved after the start's fold when it folded any
- * event, then while following every `everyEvents` events or `everyMs` (whichever comes
- * first, checked after each batch), and once more on `close`. Saves never hold the loop up
- * and never fail it: a checkpoint not saved only makes the next start read a little more.
+ * With `checkpoint`, a checkpoint is saved after the start's fold, then while following
+ * every `everyEvents` events or `everyMs` with any event folded (whichever comes first),
+ * every `idleMs` in any case, and once more on `close`. Saves never hold the loop up and
+ * never fail it: a checkpoint not saved only makes the next start read a little more.
  */
 export async function foldThenFollow(
   store: EventStore,
@@ -89,7 +94,7 @@ export async function foldThenFollow(
 ): Promise<Follower> {
   const { filter } = options;
   const keeper = options.checkpoint
-    ? new CheckpointKeeper(store, options.checkpoint)
+    ? new CheckpointKeeper(store, filter, options.checkpoint)
     : undefined;
   let from = (await keeper?.restore()) ?? 1;
   const foldedFrom = from;
@@ -106,7 +111,9 @@ export async function foldThenFollow(
     from = page.nextPosition;
     if (page.isEnd) break;
   }
-  // The state as the history left it, before `caughtUp` acts on it.
+  // Every position before `from` has been looked at: the state stands there, before
+  // `caughtUp` acts on it.
+  keeper?.lookedAt(from - 1);
   keeper?.due(true);
   await options.caughtUp?.();
   const subscription = store.subscribe({ fromPosition: from, filter });
@@ -114,8 +121,10 @@ export async function foldThenFollow(
   const loop = (async () => {
     try {
       for await (const batch of subscription) {
+        keeper?.busy(true);
         await options.follow(batch);
         keeper?.folded(batch);
+        keeper?.busy(false);
         keeper?.due(false);
       }
     } catch (error) {
@@ -123,15 +132,18 @@ export async function foldThenFollow(
         options.logger.error(`${options.name} stopped: ${String(error)}`);
     }
   })();
+  keeper?.startTimer();
   return {
     followsFrom: from,
     foldedFrom,
     folded,
     async close() {
       closing = true;
+      keeper?.stopTimer();
       subscription.close();
       await loop;
-      // Everything handed to `follow` has been folded: the state stands at the last event.
+      // Everything handed to `follow` has been folded (unless a batch failed midway: then
+      // the keeper stays busy and saves nothing), so the state stands at the last event.
       await keeper?.settled();
       keeper?.due(true);
       await keeper?.settled();
@@ -139,17 +151,32 @@ export async function foldThenFollow(
   };
 }
 
-/** Restores a follower's checkpoint and saves new ones (see `foldThenFollow`). */
+/**
+ * Restores a follower's checkpoint and saves new ones (see `foldThenFollow`).
+ *
+ * A checkpoint's position is the furthest position up to which the follower has folded
+ * every matching event, not merely its last matching event: a follower of rare events (the
+ * repo directory reads registrations only) would otherwise keep an old position, and its
+ * next start would scan every event since for the few it wants. So the keeper knows a
+ * `quiet` position (no matching event after the last folded one up to it): at start, where
+ * the history read ended; live, found before each save by a filtered read of one event
+ * from the last quiet position on, which looks only at events appended since.
+ */
 class CheckpointKeeper {
-  /** The last event folded, and the number folded since the last save. */
-  private last: { position: number; eventId: string } | undefined;
+  /** Positions up to here hold no matching event that is not folded. */
+  private quiet = 0;
+  /** Events folded since the last save. */
   private unsaved = 0;
   private savedAt = Date.now();
+  private savedPosition = 0;
   private saving: Promise<void> | undefined;
+  private inBatch = false;
+  private timer: NodeJS.Timeout | undefined;
   private readonly key: string;
 
   constructor(
     private readonly store: EventStore,
+    private readonly filter: EventFilter,
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     private readonly options: CheckpointOptions<any>,
   ) {
@@ -172,52 +199,61 @@ class CheckpointKeeper {
       return undefined;
     }
     if (!stored || stored.version !== this.options.version) return undefined;
-    const at = await this.store.readAll({
-      fromPosition: stored.position,
-      limit: 1,
-    });
-    const event = at.events[0];
-    if (
-      event?.globalPosition !== stored.position ||
-      event.eventId !== stored.eventId
-    ) {
+    if ((await this.eventIdAt(stored.position)) !== stored.eventId) {
       this.options.logger?.warn(
         `${this.options.name}: checkpoint at ${stored.position} is not of this event store; folding the whole history`,
       );
       return undefined;
     }
     await this.options.restore(stored.state, stored.position);
-    this.last = { position: stored.position, eventId: stored.eventId };
+    this.quiet = stored.position;
+    this.savedPosition = stored.position;
     return stored.position + 1;
   }
 
   folded(events: readonly RecordedEvent[]): void {
     const last = events.at(-1);
     if (!last) return;
-    this.last = { position: last.globalPosition, eventId: last.eventId };
+    this.quiet = Math.max(this.quiet, last.globalPosition);
     this.unsaved += events.length;
   }
 
-  /** Saves now if `force` or the interval has come, and anything was folded since. */
+  /** Every position up to `position` has been read: nothing there is left to fold. */
+  lookedAt(position: number): void {
+    this.quiet = Math.max(this.quiet, position);
+  }
+
+  /** Whether the follower is in the middle of a batch (its state is not whole then). */
+  busy(busy: boolean): void {
+    this.inBatch = busy;
+  }
+
+  startTimer(): void {
+    const everyMs = this.options.everyMs ?? 5000;
+    this.timer = setInterval(() => this.due(false), everyMs);
+    this.timer.unref();
+  }
+
+  stopTimer(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Saves now if `force` or its time has come (and no save or batch is under way). */
   due(force: boolean): void {
-    if (this.unsaved === 0 || !this.last || this.saving) return;
-    const now = Date.now();
-    if (
-      !force &&
-      this.unsaved < (this.options.everyEvents ?? 1000) &&
-      now - this.savedAt < (this.options.everyMs ?? 5000)
-    )
-      return;
-    // Taken now, between batches: the state stands exactly at `last`.
-    const checkpoint = {
-      ...this.last,
-      version: this.options.version,
-      state: this.options.snapshot() as unknown,
-    };
+    if (this.saving || this.inBatch) return;
+    const elapsed = Date.now() - this.savedAt;
+    const due =
+      force ||
+      this.unsaved >= (this.options.everyEvents ?? 1000) ||
+      (this.unsaved > 0 && elapsed >= (this.options.everyMs ?? 5000)) ||
+      elapsed >= (this.options.idleMs ?? 60_000);
+    if (!due) return;
+    // Taken now, between batches: the state stands exactly at `quiet`.
+    const state = this.options.snapshot() as unknown;
+    const changed = this.unsaved > 0;
     this.unsaved = 0;
-    this.savedAt = now;
-    this.saving = this.options.checkpoints
-      .save(this.key, checkpoint)
+    this.savedAt = Date.now();
+    this.saving = this.write(state, this.quiet, changed)
       .catch((error: unknown) =>
         this.options.logger?.warn(
           `${this.options.name}: checkpoint not saved (${String(error)})`,
@@ -230,5 +266,37 @@ class CheckpointKeeper {
 
   async settled(): Promise<void> {
     await this.saving;
+  }
+
+  private async write(
+    state: unknown,
+    quiet: number,
+    changed: boolean,
+  ): Promise<void> {
+    // How far no matching event follows: the state at `quiet` is the state there too.
+    const next = await this.store.readAll({
+      fromPosition: quiet + 1,
+      limit: 1,
+      filter: this.filter,
+    });
+    const first = next.events[0];
+    const position = first ? first.globalPosition - 1 : next.nextPosition - 1;
+    this.quiet = Math.max(this.quiet, position);
+    if (position <= 0 || (!changed && position <= this.savedPosition)) return;
+    const eventId = await this.eventIdAt(position);
+    if (eventId === undefined) return;
+    await this.options.checkpoints.save(this.key, {
+      position,
+      eventId,
+      version: this.options.version,
+      state,
+    });
+    this.savedPosition = Math.max(this.savedPosition, position);
+  }
+
+  private async eventIdAt(position: number): Promise<string | undefined> {
+    const at = await this.store.readAll({ fromPosition: position, limit: 1 });
+    const event = at.events[0];
+    return event?.globalPosition === position ? event.eventId : undefined;
   }
 }
