@@ -1,23 +1,66 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { type BenchRow, printTable, row, writeResult } from './support/report';
 import { freePort } from './support/free-port';
 
 /**
- * bench:accept — how fast `POST /repos/:id/actions` accepts durable jobs, beside (same run,
- * same machine, same HTTP stack): a bare route doing only the same group-committed append,
- * the synchronous design (the request waits for the job), and BullMQ `queue.add` when
- * REDIS_URL is set. The load generator runs in this process, on the same 2 cores.
+ * bench:accept — how fast `POST /repos/:id/actions` accepts durable jobs, in two figures the
+ * earlier bench conflated, beside (same run, same machine, same HTTP stack) a bare route
+ * doing only the same group-committed append, the synchronous design (the request waits
+ * for the job), and BullMQ `queue.add` when REDIS_URL is set:
+ *
+ * - **runner idle**: actions asked of a repo whose lane is held (its first job clones from a
+ *   remote that accepts the connection and never answers), so that nothing runs: the price
+ *   of the request, its append, the three projections and the runner's bookkeeping;
+ * - **runner busy**: actions asked of a repo with a real stack, each a restack the runner
+ *   really runs (git child processes) on the same cores while requests keep coming.
+ *
+ * Beside throughput, each figure has the server's CPU time per answered request (utime +
+ * stime of its process from /proc, before and after the load): steadier than throughput on
+ * shared machines. The load generator runs in this process, on the same cores.
  */
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const SYNC_DURATION = Number(process.env.BENCH_SYNC_DURATION ?? 5);
 const MAIN = join(__dirname, '..', 'src', 'main.js');
 const REFERENCE = join(__dirname, 'support', 'reference-server.js');
 const BODY = JSON.stringify({ action: 'restack_repo' });
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ, 100 on Linux). */
+const TICKS = 100;
+
+/** CPU seconds a process has used (user + system), from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+/**
+ * A git remote that accepts connections and never answers: a clone from it waits for
+ * ever, and so does every job queued behind it in its repo's lane.
+ */
+async function silentRemote(): Promise<{ url: string; close(): void }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  return {
+    url: `git://127.0.0.1:${port}/held.git`,
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
 
 async function spawnServer(
   args: string[],
@@ -100,13 +143,17 @@ interface Load {
   p50: number;
   p99: number;
   errors: number;
+  /** The server's CPU time per answered request, ms. */
+  cpuMs: number;
 }
 
 async function load(
   url: string,
   connections: number,
   duration: number,
+  serverPid: number,
 ): Promise<Load> {
+  const cpuBefore = cpuSeconds(serverPid);
   const result = await autocannon({
     url,
     method: 'POST',
@@ -115,31 +162,64 @@ async function load(
     connections,
     duration,
   });
+  const cpu = cpuSeconds(serverPid) - cpuBefore;
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
+    cpuMs: result.requests.total > 0 ? (cpu * 1000) / result.requests.total : 0,
+  };
+}
+
+/** Jobs that ended (any outcome) so far, from the service's metrics. */
+async function jobsEnded(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith('stackyard_job_outcomes_total'))
+      total += Number(line.split(' ').pop());
+  return total;
+}
+
+type Figure = { at16: Load; at64: Load };
+
+/** Both connection counts at `url`, after a 2 s warm-up. */
+async function measure(url: string, pid: number): Promise<Figure> {
+  await load(url, 16, 2, pid);
+  return {
+    at16: await load(url, 16, DURATION, pid),
+    at64: await load(url, 64, DURATION, pid),
   };
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'stackyard-bench-accept-'));
   const origin = makeOrigin(dir);
+  const silent = await silentRemote();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const loadBefore = loadavg()[0]!;
   const service = await spawnServer(
     [MAIN],
     {
       PORT: String(port),
       STACKYARD_DATA_DIR: join(dir, 'data'),
       STACKYARD_BENCH_ROUTES: '1',
+      // The held repo's clone waits for the whole run.
+      STACKYARD_STEP_TIMEOUT_MS: '0',
       LOG_LEVEL: 'log', // 'listening on' is logged at this level
     },
     'listening on',
   );
-  const measured: Record<string, { at16: Load; at64: Load }> = {};
+  const pid = service.pid!;
+  const measured: Record<string, Figure> = {};
+  let jobsDuringBusy = 0;
   try {
+    const held = await json(`${base}/repos`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'held', remoteUrl: silent.url }),
+    });
     const repo = await json(`${base}/repos`, {
       method: 'POST',
       body: JSON.stringify({ name: 'bench', remoteUrl: origin }),
@@ -158,17 +238,26 @@ async function main(): Promise<void> {
     // The synchronous design first, before the accepted jobs pile up behind its repo.
     const syncUrl = `${base}/bench/repos/${String(repo.repoId)}/actions-sync`;
     measured.sync = {
-      at16: await load(syncUrl, 16, SYNC_DURATION),
-      at64: await load(syncUrl, 64, SYNC_DURATION),
+      at16: await load(syncUrl, 16, SYNC_DURATION, pid),
+      at64: await load(syncUrl, 64, SYNC_DURATION, pid),
     };
-    const url = `${base}/repos/${String(repo.repoId)}/actions`;
-    await load(url, 16, 2); // warm-up
-    measured.ours = {
-      at16: await load(url, 16, DURATION),
-      at64: await load(url, 64, DURATION),
-    };
+    // Runner idle: every job waits behind the held repo's clone.
+    measured.idle = await measure(
+      `${base}/repos/${String(held.repoId)}/actions`,
+      pid,
+    );
+    // Runner busy: every job is a restack the runner runs meanwhile.
+    const before = await jobsEnded(base);
+    const busyStart = process.hrtime.bigint();
+    measured.busy = await measure(
+      `${base}/repos/${String(repo.repoId)}/actions`,
+      pid,
+    );
+    const busySeconds = Number(process.hrtime.bigint() - busyStart) / 1e9;
+    jobsDuringBusy = ((await jobsEnded(base)) - before) / busySeconds;
   } finally {
     await stop(service);
+    silent.close();
   }
 
   for (const mode of ['append', ...(process.env.REDIS_URL ? ['bullmq'] : [])]) {
@@ -179,78 +268,163 @@ async function main(): Promise<void> {
       'listening',
     );
     try {
-      const url = `http://127.0.0.1:${refPort}/enqueue`;
-      await load(url, 16, 2);
-      measured[mode] = {
-        at16: await load(url, 16, DURATION),
-        at64: await load(url, 64, DURATION),
-      };
+      measured[mode] = await measure(
+        `http://127.0.0.1:${refPort}/enqueue`,
+        ref.pid!,
+      );
     } finally {
       await stop(ref);
     }
   }
   rmSync(dir, { recursive: true, force: true });
+  const loadAfter = loadavg()[0]!;
 
-  const ours = measured.ours;
-  const refs: Array<[string, string]> = [
-    ['append', 'bare Nest route, same durable append'],
-    ['sync', 'synchronous design (waits for the job)'],
-    ['bullmq', 'BullMQ queue.add on Redis'],
-  ];
+  const { idle, busy, append } = measured as Record<
+    'idle' | 'busy' | 'append',
+    Figure
+  >;
+  const bare = 'bare Nest route, same durable append';
   const rows: BenchRow[] = [
     row(
-      'accepted actions/s, 64 connections',
+      'runner idle: accepted actions/s, 64 connections',
       'req/s',
-      ours.at64.rps,
-      3000,
-      'target (issue 4)',
+      idle.at64.rps,
+      append.at64.rps,
+      bare,
     ),
     row(
-      'accepted actions/s, 64 connections',
+      'runner idle: accepted actions/s, 16 connections',
       'req/s',
-      ours.at64.rps,
-      8000,
-      'target',
+      idle.at16.rps,
+      append.at16.rps,
+      bare,
     ),
     row(
-      'p99 latency, 16 connections',
+      'runner idle: server CPU per request, 64 connections',
       'ms',
-      ours.at16.p99,
+      idle.at64.cpuMs,
+      append.at64.cpuMs,
+      bare,
+      false,
+    ),
+    row(
+      'runner idle: server CPU per request, 16 connections',
+      'ms',
+      idle.at16.cpuMs,
+      append.at16.cpuMs,
+      bare,
+      false,
+    ),
+    row(
+      'runner idle: p50 latency, 16 connections',
+      'ms',
+      idle.at16.p50,
+      append.at16.p50,
+      bare,
+      false,
+    ),
+    row(
+      'runner idle: p99 latency, 16 connections',
+      'ms',
+      idle.at16.p99,
+      append.at16.p99,
+      bare,
+      false,
+    ),
+    row(
+      'runner busy: accepted actions/s, 64 connections',
+      'req/s',
+      busy.at64.rps,
+      append.at64.rps,
+      bare,
+    ),
+    row(
+      'runner busy: accepted actions/s, 16 connections',
+      'req/s',
+      busy.at16.rps,
+      append.at16.rps,
+      bare,
+    ),
+    row(
+      'runner busy: server CPU per request, 64 connections',
+      'ms',
+      busy.at64.cpuMs,
+      append.at64.cpuMs,
+      bare,
+      false,
+    ),
+    row(
+      'runner busy: server CPU per request, 16 connections',
+      'ms',
+      busy.at16.cpuMs,
+      append.at16.cpuMs,
+      bare,
+      false,
+    ),
+    row(
+      'runner busy: p50 latency, 16 connections',
+      'ms',
+      busy.at16.p50,
+      append.at16.p50,
+      bare,
+      false,
+    ),
+    row(
+      'runner busy: p99 latency, 16 connections',
+      'ms',
+      busy.at16.p99,
+      append.at16.p99,
+      bare,
+      false,
+    ),
+    row(
+      'runner busy: p99 latency, 16 connections',
+      'ms',
+      busy.at16.p99,
       10,
       'target',
       false,
     ),
+    row(
+      'runner busy: jobs ended meanwhile',
+      'jobs/s',
+      jobsDuringBusy,
+      null,
+      '',
+    ),
+    row(
+      'runner busy: accepted actions/s, 64 connections',
+      'req/s',
+      busy.at64.rps,
+      3000,
+      'target (issue 4)',
+    ),
   ];
-  for (const [key, name] of refs) {
+  for (const [key, name] of [
+    ['sync', 'synchronous design (waits for the job)'],
+    ['bullmq', 'BullMQ queue.add on Redis'],
+  ] as const) {
     const ref = measured[key];
     if (!ref) continue;
     rows.push(
       row(
-        'accepted actions/s, 64 connections',
+        'runner busy: accepted actions/s, 64 connections',
         'req/s',
-        ours.at64.rps,
+        busy.at64.rps,
         ref.at64.rps,
         name,
       ),
       row(
-        'accepted actions/s, 16 connections',
+        'runner busy: accepted actions/s, 16 connections',
         'req/s',
-        ours.at16.rps,
+        busy.at16.rps,
         ref.at16.rps,
         name,
       ),
       row(
-        'p50 latency, 16 connections',
+        'runner busy: p99 latency, 16 connections',
         'ms',
-        ours.at16.p50,
-        ref.at16.p50,
-        name,
-        false,
-      ),
-      row(
-        'p99 latency, 16 connections',
-        'ms',
-        ours.at16.p99,
+        busy.at16.p99,
         ref.at16.p99,
         name,
         false,
@@ -267,11 +441,12 @@ async function main(): Promise<void> {
       v.at16.errors + v.at64.errors,
     ]),
   );
+  const loadAverage = { before: loadBefore, after: loadAfter };
   console.log(
-    `errors and non-2xx answers per variant: ${JSON.stringify(errors)}`,
+    `errors and non-2xx answers per variant: ${JSON.stringify(errors)}; load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`,
   );
   console.log(
-    `wrote ${writeResult('accept', rows, { durationSeconds: DURATION, errors })}`,
+    `wrote ${writeResult('accept', rows, { durationSeconds: DURATION, errors, loadAverage })}`,
   );
 }
 

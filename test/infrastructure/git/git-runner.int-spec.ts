@@ -9,9 +9,16 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  GIT_NICENESS,
   GitRunner,
   withGitAbortSignal,
 } from '../../../src/infrastructure/git/git-runner';
+
+/** A process's nice value, from /proc/<pid>/stat (the 19th field). */
+function niceOf(pid: number | 'self'): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
 
 /** Whether a process runs: a zombie (killed, not reaped yet) does not. */
 function running(pid: number): boolean {
@@ -114,5 +121,29 @@ describe('GitRunner', () => {
       code: 'GIT.COMMAND_FAILED',
       exitCode: 1,
     });
+  });
+
+  it('runs git below the priority of the service, one-shot commands and long-running helpers alike', async () => {
+    // A "git" that answers with its own nice value once it has read a line (or the end) of
+    // its input: a helper's priority is lowered right after it starts.
+    const bin = join(dir, 'nice-git');
+    writeFileSync(
+      bin,
+      `#!/bin/sh\nread -r line\nstat=$(cat /proc/$$/stat)\nset -- \${stat##*) }\nshift 16\necho "$1"\nexec cat\n`,
+    );
+    chmodSync(bin, 0o755);
+    const git = new GitRunner(bin);
+
+    const oneShot = Number(await git.text(['status']));
+    const helper = git.spawn(['cat-file', '--batch'], dir);
+    const exited = new Promise((resolve) => helper.once('close', resolve));
+    let helperNice = '';
+    helper.stdout.on('data', (d: Buffer) => (helperNice += d.toString()));
+    helper.stdin.end('\n');
+    await exited;
+
+    expect(oneShot).toBeGreaterThanOrEqual(GIT_NICENESS);
+    expect(oneShot).toBeGreaterThan(niceOf('self'));
+    expect(Number(helperNice.trim())).toBe(oneShot);
   });
 });
