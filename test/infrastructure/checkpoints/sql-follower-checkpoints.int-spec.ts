@@ -1,0 +1,3 @@
+import { sqlFollowerCheckpointsContract } from './sql-follower-checkpoints.contract';
+
+sqlFollowerCheckpointsContract('sqlite');
