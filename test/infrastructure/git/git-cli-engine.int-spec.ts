@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { GitCliEngine } from '../../../src/infrastructure/git/git-cli-engine';
+import {
+  ANCESTRY_WALK_LIMIT,
+  GitCliEngine,
+} from '../../../src/infrastructure/git/git-cli-engine';
 import { GitFixture } from '../../support/git-fixture';
 
 describe('GitCliEngine on real repositories', () => {
@@ -48,6 +51,48 @@ describe('GitCliEngine on real repositories', () => {
     expect(
       await engine.commitsBetween(repo, main, heads.get('b')!),
     ).toHaveLength(4);
+  });
+
+  it('answers ancestry as git does, across merges, past the walk limit and for unknown ids', async () => {
+    // A merge commit on b, then a history longer than the walk reads.
+    fx.gitW('checkout', '--quiet', 'b');
+    fx.gitW('merge', '--quiet', '--no-ff', '-m', 'merge a', 'a');
+    for (let i = 0; i < ANCESTRY_WALK_LIMIT + 4; i++)
+      fx.gitW('commit', '--quiet', '--allow-empty', '-m', `long ${i}`);
+    fx.gitW('push', '--quiet', 'origin', 'b');
+    await engine.fetch(repo);
+    const heads = await engine.remoteHeads(repo);
+    const tip = heads.get('b')!;
+    const merge = inClone('rev-parse', `${tip}~${ANCESTRY_WALK_LIMIT + 4}`);
+    const all = inClone('rev-list', '--all').split('\n');
+    const questions: Array<[string, string]> = [
+      [heads.get('a')!, merge],
+      [heads.get('main')!, merge],
+      [merge, heads.get('a')!],
+      [fx.head('main'), tip],
+      [heads.get('a')!, tip],
+      [tip, heads.get('main')!],
+      ['0'.repeat(40), merge],
+    ];
+    for (const [ancestor, descendant] of questions) {
+      const git = (() => {
+        try {
+          inClone('merge-base', '--is-ancestor', ancestor, descendant);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      const asked = await engine
+        .isAncestor(repo, ancestor, descendant)
+        .catch(() => false);
+      expect([ancestor, descendant, asked]).toEqual([
+        ancestor,
+        descendant,
+        git,
+      ]);
+    }
+    expect(all.length).toBeGreaterThan(ANCESTRY_WALK_LIMIT);
   });
 
   it('replays a branch onto a moved trunk, keeping author, date and message', async () => {
