@@ -60,6 +60,8 @@ export class JobRunnerService
   private readonly gate: RepoLeaseGate | undefined;
   /** This instance's clones under their disk budget. */
   readonly cloneCache: CloneCache;
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -118,18 +120,36 @@ export class JobRunnerService
     });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.gate?.start();
-    this.cloneCache.start();
-    await this.jobs.start();
+  /**
+   * Starts the runner once. Nest calls this hook on every provider whose value is this
+   * object, and the read side's `INSTANCE_JOBS` is this object too (see AppModule): without
+   * the guard the runner would start twice, folding the history twice and following the job
+   * streams with two subscriptions.
+   */
+  onApplicationBootstrap(): Promise<void> {
+    this.starting ??= (async () => {
+      this.gate?.start();
+      this.cloneCache.start();
+      await this.jobs.start();
+    })();
+    return this.starting;
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.jobs.stop();
-    await this.cloneCache.stop();
-    // Given up at once, so that the other instances take this one's repos without waiting.
-    await this.gate?.stop();
-    await this.git.close();
+  /** Stops the runner once, however many times Nest calls it (see onApplicationBootstrap). */
+  beforeApplicationShutdown(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.jobs.stop();
+      await this.cloneCache.stop();
+      // Given up at once, so that the other instances take this one's repos without waiting.
+      await this.gate?.stop();
+      await this.git.close();
+    })();
+    return this.stopping;
+  }
+
+  /** How the runner's start read the history (see JobProcessManager.started). */
+  get started(): { foldedFrom: number; folded: number } | undefined {
+    return this.jobs.started;
   }
 
   /** The jobs this instance's runner is running now, oldest claim first. */
