@@ -59,14 +59,15 @@ export function lowerPriority(child: ChildProcess): void {
  * fork's cost grows with the memory of the process forked: in a service of 170 MB each
  * `spawn` held the event loop for 5 ms (p99 20 ms), long enough to show in the answers to
  * requests. The launcher is 40 MB and forks in under 1 ms, on its own thread of execution.
- * It runs at `GIT_NICENESS`, which every git it starts inherits. Its source is a string so
+ * It lowers each git's priority to `GIT_NICENESS` as it starts it, and keeps its own: what
+ * it does for the service (relay answers) must not wait behind the git work of the
+ * machine. Its source is a string so
  * that it runs as it is wherever this module runs (compiled, or under the tests' transform).
  */
 const LAUNCHER_SOURCE = `
 'use strict';
 const { spawn } = require('node:child_process');
 const { setPriority } = require('node:os');
-try { setPriority(${GIT_NICENESS}); } catch {}
 const children = new Map();
 const send = (message) => { if (process.connected) process.send(message); };
 const killGroup = (child) => {
@@ -80,6 +81,7 @@ process.on('message', (m) => {
     return;
   }
   const child = spawn(m.file, m.args, { env: m.env, detached: true });
+  try { if (child.pid !== undefined) setPriority(child.pid, ${GIT_NICENESS}); } catch {}
   children.set(m.id, child);
   const out = { stdout: [], stderr: [] };
   let overflow = false;
