@@ -137,11 +137,23 @@ interface LaunchDone {
 type LauncherMessage =
   { t: 'exit'; id: number } | ({ t: 'done'; id: number } & LaunchDone);
 
-/** The one launcher of this process, started on first use and again if it dies. */
+/** How long the launcher may sit idle before it is let go (started again when needed). */
+const LAUNCHER_IDLE_MS = 10_000;
+
+/**
+ * The one launcher of this process, started on first use, again if it dies, and let go
+ * after `LAUNCHER_IDLE_MS` without git to run (by this side, which then sends it nothing
+ * more, so no command can be lost to its leaving).
+ */
 class Launcher {
   private child: ChildProcess | undefined;
   private nextId = 1;
   private readonly watchers = new Map<number, LaunchWatcher>();
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  pid(): number | undefined {
+    return this.child?.connected ? this.child.pid : undefined;
+  }
 
   /** Starts git; returns a handle that kills its process group. */
   launch(request: LaunchRequest, watcher: LaunchWatcher): () => void {
@@ -177,6 +189,7 @@ class Launcher {
     const lost = () => {
       if (this.child !== child) return;
       this.child = undefined;
+      clearTimeout(this.idleTimer);
       // What it was running is not ours to wait for any more: each fails as git that
       // never answered.
       const waiting = [...this.watchers.values()];
@@ -200,6 +213,7 @@ class Launcher {
 
   /** While git runs, the launcher keeps this process alive; idle, it does not. */
   private hold(child: ChildProcess): void {
+    clearTimeout(this.idleTimer);
     child.ref();
     child.channel?.ref();
   }
@@ -208,10 +222,23 @@ class Launcher {
     if (this.watchers.size > 0) return;
     child.unref();
     child.channel?.unref();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.child !== child || this.watchers.size > 0) return;
+      this.child = undefined;
+      // It exits once its channel closes.
+      child.disconnect();
+    }, LAUNCHER_IDLE_MS);
+    this.idleTimer.unref();
   }
 }
 
 const launcher = new Launcher();
+
+/** The launcher's process id while it runs (for tests and diagnostics). */
+export function gitLauncherPid(): number | undefined {
+  return launcher.pid();
+}
 
 /**
  * Runs `work` so that every git command it runs through a `GitRunner`, however deep in the

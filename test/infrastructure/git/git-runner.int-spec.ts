@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import {
   GIT_NICENESS,
   GitRunner,
+  gitLauncherPid,
   withGitAbortSignal,
 } from '../../../src/infrastructure/git/git-runner';
 
@@ -145,5 +146,25 @@ describe('GitRunner', () => {
     expect(oneShot).toBeGreaterThanOrEqual(GIT_NICENESS);
     expect(oneShot).toBeGreaterThan(niceOf('self'));
     expect(Number(helperNice.trim())).toBe(oneShot);
+  });
+
+  describe('the launcher that starts one-shot git commands', () => {
+    it('given it dies while git runs, then that run fails as git that never answered, and the next run starts a new launcher', async () => {
+      const run = runner.run(['fetch', 'origin']);
+      await hungPids();
+      const first = gitLauncherPid()!;
+      expect(first).toBeGreaterThan(0);
+
+      process.kill(first, 'SIGKILL');
+
+      await expect(run).rejects.toMatchObject({
+        code: 'GIT.COMMAND_FAILED',
+        exitCode: -1,
+      });
+      expect(await stillRunning([first])).toEqual([]);
+      const result = await new GitRunner().run(['version']);
+      expect(result.stdout).toMatch(/^git version/);
+      expect(gitLauncherPid()).not.toBe(first);
+    });
   });
 });
