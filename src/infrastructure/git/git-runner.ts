@@ -170,11 +170,16 @@ class Launcher {
 
   private current(): ChildProcess {
     if (this.child?.connected) return this.child;
-    const child = spawn(process.execPath, ['-e', LAUNCHER_SOURCE], {
-      // Nothing of the service's environment: each git gets its own.
-      env: {},
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
+    const child = spawn(
+      process.execPath,
+      // The last argument only names it in process listings.
+      ['-e', LAUNCHER_SOURCE, 'stackyard-git-launcher'],
+      {
+        // Nothing of the service's environment: each git gets its own.
+        env: {},
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      },
+    );
     child.on('message', (message: LauncherMessage) => {
       const watcher = this.watchers.get(message.id);
       if (!watcher) return;

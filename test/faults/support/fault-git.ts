@@ -61,8 +61,9 @@ export interface FaultRule {
 
 /**
  * A `git` in front of the real one, passed to the service as `STACKYARD_GIT_BIN`, that
- * reaches a crash point inside a job step: when the armed rule's call comes, it kills its
- * parent (the service, which starts git directly, without a shell) with SIGKILL. The service
+ * reaches a crash point inside a job step: when the armed rule's call comes, it kills the
+ * service with SIGKILL: its parent, or the parent of the launcher that starts the service's
+ * one-shot git commands (named by its argument `stackyard-git-launcher`). The service
  * hands git a closed environment, so the wrapper reads its rule from a file; every other
  * call, and every call before `arm`, goes straight to git.
  */
@@ -177,6 +178,12 @@ if [ "$sub" = hash-object ]; then
   done
 fi
 [ "$key" = "$want" ] || exec git "$@"
+# The service: git's parent, or, for a one-shot command, the parent of the launcher that
+# started git for it.
+service=$PPID
+case "$(tr '\\0' ' ' < "/proc/$PPID/cmdline" 2>/dev/null)" in
+  *stackyard-git-launcher*) service=$(sed 's/.*) //' "/proc/$PPID/stat" | cut -d' ' -f2) ;;
+esac
 # Numbers the calls of this kind; mkdir is atomic, so two calls never get the same number.
 i=1
 while ! mkdir "$ctl/seen-$i" 2>/dev/null; do i=$((i+1)); done
@@ -187,25 +194,25 @@ case "$action" in
     fire "$@"
     # Waits for the gate; gives up once the service that asked is gone.
     while [ ! -e "$ctl/open" ]; do
-      kill -0 "$PPID" 2>/dev/null || exit 1
+      kill -0 "$service" 2>/dev/null || exit 1
       sleep 0.02
     done
     exec git "$@" ;;
   kill-before)
     fire "$@"
-    kill -9 "$PPID"
+    kill -9 "$service"
     exit 1 ;;
   kill-during)
     git "$@" &
     fire "$@"
-    kill -9 "$PPID"
+    kill -9 "$service"
     wait $!
     exit $? ;;
   kill-after)
     git "$@"
     status=$?
     fire "$@"
-    kill -9 "$PPID"
+    kill -9 "$service"
     exit $status ;;
   kill-at-line)
     git "$@" | {
@@ -214,7 +221,7 @@ case "$action" in
         n=$((n+1))
         if [ "$n" -ge "$line" ]; then
           fire "$@"
-          kill -9 "$PPID"
+          kill -9 "$service"
           exit 0
         fi
         printf '%s\\n' "$out"
@@ -232,7 +239,7 @@ case "$action" in
         [ "$answer" = 'prepare: ok' ] && break
       done
       fire "$@"
-      kill -9 "$pid" "$PPID"
+      kill -9 "$pid" "$service"
       exit 1
     done ;;
   hang-at-prepare)
@@ -251,7 +258,7 @@ case "$action" in
     done ;;
   kill-when-remote-commits)
     # exec keeps this process's id for git.
-    printf '%s %s\\n' "$$" "$PPID" > "$ctl/push-pids"
+    printf '%s %s\\n' "$$" "$service" > "$ctl/push-pids"
     fire "$@"
     exec git "$@" ;;
   unreachable)
