@@ -11,7 +11,8 @@ const DEFAULT_BATCH = 1000;
 
 /**
  * Catch-up and live are one loop: read a page from the last position; when a read reaches
- * the head, wait for the notifier to report a later commit, then read again. Because the
+ * the head, wait for the notifier to report a later commit, then read again. So a follower
+ * at the head reads the store once per commit that moves the head, not twice. Because the
  * next read always starts where the previous one ended, the switch from history to live
  * can neither skip nor repeat an event.
  */
@@ -38,9 +39,10 @@ export class CatchUpSubscription implements EventSubscription {
         filter: this.options.filter,
       });
       next = page.nextPosition;
-      if (page.events.length > 0) {
-        yield page.events;
-      } else if (page.isEnd) {
+      if (page.events.length > 0) yield page.events;
+      // A page that reached the head needs no second read to learn that nothing follows:
+      // the notifier's head moved at every commit since, so the wait ends at once if one came.
+      if (page.isEnd && !this.closing.signal.aborted) {
         await this.notifier.waitFor(next, this.closing.signal);
       }
     }

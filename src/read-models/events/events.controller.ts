@@ -20,16 +20,8 @@ import {
 import { parseInput } from '../../infrastructure/http/parse-body';
 import { EventsQuery, LastEventIdHeader } from '../read-queries.dto';
 import { RepoQueries } from '../repo/repo.queries';
-import {
-  formatSse,
-  formatStreamStart,
-  inScope,
-  type SseScope,
-} from './sse.filter';
-import { writeChunk } from './sse-write';
-
-/** Comment lines keep idle connections (and proxies) from timing out. */
-const HEARTBEAT_MS = 15_000;
+import type { SseScope } from './sse.filter';
+import { SseFanout } from './sse-fanout';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -37,25 +29,24 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-/** Open SSE streams, ended when shutdown begins so that the HTTP server can close. */
+/**
+ * The open SSE streams, fed by one shared reader of the store (see {@link SseFanout}), and
+ * ended when shutdown begins so that the HTTP server can close.
+ */
 @Injectable()
-export class SseStreams implements OnModuleDestroy {
-  private readonly open = new Set<() => void>();
-
-  add(end: () => void): () => void {
-    this.open.add(end);
-    return () => this.open.delete(end);
+export class SseStreams extends SseFanout implements OnModuleDestroy {
+  constructor(@Inject(EVENT_STORE) store: EventStore) {
+    const logger = new Logger('Events');
+    super(store, { warn: (message) => logger.warn(message) });
   }
 
   onModuleDestroy(): void {
-    for (const end of [...this.open]) end();
+    this.close();
   }
 }
 
 @Controller('events')
 export class EventsController {
-  private readonly logger = new Logger('Events');
-
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly repos: RepoQueries,
@@ -108,31 +99,7 @@ export class EventsController {
 
     reply.hijack();
     res.writeHead(200, { ...SSE_HEADERS, connection: 'keep-alive' });
-    res.write(formatStreamStart(from));
-
-    const subscription = this.store.subscribe({ fromPosition: from });
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
-    const end = () => {
-      subscription.close();
-      clearInterval(heartbeat);
-      if (!res.writableEnded) res.end();
-    };
-    const forget = this.streams.add(end);
-    res.on('close', end);
-    try {
-      for await (const batch of subscription) {
-        let chunk = '';
-        for (const event of batch)
-          if (inScope(event, scope)) chunk += formatSse(event);
-        if (chunk === '' || res.writableEnded) continue;
-        await writeChunk(res, chunk);
-      }
-    } catch (error) {
-      this.logger.warn(`event stream ended: ${String(error)}`);
-    } finally {
-      forget();
-      end();
-    }
+    this.streams.open(res, scope, from);
   }
 
   private async assertJobVisible(orgId: string, jobId: string): Promise<void> {

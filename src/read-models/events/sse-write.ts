@@ -1,4 +1,10 @@
-import type { Writable } from 'node:stream';
+/** What a chunk is written to: a connection, or any writable stream. */
+export interface ChunkSink {
+  write(chunk: Buffer | string): boolean;
+  on(event: 'close' | 'drain', listener: () => void): unknown;
+  off(event: 'close' | 'drain', listener: () => void): unknown;
+  readonly destroyed: boolean;
+}
 
 /**
  * Writes one chunk of an event stream. When the connection's buffer is full it resolves
@@ -7,7 +13,7 @@ import type { Writable } from 'node:stream';
  * when either fires: a stream to a slow client waits thousands of times in its life, and
  * one left behind per wait would pile up on the response until the client went.
  */
-export function writeChunk(out: Writable, chunk: string): Promise<void> {
+export function writeChunk(out: ChunkSink, chunk: string): Promise<void> {
   if (out.write(chunk) || out.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {

@@ -46,5 +46,6 @@ export function formatSse(event: RecordedEvent): string {
   return `id: ${event.globalPosition}\nevent: ${event.type}\ndata: ${JSON.stringify(payload)}\n\n`;
 }
 
-const jobOf = (event: RecordedEvent): string | undefined =>
+/** The job an event belongs to: its stream's, else the one its metadata names. */
+export const jobOf = (event: RecordedEvent): string | undefined =>
   jobIdOfStream(event.streamId) ?? event.metadata.jobId;
