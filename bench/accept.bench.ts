@@ -16,7 +16,8 @@ import { freePort } from './support/free-port';
  *
  * - **runner idle**: actions asked of a repo whose lane is held (its first job clones from a
  *   remote that accepts the connection and never answers), so that nothing runs: the price
- *   of the request, its append, the three projections and the runner's bookkeeping;
+ *   of the request, its append, the three projections and the runner's bookkeeping (on a
+ *   service of its own, so that the backlog it leaves does not weigh on the next figure);
  * - **runner busy**: actions asked of a repo with a real stack, each a restack the runner
  *   really runs (git child processes) on the same cores while requests keep coming.
  *
@@ -193,18 +194,16 @@ async function measure(url: string, pid: number): Promise<Figure> {
   };
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'stackyard-bench-accept-'));
-  const origin = makeOrigin(dir);
-  const silent = await silentRemote();
+/** The compiled service on a fresh data dir of its own; stop it when done. */
+async function startService(
+  dataDir: string,
+): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const loadBefore = loadavg()[0]!;
-  const service = await spawnServer(
+  const child = await spawnServer(
     [MAIN],
     {
       PORT: String(port),
-      STACKYARD_DATA_DIR: join(dir, 'data'),
+      STACKYARD_DATA_DIR: dataDir,
       STACKYARD_BENCH_ROUTES: '1',
       // The held repo's clone waits for the whole run.
       STACKYARD_STEP_TIMEOUT_MS: '0',
@@ -212,14 +211,38 @@ async function main(): Promise<void> {
     },
     'listening on',
   );
-  const pid = service.pid!;
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'stackyard-bench-accept-'));
+  const origin = makeOrigin(dir);
+  const silent = await silentRemote();
+  const loadBefore = loadavg()[0]!;
   const measured: Record<string, Figure> = {};
   let jobsDuringBusy = 0;
+
+  // Runner idle, on a service of its own (the backlog it leaves must not weigh on the busy
+  // figure): every job waits behind the held repo's clone.
+  const idleService = await startService(join(dir, 'data-idle'));
   try {
-    const held = await json(`${base}/repos`, {
+    const held = await json(`${idleService.base}/repos`, {
       method: 'POST',
       body: JSON.stringify({ name: 'held', remoteUrl: silent.url }),
     });
+    measured.idle = await measure(
+      `${idleService.base}/repos/${String(held.repoId)}/actions`,
+      idleService.child.pid!,
+    );
+  } finally {
+    await stop(idleService.child);
+    silent.close();
+  }
+
+  // Runner busy: every job is a restack the runner runs meanwhile.
+  const { child: service, base } = await startService(join(dir, 'data-busy'));
+  const pid = service.pid!;
+  try {
     const repo = await json(`${base}/repos`, {
       method: 'POST',
       body: JSON.stringify({ name: 'bench', remoteUrl: origin }),
@@ -241,12 +264,6 @@ async function main(): Promise<void> {
       at16: await load(syncUrl, 16, SYNC_DURATION, pid),
       at64: await load(syncUrl, 64, SYNC_DURATION, pid),
     };
-    // Runner idle: every job waits behind the held repo's clone.
-    measured.idle = await measure(
-      `${base}/repos/${String(held.repoId)}/actions`,
-      pid,
-    );
-    // Runner busy: every job is a restack the runner runs meanwhile.
     const before = await jobsEnded(base);
     const busyStart = process.hrtime.bigint();
     measured.busy = await measure(
@@ -257,7 +274,6 @@ async function main(): Promise<void> {
     jobsDuringBusy = ((await jobsEnded(base)) - before) / busySeconds;
   } finally {
     await stop(service);
-    silent.close();
   }
 
   for (const mode of ['append', ...(process.env.REDIS_URL ? ['bullmq'] : [])]) {
