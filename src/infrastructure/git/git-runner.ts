@@ -58,11 +58,11 @@ export function lowerPriority(child: ChildProcess): void {
  * and sends back their output. Starting a process from the service itself forks it, and a
  * fork's cost grows with the memory of the process forked: in a service of 170 MB each
  * `spawn` held the event loop for 5 ms (p99 20 ms), long enough to show in the answers to
- * requests. The launcher is 40 MB and forks in under 1 ms, on its own thread of execution.
- * It lowers each git's priority to `GIT_NICENESS` as it starts it, and keeps its own: what
- * it does for the service (relay answers) must not wait behind the git work of the
- * machine. Its source is a string so
- * that it runs as it is wherever this module runs (compiled, or under the tests' transform).
+ * requests. The launcher is 40 MB and forks in under 1 ms, in a process of its own. It
+ * lowers each git's priority to `GIT_NICENESS` as it starts it, and keeps its own: what it
+ * does for the service (relay answers) must not wait behind the git work of the machine.
+ * Its source is a string so that it runs as it is wherever this module runs (compiled, or
+ * under the tests' transform).
  */
 const LAUNCHER_SOURCE = `
 'use strict';
