@@ -8,6 +8,7 @@ import { type BenchRow, printTable, row, writeResult } from './support/report';
 import { freePort } from './support/free-port';
 import { type ClientsReport, nowMs } from './support/sse-clients';
 import {
+  cpuMsOf,
   json,
   makeOrigin,
   quantile,
@@ -21,7 +22,7 @@ import {
  * receipt of the job's `RepoActionRequested`, with lost and duplicated messages counted
  * over every event the clients were sent; beside it, in the same run, the same clients
  * and commands through a bare Node SSE broadcaster over the same store adapter
- * (`support/sse-ref.ts`). And the price of the fan-out on the accept path: accept
+ * (`support/sse-reference.ts`). And the price of the fan-out on the accept path: accept
  * latency (autocannon at a fixed rate) with no SSE client connected and with 1,000.
  * The clients run in a process of their own (`support/sse-clients.ts`).
  */
@@ -33,14 +34,18 @@ const RATE = Number(process.env.SSE_RATE ?? 10); // commands/s while latency is 
 const ACCEPT_SECONDS = Number(process.env.BENCH_DURATION ?? 10);
 const ACCEPT_RATE = Number(process.env.SSE_ACCEPT_RATE ?? 20); // req/s over 16 connections
 const ACCEPT_CONNECTIONS = 16;
+/** Events the reference appends after each request, as the service's jobs write about 12. */
+const FOLLOW_UPS = Number(process.env.SSE_REFERENCE_FOLLOW_UPS ?? 11);
 /** A folder for the service's CPU profile (`node --cpu-prof`), when set. */
 const PROFILE_DIR = process.env.SSE_CPU_PROF;
 const MAIN = join(__dirname, '..', 'src', 'main.js');
-const REFERENCE = join(__dirname, 'support', 'sse-ref.js');
+const REFERENCE = join(__dirname, 'support', 'sse-reference.js');
 const CLIENTS_MAIN = join(__dirname, 'support', 'sse-clients.js');
 const BODY = JSON.stringify({ action: 'restack_repo' });
 
 interface Accept {
+  /** The service's CPU per accepted request, its job's events and their fan-out included. */
+  cpuMs?: number;
   p50: number;
   p99: number;
   rps: number;
@@ -212,13 +217,22 @@ type Service = Awaited<ReturnType<typeof startService>>;
  * that they have every event up to the head, and go.
  */
 async function serviceRound(s: Service) {
+  const pid = s.process.pid!;
+  // The service's CPU from the start of the accepts until every job they queued has
+  // ended, per accepted request (git runs in child processes and is not counted).
+  let cpu = cpuMsOf(pid);
   const accept0 = await accept(s.actions);
   await drain(s.base, s.repoId);
+  const cpu0 = (cpuMsOf(pid) - cpu) / (accept0.rps * ACCEPT_SECONDS);
   const clients = await openClients(s.base, s.repoId);
   const probed = await probe(s.actions);
   await drain(s.base, s.repoId);
+  cpu = cpuMsOf(pid);
   const accept1000 = await accept(s.actions);
   await drain(s.base, s.repoId);
+  const cpu1000 = (cpuMsOf(pid) - cpu) / (accept1000.rps * ACCEPT_SECONDS);
+  accept0.cpuMs = cpu0;
+  accept1000.cpuMs = cpu1000;
   const report = await finishClients(clients, await headOf(s.base));
   return { accept0, accept1000, probed, report };
 }
@@ -265,6 +279,7 @@ function meanAccept(runs: Accept[]): Accept {
     p50: mean(runs.map((r) => r.p50)),
     p99: mean(runs.map((r) => r.p99)),
     rps: mean(runs.map((r) => r.rps)),
+    cpuMs: mean(runs.map((r) => r.cpuMs ?? 0)),
     errors: runs.reduce((n, r) => n + r.errors, 0),
   };
 }
@@ -278,7 +293,7 @@ async function main(): Promise<void> {
   const refPort = await freePort();
   const refBase = `http://127.0.0.1:${refPort}`;
   const reference = await spawnServer(
-    [REFERENCE, String(refPort), join(dir, 'reference')],
+    [REFERENCE, String(refPort), join(dir, 'reference'), String(FOLLOW_UPS)],
     {},
     'listening',
   );
@@ -346,7 +361,7 @@ async function main(): Promise<void> {
       false,
     ),
     row(
-      'messages delivered',
+      'messages delivered (ours: the accept runs too)',
       'messages',
       latency.report.messages,
       ref.report.messages,
@@ -390,6 +405,14 @@ async function main(): Promise<void> {
       ours.accept1000.p99,
       ours.accept0.p99,
       'same, no SSE client (target ≥ 0.5x)',
+      false,
+    ),
+    row(
+      `service CPU per accepted request and its job, ${clients} connected`,
+      'ms',
+      ours.accept1000.cpuMs!,
+      ours.accept0.cpuMs!,
+      'same, no SSE client',
       false,
     ),
     row(

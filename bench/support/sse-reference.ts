@@ -11,11 +11,13 @@ import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-ev
  * `RepoActionRequested` and answers 202 with the job id; `GET /events` is the least an SSE
  * broadcaster can be: one subscription to the store (woken by the same head notifications),
  * each batch formatted once and written to every open response. No auth, no scopes, no
- * resume, no backpressure. `GET /head` answers the store's head position. Run as
- * `node sse-reference.js <port> <data dir>`.
+ * resume, no backpressure. `GET /head` answers the store's head position. Each request is
+ * followed by `<follow-ups>` more events of its job, as a running job writes them. Run as
+ * `node sse-reference.js <port> <data dir> <follow-ups>`.
  */
 function main(): void {
-  const [port, dataDir] = process.argv.slice(2);
+  const [port, dataDir, followUps] = process.argv.slice(2);
+  const FOLLOW_UPS = Number(followUps ?? 0);
   mkdirSync(dataDir!, { recursive: true });
   const store = SqliteEventStore.open(join(dataDir!, 'events.sqlite'));
   const clients = new Set<ServerResponse>();
@@ -36,6 +38,26 @@ function main(): void {
       for (const res of clients) res.write(chunk);
     }
   });
+
+  // As many more events per job as the service's jobs write, one append each, 15 ms
+  // apart, as a running job's steps would: the clients read as much as the service's do.
+  const followUp = (jobId: string, repoId: string) => {
+    for (let step = 1; step <= FOLLOW_UPS; step++) {
+      setTimeout(() => {
+        void store.appendToStream(
+          `repo-action-${jobId}`,
+          [
+            {
+              type: 'RepoActionProgressed',
+              data: { jobId, step },
+              metadata: { orgId: 'default', repoId, jobId },
+            },
+          ],
+          { expectedVersion: 'any' },
+        );
+      }, step * 15);
+    }
+  };
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -76,6 +98,7 @@ function main(): void {
           .then(() => {
             res.writeHead(202, { 'content-type': 'application/json' });
             res.end(JSON.stringify({ jobId, status: 'queued' }));
+            followUp(jobId, repoId);
           })
           .catch((error: unknown) => {
             res.writeHead(500);
