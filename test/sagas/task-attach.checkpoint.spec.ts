@@ -149,12 +149,12 @@ describe('TaskAttachService, started from its checkpoint', () => {
     // A first life that saw the task but stopped (here: failed) before queueing its job,
     // after saving its checkpoint.
     const withoutJobs: EventStore = Object.assign(
-      Object.create(store) as object,
+      Object.create(store) as EventStore,
       {
         readStream: () => Promise.resolve([]),
         appendToStream: () => Promise.reject(new Error('stopped')),
       },
-    ) as EventStore;
+    );
     const frozen = new TaskAttachService(withoutJobs, clock, checkpoints);
     await frozen.onApplicationBootstrap().catch(() => undefined);
     await frozen.beforeApplicationShutdown();

@@ -23,14 +23,13 @@ interface CheckpointRow {
  * rolled-back save only leaves an older checkpoint, which is as valid.
  */
 export class SqlFollowerCheckpoints implements FollowerCheckpoints {
-  private readonly postgres: boolean;
+  /** Known at the first statement: the data source may be opened after this is made. */
+  private postgres: boolean | undefined;
 
   constructor(
     private readonly db: DataSource,
     private readonly clock: Clock = systemClock,
-  ) {
-    this.postgres = readModelEngine(db) === 'postgres';
-  }
+  ) {}
 
   async load(name: string): Promise<FollowerCheckpoint | undefined> {
     const rows: CheckpointRow[] = await this.db.query(
@@ -68,6 +67,7 @@ export class SqlFollowerCheckpoints implements FollowerCheckpoints {
   }
 
   private param(n: number): string {
+    this.postgres ??= readModelEngine(this.db) === 'postgres';
     return this.postgres ? `$${n}` : '?';
   }
 }
