@@ -138,6 +138,7 @@ export class SseFanout {
    * stream ends when `out` closes or the fan-out does.
    */
   open(out: SseOutput, scope: SseScope, from: number): void {
+    if (out.destroyed) return; // the client went before its stream began
     if (this.closed) {
       out.end();
       return;
@@ -338,8 +339,9 @@ export class SseFanout {
   private startHeartbeat(): void {
     if (this.heartbeat || this.heartbeatMs <= 0) return;
     this.heartbeat = setInterval(() => {
-      for (const client of this.clients)
+      for (const client of [...this.clients])
         if (client.group) this.send(client, PING);
+        else if (client.out.destroyed) this.remove(client);
         else if (!client.out.writableEnded) client.out.write(PING);
     }, this.heartbeatMs);
     this.heartbeat.unref();

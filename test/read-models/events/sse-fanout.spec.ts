@@ -205,6 +205,15 @@ describe('SseFanout', () => {
     expect(many).toBe(one);
   });
 
+  it('keeps no stream for a client that went before its stream began', () => {
+    fanout = new SseFanout(store);
+    const c = new Connection();
+    c.destroy();
+    fanout.open(c, { orgId: 'o1' }, 1);
+    expect(fanout.size).toBe(0);
+    expect(c.text).toBe('');
+  });
+
   it('stops reading the store when the last client goes', async () => {
     const counter = countReads(store);
     fanout = new SseFanout(store);
