@@ -30,6 +30,8 @@ export interface JobLease {
  * that ever ended. It is the job runner's checkpointed state (see JobProcessManager).
  */
 export class JobBoard {
+  private queuedCount = 0;
+  private runningCount = 0;
   /** The unfinished jobs, in request order (a job leaves the map when it ends). */
   private readonly jobs = new Map<
     string,
@@ -45,12 +47,14 @@ export class JobBoard {
     const known = narrow(event, JOB_EVENTS);
     const jobId = jobIdOfStream(event.streamId);
     if (!known || jobId === undefined) return;
-    const entry = this.jobs.get(jobId) ?? {
+    const previous = this.jobs.get(jobId);
+    const entry = previous ?? {
       state: initialJobState(),
       lease: undefined,
     };
     const state = evolveJob(entry.state, known);
     if (state.phase === 'absent' || isFinished(state)) {
+      this.count(previous, -1);
       this.jobs.delete(jobId);
       return;
     }
@@ -96,7 +100,21 @@ export class JobBoard {
         return unhandled;
       }
     }
-    this.jobs.set(jobId, { state, lease });
+    this.count(previous, -1);
+    const next = { state, lease };
+    this.jobs.set(jobId, next);
+    this.count(next, 1);
+  }
+
+  /** Keeps the two gauges' counts as jobs come, change and go: no walk over the board. */
+  private count(
+    entry: { state: JobState; lease: JobLease | undefined } | undefined,
+    sign: 1 | -1,
+  ): void {
+    if (!entry) return;
+    if (entry.lease) this.runningCount += sign;
+    else if (entry.state.phase === 'queued' || entry.state.phase === 'waiting')
+      this.queuedCount += sign;
   }
 
   /** The jobs this instance's runner holds, oldest claim first. */
@@ -108,17 +126,11 @@ export class JobBoard {
 
   /** Jobs waiting for a turn of some runner: status `queued`, held by none here. */
   queued(): number {
-    let count = 0;
-    for (const { state, lease } of this.jobs.values())
-      if (!lease && (state.phase === 'queued' || state.phase === 'waiting'))
-        count++;
-    return count;
+    return this.queuedCount;
   }
 
   running(): number {
-    let count = 0;
-    for (const { lease } of this.jobs.values()) if (lease) count++;
-    return count;
+    return this.runningCount;
   }
 
   /** The unfinished jobs with their state, in request order. */

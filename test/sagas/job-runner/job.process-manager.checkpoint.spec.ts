@@ -144,6 +144,9 @@ describe('the job process manager, started from its checkpoint', () => {
     await first.start();
     expect(first.started?.folded).toBe(historyEvents);
     expect(first.board?.size).toBe(3);
+    // The queued gauge counts the two waiting; the one found running is held by no one here.
+    expect(first.board?.queued()).toBe(2);
+    expect(first.board?.running()).toBe(0);
     await first.stop();
 
     // After the checkpoint: one unfinished job is cancelled, a new one is requested.
@@ -181,6 +184,8 @@ describe('the job process manager, started from its checkpoint', () => {
     expect(running).toContain('RepoActionInterrupted');
     expect(running.at(-1)).toBe('RepoActionCompleted');
     expect(second.board?.size).toBe(0);
+    expect(second.board?.queued()).toBe(0);
+    expect(second.board?.running()).toBe(0);
   });
 
   it('given a long run of jobs that all end, then the board holds none of them and the checkpoint names none', async () => {
