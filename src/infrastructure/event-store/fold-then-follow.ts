@@ -29,6 +29,12 @@ export interface CheckpointOptions<State> {
   restore(state: State, position: number): void | Promise<void>;
   /** A checkpoint is saved once this many events were folded since the last; default 1000. */
   everyEvents?: number;
+  /**
+   * … but not sooner than this after the last save; default 1000 ms. A save costs what the
+   * state holds (a backlog of queued jobs, say) and runs on the event loop: under a high
+   * event rate, `everyEvents` alone would make it a cost per request.
+   */
+  minIntervalMs?: number;
   /** … or once this long has passed since the last with any event folded; default 5000 ms. */
   everyMs?: number;
   /**
@@ -244,7 +250,8 @@ class CheckpointKeeper {
     const elapsed = Date.now() - this.savedAt;
     const due =
       force ||
-      this.unsaved >= (this.options.everyEvents ?? 1000) ||
+      (this.unsaved >= (this.options.everyEvents ?? 1000) &&
+        elapsed >= (this.options.minIntervalMs ?? 1000)) ||
       (this.unsaved > 0 && elapsed >= (this.options.everyMs ?? 5000)) ||
       elapsed >= (this.options.idleMs ?? 60_000);
     if (!due) return;

@@ -168,7 +168,11 @@ describe('fold the history, then follow, from a checkpoint', () => {
 
   it('given events followed live, when as many as everyEvents have come, then a checkpoint is saved at the last one, and close saves the rest', async () => {
     const counter = new Counter();
-    const follower = await start(counter, { everyEvents: 3, everyMs: 1e9 });
+    const follower = await start(counter, {
+      everyEvents: 3,
+      minIntervalMs: 0,
+      everyMs: 1e9,
+    });
     const before = checkpoints.saves;
 
     const third = counter.followed(3);
@@ -183,6 +187,28 @@ describe('fold the history, then follow, from a checkpoint', () => {
     expect(await checkpoints.load('counter@1')).toMatchObject({
       position: 4,
       state: { count: 4 },
+    });
+  });
+
+  it('given events coming fast, then a checkpoint is saved no sooner than minIntervalMs after the last, however many came', async () => {
+    const counter2 = new Counter();
+    // Its start saves a checkpoint once the history is folded: the interval runs from there.
+    const again = await start(counter2, {
+      everyEvents: 1,
+      minIntervalMs: 1e9,
+      everyMs: 1e9,
+    });
+    const before = checkpoints.saves;
+
+    for (let i = 0; i < 5; i++) await append('a', 'Wanted');
+    await counter2.followed(5);
+
+    expect(checkpoints.saves).toBe(before);
+    await again.close();
+    expect(checkpoints.saves).toBe(before + 1);
+    expect(await checkpoints.load('counter@1')).toMatchObject({
+      position: 5,
+      state: { count: 5 },
     });
   });
 
