@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
@@ -7,6 +7,13 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { type BenchRow, printTable, row, writeResult } from './support/report';
 import { freePort } from './support/free-port';
+import {
+  json,
+  makeOrigin,
+  spawnServer,
+  stop,
+  untilJobEnds,
+} from './support/bench-service';
 
 /**
  * bench:accept — how fast `POST /repos/:id/actions` accepts durable jobs, in two figures the
@@ -61,82 +68,6 @@ async function silentRemote(): Promise<{ url: string; close(): void }> {
       server.close();
     },
   };
-}
-
-async function spawnServer(
-  args: string[],
-  env: Record<string, string>,
-  ready: string,
-): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(ready)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-  child.stdout.resume();
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  child.kill('SIGTERM');
-  if (child.exitCode === null) await once(child, 'exit');
-}
-
-/** A throw-away origin with a three-branch stack on main. */
-function makeOrigin(dir: string): string {
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', args, {
-      cwd,
-      env: {
-        PATH: process.env.PATH,
-        HOME: dir,
-        GIT_CONFIG_NOSYSTEM: '1',
-        GIT_AUTHOR_NAME: 'Bench',
-        GIT_AUTHOR_EMAIL: 'bench@example.com',
-        GIT_COMMITTER_NAME: 'Bench',
-        GIT_COMMITTER_EMAIL: 'bench@example.com',
-      },
-    });
-  const origin = join(dir, 'origin.git');
-  const work = join(dir, 'work');
-  git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', origin);
-  git(dir, 'init', '--quiet', '--initial-branch=main', work);
-  git(work, 'commit', '--quiet', '--allow-empty', '-m', 'root');
-  for (const b of ['a', 'b', 'c']) {
-    git(work, 'checkout', '--quiet', '-b', b);
-    git(work, 'commit', '--quiet', '--allow-empty', '-m', b);
-  }
-  git(work, 'push', '--quiet', origin, 'main', 'a', 'b', 'c');
-  return origin;
-}
-
-async function json(
-  url: string,
-  init?: RequestInit,
-): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    ...init,
-    headers: { 'content-type': 'application/json' },
-  });
-  const body = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
-async function untilJobEnds(base: string, jobId: string): Promise<void> {
-  for (;;) {
-    const job = await json(`${base}/jobs/${jobId}`);
-    if (['completed', 'error', 'cancelled'].includes(String(job.status)))
-      return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 interface Load {

@@ -15,7 +15,7 @@ import {
   spawnServer,
   stop,
   untilJobEnds,
-} from './support/sse-service';
+} from './support/bench-service';
 
 /**
  * bench:sse — live latency: the time from a command's 202 to each of 1,000 SSE clients'
