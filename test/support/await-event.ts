@@ -1,3 +1,5 @@
+import { FINAL_JOB_EVENT_TYPES } from '../../src/domain/events/job.events';
+import { jobStream } from '../../src/domain/streams';
 import type {
   EventStore,
   RecordedEvent,
@@ -25,4 +27,26 @@ export async function eventIn(
     subscription.close();
   }
   throw new Error(`the store closed before ${type} appeared in ${streamId}`);
+}
+
+/**
+ * Resolves once every job of `jobIds` has ended (completed, failed or cancelled), whenever
+ * that was: it follows the store from the start, so ends recorded already count.
+ */
+export async function jobsEnded(
+  store: EventStore,
+  ...jobIds: string[]
+): Promise<void> {
+  const waiting = new Set(jobIds.map(jobStream));
+  const subscription = store.subscribe({
+    filter: { types: FINAL_JOB_EVENT_TYPES },
+  });
+  try {
+    for await (const batch of subscription) {
+      for (const e of batch) waiting.delete(e.streamId);
+      if (waiting.size === 0) return;
+    }
+  } finally {
+    subscription.close();
+  }
 }

@@ -1,4 +1,3 @@
-import { FINAL_JOB_EVENT_TYPES } from '../../../src/domain/events/job.events';
 import { jobStream } from '../../../src/domain/streams';
 import { InMemoryFollowerCheckpoints } from '../../../src/infrastructure/checkpoints/follower-checkpoints.port';
 import type {
@@ -18,6 +17,7 @@ import {
   aStepStarted,
 } from '../../builders/job.builders';
 import { FakeJobSteps } from './fake-job-steps';
+import { jobsEnded } from '../../support/await-event';
 
 /**
  * The store, counting every job stream whose events a reader was handed, but for the one
@@ -87,16 +87,7 @@ describe('the job process manager, started from its checkpoint', () => {
   const types = async (jobId: string) =>
     (await store.readStream(jobStream(jobId))).map((e) => e.type);
 
-  async function ended(...jobIds: string[]): Promise<void> {
-    const waiting = new Set(jobIds.map(jobStream));
-    const subscription = store.subscribe({
-      filter: { types: FINAL_JOB_EVENT_TYPES },
-    });
-    for await (const batch of subscription) {
-      for (const e of batch) waiting.delete(e.streamId);
-      if (waiting.size === 0) break;
-    }
-  }
+  const ended = (...jobIds: string[]) => jobsEnded(store, ...jobIds);
 
   beforeEach(() => {
     store = new InMemoryEventStore();

@@ -1,9 +1,9 @@
-import { FINAL_JOB_EVENT_TYPES } from '../../../src/domain/events/job.events';
 import { jobStream } from '../../../src/domain/streams';
 import { InMemoryEventStore } from '../../../src/infrastructure/event-store/in-memory-event-store';
 import { JobProcessManager } from '../../../src/sagas/job-runner/job.process-manager';
 import { aRepoActionRequested } from '../../builders/job.builders';
 import { FakeJobSteps } from './fake-job-steps';
+import { jobsEnded } from '../../support/await-event';
 
 describe('the job process manager', () => {
   let store: InMemoryEventStore;
@@ -21,17 +21,7 @@ describe('the job process manager', () => {
   const types = async (jobId: string) =>
     (await store.readStream(jobStream(jobId))).map((e) => e.type);
 
-  /** Resolves once every one of `jobIds` has ended, whenever that was. */
-  async function ended(...jobIds: string[]): Promise<void> {
-    const waiting = new Set(jobIds.map(jobStream));
-    const subscription = store.subscribe({
-      filter: { types: FINAL_JOB_EVENT_TYPES },
-    });
-    for await (const batch of subscription) {
-      for (const e of batch) waiting.delete(e.streamId);
-      if (waiting.size === 0) break;
-    }
-  }
+  const ended = (...jobIds: string[]) => jobsEnded(store, ...jobIds);
 
   beforeEach(() => {
     store = new InMemoryEventStore();
