@@ -4,6 +4,7 @@ import {
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
 import { cancelJobRoutes } from './commands/cancel-job/cancel-job.openapi';
+import { undoJobRoutes } from './commands/undo-job/undo-job.openapi';
 import { createTaskRoutes } from './commands/create-task/create-task.openapi';
 import { registerRepoRoutes } from './commands/register-repo/register-repo.openapi';
 import { requestJobRoutes } from './commands/request-job/request-job.openapi';
@@ -23,6 +24,7 @@ const ROUTES: readonly RouteConfig[] = [
   ...registerRepoRoutes,
   ...requestJobRoutes,
   ...cancelJobRoutes,
+  ...undoJobRoutes,
   ...createTaskRoutes,
   ...repoRoutes,
   ...jobRoutes,

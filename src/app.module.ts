@@ -4,6 +4,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { apiDocument } from './api-document';
 import { CancelJobController } from './commands/cancel-job/cancel-job.controller';
 import { CancelJobHandler } from './commands/cancel-job/cancel-job.handler';
+import { UndoJobController } from './commands/undo-job/undo-job.controller';
+import { UndoJobHandler } from './commands/undo-job/undo-job.handler';
 import { CreateTaskController } from './commands/create-task/create-task.controller';
 import { CreateTaskHandler } from './commands/create-task/create-task.handler';
 import { RegisterRepoController } from './commands/register-repo/register-repo.controller';
@@ -57,6 +59,7 @@ const COMMAND_HANDLERS = [
   RegisterRepoHandler,
   RequestJobHandler,
   CancelJobHandler,
+  UndoJobHandler,
   CreateTaskHandler,
 ];
 const QUERIES = [
@@ -78,6 +81,7 @@ export class AppModule {
         RegisterRepoController,
         RequestJobController,
         CancelJobController,
+        UndoJobController,
         CreateTaskController,
         RepoController,
         JobController,

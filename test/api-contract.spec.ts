@@ -10,6 +10,8 @@ const job = {
   branchName: null,
   parentBranch: null,
   taskId: null,
+  undoOf: null,
+  undoable: false,
   status: 'queued',
   step: null,
   message: null,

@@ -6,6 +6,7 @@ import { FollowerCheckpoints1797000000000 } from './migrations/1797000000000-fol
 import { InitialReadModels1732406400000 } from './migrations/1732406400000-initial-read-models';
 import { ReposAndHistory1764000000000 } from './migrations/1764000000000-repos-and-history';
 import { Tasks1764200000000 } from './migrations/1764200000000-tasks';
+import { JobUndo1799000000000 } from './migrations/1799000000000-job-undo';
 import { PostgresReadModels1796000000000 } from './migrations/postgres/1796000000000-postgres-read-models';
 import { ProjectionCheckpointEntity } from './projection-checkpoint.entity';
 import { RepoEntity } from './repo/repo.entity';
@@ -39,10 +40,12 @@ export const READ_MODEL_SCHEMA: ReadModelSchema = {
       ReposAndHistory1764000000000,
       Tasks1764200000000,
       FollowerCheckpoints1797000000000,
+      JobUndo1799000000000,
     ],
     postgres: [
       PostgresReadModels1796000000000,
       FollowerCheckpoints1797000000000,
+      JobUndo1799000000000,
     ],
   },
 };

@@ -76,6 +76,8 @@ const aJobRow = (i: number, jobId: string): JobRow => ({
   parentBranch: null,
   idempotencyKey: i % 5 === 0 ? `key-${i}` : null,
   taskId: null,
+  undoOf: null,
+  undoable: i % 2 === 0,
   status: JOB_STATUSES[i % JOB_STATUSES.length]!,
   step: i % 2 === 0 ? 'execute' : null,
   message: i % 2 === 0 ? `message ${jobId}` : null,
@@ -123,9 +125,37 @@ const aHistoryRow = (i: number): HistoryRow => ({
   repoId: i % 3 === 0 ? 'repo-2' : 'repo-1',
   jobId: i % 2 === 0 ? `job-${i}` : null,
   type: i % 2 === 0 ? 'RepoActionRequested' : 'BranchTracked',
+  actor: i % 4 === 0 ? 'org:org-1' : null,
   at: TIMES[i % TIMES.length]!,
   data: { n: i, nested: { list: [i, `${i}`], none: null, yes: true } },
 });
+
+/**
+ * The history of two jobs of org-1 (job-a, job-b) and one of org-2 (job-c), interleaved:
+ * each job's own events, and task events that name the job in their metadata.
+ */
+const JOB_HISTORY_TYPES = [
+  'RepoActionRequested',
+  'RepoActionStarted',
+  'TaskBranchAttachRequested',
+  'RepoActionStepStarted',
+  'RepoActionStepCompleted',
+  'RepoActionRetryScheduled',
+  'RepoActionCompleted',
+] as const;
+const aJobHistoryRow = (i: number): HistoryRow => {
+  const jobId = ['job-a', 'job-b', 'job-c'][i % 3]!;
+  return {
+    position: FAR + 1000 + 3 * i,
+    orgId: jobId === 'job-c' ? 'org-2' : 'org-1',
+    repoId: 'repo-1',
+    jobId,
+    type: JOB_HISTORY_TYPES[Math.floor(i / 3) % JOB_HISTORY_TYPES.length]!,
+    actor: i < 3 ? 'org:org-1' : `worker:w-${i}`,
+    at: TIMES[i % TIMES.length]!,
+    data: { n: i },
+  };
+};
 
 /** A projector that has caught up with everything. */
 const caughtUp: ReadModelProgress = {
@@ -231,6 +261,42 @@ export function readModelQueriesContract(engine: ReadModelEngine): void {
         },
       );
 
+      it.each(['restack_repo', 'sync_repo'] as const)(
+        'pages through the jobs of action %s alone, and of that action in one status',
+        async (action) => {
+          const read = (status?: (typeof JOB_STATUSES)[number]) =>
+            allPages((cursor?: string) =>
+              queries
+                .list('repo-1', {
+                  action,
+                  ...(status ? { status } : {}),
+                  limit: 2,
+                  ...(cursor ? { cursor } : {}),
+                })
+                .then((p) => ({ items: p.items, next: p.nextCursor })),
+            );
+          const expected = (status?: string) =>
+            jobs
+              .filter(
+                (j) =>
+                  j.repoId === 'repo-1' &&
+                  j.action === action &&
+                  (status === undefined || j.status === status),
+              )
+              .sort(newestFirst)
+              .map(toJobResource);
+
+          expect((await read()).flat()).toEqual(expected());
+          expect(expected().length).toBeGreaterThan(2);
+          for (const status of JOB_STATUSES)
+            expect((await read(status)).flat()).toEqual(expected(status));
+          expect(await queries.list('repo-1', { action: 'rebase_branch', limit: 5 })).toEqual({
+            items: [],
+            nextCursor: null,
+          });
+        },
+      );
+
       it('gets a job of its org only, and refuses a cursor it never gave out', async () => {
         const job = jobs.find((j) => j.cancelRequested && j.result === null)!;
 
@@ -278,16 +344,86 @@ export function readModelQueriesContract(engine: ReadModelEngine): void {
             rows
               .filter((r) => r.repoId === 'repo-1')
               .sort((a, b) => b.position - a.position)
-              .map(({ position, type, at, jobId, data }) => ({
+              .map(({ position, type, at, jobId, actor, data }) => ({
                 position,
                 type,
                 at,
                 jobId,
+                actor,
                 data,
               })),
           );
         },
       );
+
+      describe("a job's events", () => {
+        const history = Array.from({ length: 21 }, (_, i) => aJobHistoryRow(i));
+        const entriesOf = (jobId: string) =>
+          history
+            .filter((r) => r.jobId === jobId && r.type.startsWith('RepoAction'))
+            .map(({ position, type, at, actor, data }) => ({
+              position,
+              type,
+              at,
+              jobId,
+              actor,
+              data,
+            }));
+
+        beforeEach(async () => {
+          await save(
+            db.ds,
+            historyWriter,
+            history.map((r) => [String(r.position), r]),
+          );
+        });
+
+        it.each([1, 2, 50])(
+          'pages through the events of its own stream oldest first after each page’s last position, %i a page',
+          async (limit) => {
+            const pages = await allPages((after?: number) =>
+              queries
+                .ofJob(
+                  'org-1',
+                  'job-a',
+                  { limit, ...(after !== undefined ? { after } : {}) },
+                  42,
+                )
+                .then((p) => {
+                  expect(p.position).toBe(42);
+                  return { items: p.items, next: p.nextAfter };
+                }),
+            );
+
+            expect(pages.flat()).toEqual(entriesOf('job-a'));
+            expect(entriesOf('job-a')).toHaveLength(6);
+            expect(pages.slice(0, -1).every((p) => p.length === limit)).toBe(
+              true,
+            );
+          },
+        );
+
+        it('starts after the position given, and finds nothing of another org’s job', async () => {
+          const all = entriesOf('job-b');
+          const page = await queries.ofJob(
+            'org-1',
+            'job-b',
+            { limit: 50, after: all[2]!.position },
+            7,
+          );
+          expect(page).toEqual({
+            items: all.slice(3),
+            nextAfter: null,
+            position: 7,
+          });
+          expect(
+            (await queries.ofJob('org-1', 'job-c', { limit: 50 }, 7)).items,
+          ).toEqual([]);
+          expect(
+            (await queries.ofJob('org-2', 'job-c', { limit: 50 }, 7)).items,
+          ).toEqual(entriesOf('job-c'));
+        });
+      });
     });
 
     describe('repos', () => {

@@ -9,10 +9,11 @@ export const RequestJobBody = z
     action: z
       .string()
       .max(100)
-      .meta({ enum: [...JOB_ACTIONS] }),
+      // `undo` has its own route (`POST /jobs/{jobId}/undo`).
+      .meta({ enum: JOB_ACTIONS.filter((a) => a !== 'undo') }),
     branchName: z.string().max(1000).optional().meta({
       description:
-        'Required by every action but `sync_repo` and `restack_repo`, which ignore it.',
+        'Required by every action but `sync_repo`, `restack_repo` and `adopt_stack`, which ignore it.',
     }),
     parentBranch: z.string().max(1000).optional().meta({
       description:

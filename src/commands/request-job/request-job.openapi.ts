@@ -46,7 +46,7 @@ export const requestJobRoutes: RouteConfig[] = [
         'The job: `/jobs/{jobId}`.',
       ),
       400: errorResponse(
-        '`HTTP.BAD_REQUEST` (malformed JSON), `REQUEST.INVALID` (the body or the `Idempotency-Key` header fails its schema), `REPO_ACTION.UNKNOWN_ACTION`, `REPO_ACTION.BRANCH_REQUIRED`, `REPO_ACTION.PARENT_REQUIRED`, `BRANCH.INVALID_NAME`, `STACK.REPARENT_ONTO_ITSELF`.',
+        '`HTTP.BAD_REQUEST` (malformed JSON), `REQUEST.INVALID` (the body or the `Idempotency-Key` header fails its schema), `REPO_ACTION.UNKNOWN_ACTION`, `REPO_ACTION.BRANCH_REQUIRED`, `REPO_ACTION.PARENT_REQUIRED`, `REPO_ACTION.UNDO_NEEDS_JOB` (undo has its own route), `BRANCH.INVALID_NAME`, `STACK.REPARENT_ONTO_ITSELF`.',
       ),
       401: UNAUTHORIZED,
       404: errorResponse("`REPO.NOT_FOUND`: no such repo in the caller's org."),

@@ -10,6 +10,8 @@ export const JOB_ACTIONS = [
   'rebase_branch',
   'reparent_branch',
   'register_existing_branch',
+  'adopt_stack',
+  'undo',
 ] as const;
 export type JobAction = (typeof JOB_ACTIONS)[number];
 
@@ -44,6 +46,8 @@ export type RepoActionRequested = Event<
     idempotencyKey?: string;
     /** The task this job attaches a branch for (`register_existing_branch` of a task). */
     taskId?: string;
+    /** The job an `undo` job puts back (`POST /jobs/:jobId/undo`). */
+    undoOf?: string;
   }
 >;
 
@@ -82,6 +86,23 @@ export interface ExecutionPlan {
   events: RepoEvent[];
   changed: BranchChange[];
   summary: string;
+  /** `adopt_stack`: the branches it tracks, each with the parent it inferred. */
+  adopted?: AdoptedBranch[];
+  /** `adopt_stack`: the remote branches it left untracked, and why. */
+  skipped?: SkippedBranch[];
+}
+
+export interface AdoptedBranch {
+  branch: string;
+  parent: string;
+}
+
+/** Why `adopt_stack` leaves a remote branch untracked: its work is in trunk already. */
+export type AdoptSkipReason = 'merged' | 'squash_merged';
+
+export interface SkippedBranch {
+  branch: string;
+  reason: AdoptSkipReason;
 }
 
 export type RepoActionStepCompleted = Event<
@@ -106,7 +127,12 @@ export type RepoActionCancelRequested = Event<
 
 export type RepoActionCompleted = Event<
   'RepoActionCompleted',
-  { summary: string; changed: BranchChange[] }
+  {
+    summary: string;
+    changed: BranchChange[];
+    adopted?: AdoptedBranch[];
+    skipped?: SkippedBranch[];
+  }
 >;
 
 export type RepoActionFailed = Event<

@@ -8,6 +8,8 @@ export interface ValidActionRequest {
   action: JobAction;
   branchName?: string;
   parentBranch?: string;
+  /** `undo` only: the job it puts back. */
+  undoOf?: string;
 }
 
 /**
@@ -16,7 +18,14 @@ export interface ValidActionRequest {
  */
 export type ActionRequest =
   | {
-      action: 'sync_repo' | 'restack_repo';
+      action: 'sync_repo' | 'restack_repo' | 'adopt_stack';
+      branchName?: undefined;
+      parentBranch?: undefined;
+      undoOf?: undefined;
+    }
+  | {
+      action: 'undo';
+      undoOf: string;
       branchName?: undefined;
       parentBranch?: undefined;
     }
@@ -46,8 +55,9 @@ export function validateActionRequest(input: {
   action: string;
   branchName?: string;
   parentBranch?: string;
+  undoOf?: string;
 }): ActionRequest {
-  const { action, branchName, parentBranch } = input;
+  const { action, branchName, parentBranch, undoOf } = input;
   if (!isJobAction(action)) {
     throw new ValidationError(
       'REPO_ACTION.UNKNOWN_ACTION',
@@ -57,7 +67,17 @@ export function validateActionRequest(input: {
   switch (action) {
     case 'sync_repo':
     case 'restack_repo':
+    case 'adopt_stack':
       return { action };
+    case 'undo':
+      // An undo names the job it puts back; only `POST /jobs/:jobId/undo` asks for one.
+      if (undoOf === undefined) {
+        throw new ValidationError(
+          'REPO_ACTION.UNDO_NEEDS_JOB',
+          'undo is asked for with POST /jobs/{jobId}/undo, naming the job to put back',
+        );
+      }
+      return { action, undoOf };
     case 'restack_subtree':
     case 'rebase_branch':
       return { action, branchName: requireBranchName(action, branchName) };
@@ -115,4 +135,5 @@ export const sameActionRequest = (
 ): boolean =>
   a.action === b.action &&
   a.branchName === b.branchName &&
-  a.parentBranch === b.parentBranch;
+  a.parentBranch === b.parentBranch &&
+  a.undoOf === b.undoOf;

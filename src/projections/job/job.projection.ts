@@ -1,4 +1,4 @@
-import type { JobEvent } from '../../domain/events/job.events';
+import type { ExecutionPlan, JobEvent } from '../../domain/events/job.events';
 import { JOB_EVENTS } from '../../domain/events/stackyard-event';
 import { isFinalStatus } from '../../domain/job/job-status';
 import { jobIdOfStream } from '../../domain/streams';
@@ -25,6 +25,8 @@ export const jobProjection: Projection<JobRow, JobEvent['type']> = {
         parentBranch: d.parentBranch ?? null,
         idempotencyKey: d.idempotencyKey ?? null,
         taskId: d.taskId ?? null,
+        undoOf: d.undoOf ?? null,
+        undoable: false,
         status: 'queued',
         step: null,
         message: null,
@@ -73,7 +75,14 @@ export const jobProjection: Projection<JobRow, JobEvent['type']> = {
           progressTotal: event.data.total ?? null,
         };
       case 'RepoActionStepCompleted':
-        return { ...next, message: event.data.summary };
+        return {
+          ...next,
+          message: event.data.summary,
+          // The plan is recorded with `execute`; the undo button shows once it completed.
+          ...(event.data.plan
+            ? { undoable: planChanges(event.data.plan) }
+            : {}),
+        };
       case 'RepoActionRetryScheduled':
         return {
           ...next,
@@ -94,12 +103,17 @@ export const jobProjection: Projection<JobRow, JobEvent['type']> = {
           status: 'completed',
           message: event.data.summary,
           finishedAt: at,
-          result: { changed: event.data.changed },
+          result: {
+            changed: event.data.changed,
+            ...(event.data.adopted ? { adopted: event.data.adopted } : {}),
+            ...(event.data.skipped ? { skipped: event.data.skipped } : {}),
+          },
         };
       case 'RepoActionFailed':
         return {
           ...next,
           status: 'error',
+          undoable: false,
           message: event.data.message,
           finishedAt: at,
           error: {
@@ -112,6 +126,7 @@ export const jobProjection: Projection<JobRow, JobEvent['type']> = {
         return {
           ...next,
           status: 'cancelled',
+          undoable: false,
           finishedAt: at,
           message: 'cancelled',
         };
@@ -122,3 +137,17 @@ export const jobProjection: Projection<JobRow, JobEvent['type']> = {
     }
   },
 };
+
+/**
+ * Whether a plan moves a branch or records a stack change that is not only a restack that
+ * found its branch in place: such a job, once completed, can be offered an undo.
+ */
+function planChanges(plan: ExecutionPlan): boolean {
+  if (plan.moves.some((m) => m.from !== m.to)) return true;
+  return plan.events.some(
+    (e) =>
+      e.type !== 'RepoBranchesObserved' &&
+      e.type !== 'RepoRegistered' &&
+      !(e.type === 'BranchRestacked' && e.data.fromSha === e.data.toSha),
+  );
+}

@@ -16,6 +16,8 @@ export class JobEntity implements JobRow {
   @Column('text', { nullable: true }) parentBranch!: string | null;
   @Column('text', { nullable: true }) idempotencyKey!: string | null;
   @Column('text', { nullable: true }) taskId!: string | null;
+  @Column('text', { nullable: true }) undoOf!: string | null;
+  @Column('boolean', { default: false }) undoable!: boolean;
   @Column('text') status!: JobStatus;
   @Column('text', { nullable: true }) step!: JobStep | null;
   @Column('text', { nullable: true }) message!: string | null;

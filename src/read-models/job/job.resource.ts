@@ -23,6 +23,13 @@ export const JobResource = z
     taskId: z.string().nullable().meta({
       description: 'The task whose branch this job attaches, if any.',
     }),
+    undoOf: z.string().nullable().meta({
+      description: 'The job this `undo` job puts back.',
+    }),
+    undoable: z.boolean().meta({
+      description:
+        'Completed, and it moved a branch or changed the stack: `POST /jobs/{jobId}/undo` may put it back.',
+    }),
     status: z.enum(JOB_STATUSES).meta({
       description:
         'A job between attempts (retry scheduled, or interrupted) is `queued`.',
@@ -45,7 +52,28 @@ export const JobResource = z
     finishedAt: timestamp.nullable(),
     updatedAt: timestamp,
     result: z
-      .strictObject({ changed: z.array(BranchChange) })
+      .strictObject({
+        changed: z.array(BranchChange),
+        adopted: z
+          .array(z.strictObject({ branch: z.string(), parent: z.string() }))
+          .optional()
+          .meta({
+            description:
+              '`adopt_stack`: the branches it tracked, each on the parent it inferred.',
+          }),
+        skipped: z
+          .array(
+            z.strictObject({
+              branch: z.string(),
+              reason: z.enum(['merged', 'squash_merged']),
+            }),
+          )
+          .optional()
+          .meta({
+            description:
+              '`adopt_stack`: the remote branches it left untracked because their work is in trunk.',
+          }),
+      })
       .nullable()
       .meta({ description: 'Set when the job completed.' }),
     error: z
@@ -86,6 +114,8 @@ export function toJobResource(row: JobRow): JobResource {
     branchName: row.branchName,
     parentBranch: row.parentBranch,
     taskId: row.taskId ?? null,
+    undoOf: row.undoOf ?? null,
+    undoable: row.status === 'completed' && Boolean(row.undoable),
     status: row.status,
     step: row.step,
     message: row.message,

@@ -33,6 +33,8 @@ export class JobOutcomes {
       data: {
         summary: plan?.summary ?? 'done',
         changed: plan?.changed ?? [],
+        ...(plan?.adopted ? { adopted: plan.adopted } : {}),
+        ...(plan?.skipped ? { skipped: plan.skipped } : {}),
       },
     });
     this.metrics?.outcome?.('completed', {

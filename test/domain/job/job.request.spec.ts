@@ -13,6 +13,9 @@ describe('request-time validation of job requests', () => {
   it.each([
     [{ action: 'sync_repo' }, 'ok'],
     [{ action: 'restack_repo' }, 'ok'],
+    [{ action: 'adopt_stack' }, 'ok'],
+    [{ action: 'undo' }, 'REPO_ACTION.UNDO_NEEDS_JOB'],
+    [{ action: 'undo', undoOf: 'job-1' }, 'ok'],
     [{ action: 'explode' }, 'REPO_ACTION.UNKNOWN_ACTION'],
     [{ action: 'restack_subtree' }, 'REPO_ACTION.BRANCH_REQUIRED'],
     [{ action: 'rebase_branch' }, 'REPO_ACTION.BRANCH_REQUIRED'],
@@ -52,6 +55,16 @@ describe('request-time validation of job requests', () => {
         parentBranch: 'b',
       }),
     ).toEqual({ action: 'rebase_branch', branchName: 'a' });
+    expect(
+      validateActionRequest({
+        action: 'adopt_stack',
+        branchName: 'a',
+        undoOf: 'job-1',
+      }),
+    ).toEqual({ action: 'adopt_stack' });
+    expect(
+      validateActionRequest({ action: 'undo', branchName: 'a', undoOf: 'j' }),
+    ).toEqual({ action: 'undo', undoOf: 'j' });
   });
 });
 

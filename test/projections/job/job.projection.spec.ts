@@ -69,6 +69,8 @@ describe('job projection', () => {
       parentBranch: 'feature-a',
       idempotencyKey: 'k1',
       taskId: 'task-1',
+      undoOf: null,
+      undoable: false,
       status: 'queued',
       step: null,
       message: null,
@@ -84,6 +86,88 @@ describe('job projection', () => {
       error: null,
       position: requested!.globalPosition,
     });
+  });
+
+  describe('undo', () => {
+    it('given an undo request, then the row names the job it puts back', () => {
+      expect(
+        given([aRepoActionRequested({ action: 'undo', undoOf: 'job-0' })]).row,
+      ).toMatchObject({ action: 'undo', undoOf: 'job-0', undoable: false });
+    });
+
+    it('given a completed job whose plan moved a branch, then it is undoable', () => {
+      const { row } = given([
+        aRepoActionRequested(),
+        aRepoActionStarted(),
+        aStepCompleted('execute', { plan: anExecutionPlan() }),
+        aRepoActionCompleted(),
+      ]);
+      expect(row).toMatchObject({ status: 'completed', undoable: true });
+    });
+
+    it('given a restack that found its branch in place, then it is not undoable', () => {
+      const inPlace = anExecutionPlan({
+        moves: [],
+        changed: [],
+        events: [
+          {
+            type: 'BranchRestacked',
+            data: {
+              branch: 'feature-a',
+              baseSha: '2'.repeat(40),
+              fromSha: 'a'.repeat(40),
+              toSha: 'a'.repeat(40),
+              jobId: 'job-1',
+            },
+          },
+        ],
+      });
+      const { row } = given([
+        aRepoActionRequested(),
+        aRepoActionStarted(),
+        aStepCompleted('execute', { plan: inPlace }),
+        aRepoActionCompleted({ changed: [] }),
+      ]);
+      expect(row).toMatchObject({ status: 'completed', undoable: false });
+    });
+
+    it('given a job that tracked a branch without moving any, then it is undoable', () => {
+      const tracked = anExecutionPlan({
+        moves: [],
+        changed: [],
+        events: [
+          {
+            type: 'BranchTracked',
+            data: { branch: 'b', parent: 'main', baseSha: '1'.repeat(40) },
+          },
+        ],
+      });
+      const { row } = given([
+        aRepoActionRequested(),
+        aStepCompleted('execute', { plan: tracked }),
+        aRepoActionCompleted({ changed: [] }),
+      ]);
+      expect(row!.undoable).toBe(true);
+    });
+
+    it('given a job that failed after planning, then it is not undoable', () => {
+      const { row } = given([
+        aRepoActionRequested(),
+        aStepCompleted('execute', { plan: anExecutionPlan() }),
+        aRepoActionFailed(),
+      ]);
+      expect(row).toMatchObject({ status: 'error', undoable: false });
+    });
+  });
+
+  it('given an adopt that completed, then its result lists the adopted and skipped branches', () => {
+    const adopted = [{ branch: 'b', parent: 'a' }];
+    const skipped = [{ branch: 'old', reason: 'merged' as const }];
+    const { row } = given([
+      aRepoActionRequested({ action: 'adopt_stack' }),
+      aRepoActionCompleted({ changed: [], adopted, skipped }),
+    ]);
+    expect(row!.result).toEqual({ changed: [], adopted, skipped });
   });
 
   it('given a request without optional fields, then they are null', () => {

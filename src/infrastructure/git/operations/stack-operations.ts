@@ -1,8 +1,15 @@
+import { ValidationError } from '../../../domain/domain-error';
 import type {
+  AdoptSkipReason,
   ExecutionPlan,
   JobAction,
   RefMove,
 } from '../../../domain/events/job.events';
+import {
+  type AdoptCandidate,
+  inferAdoptedParents,
+  planAdopt,
+} from '../../../domain/stack/adopt.decision';
 import type { RepoEvent } from '../../../domain/events/repo.events';
 import { validateActionRequest } from '../../../domain/job/job.request';
 import {
@@ -62,7 +69,7 @@ export type ProgressReporter = (
 ) => void;
 
 /**
- * The six stack operations on top of the git engine. Each reads the remote heads as last
+ * The seven stack operations on top of the git engine. Each reads the remote heads as last
  * fetched (the caller fetches first), gathers the git facts the domain's decisions need,
  * replays what they plan in the object database, and returns the plan; it moves no ref.
  * `applyAndPublish` then moves them.
@@ -132,6 +139,11 @@ export class StackOperations {
           valid.branchName,
           valid.parentBranch,
         );
+      case 'adopt_stack':
+        return this.adopt(job.repoId, stack, heads, progress);
+      case 'undo':
+        // An undo plans from the event history, not from git: the job runner plans it.
+        throw new Error(`undo job ${job.jobId} reached the stack operations`);
     }
   }
 
@@ -259,6 +271,68 @@ export class StackOperations {
       parentHead,
       await this.git.mergeBase(repoId, parentHead, head),
     );
+  }
+
+  /**
+   * Tracks every remote branch the stack does not track yet, each on the parent inferred as
+   * tracking it alone would infer it; branches whose work is in trunk already are skipped.
+   * Refused with `ADOPT.NO_BRANCHES` when the remote has no branch but trunk.
+   */
+  private async adopt(
+    repoId: string,
+    stack: Stack,
+    heads: ReadonlyMap<string, string>,
+    progress: ProgressReporter,
+  ): Promise<ExecutionPlan> {
+    const trunkHead = heads.get(stack.trunk)!;
+    const names = [...heads.keys()].filter((n) => n !== stack.trunk).sort();
+    if (names.length === 0) {
+      throw new ValidationError(
+        'ADOPT.NO_BRANCHES',
+        `The remote has no branch but trunk (${stack.trunk}): there is nothing to adopt`,
+      );
+    }
+    const untracked = names.filter((n) => !stack.branches.has(n));
+    const candidates: AdoptCandidate[] = [];
+    for (const [i, name] of untracked.entries()) {
+      progress(`inspecting ${name}`, i, untracked.length);
+      const head = heads.get(name)!;
+      const merged = await this.mergedInto(repoId, head, trunkHead);
+      candidates.push({
+        name,
+        commits: merged
+          ? []
+          : await this.git.commitsBetween(repoId, trunkHead, head),
+        ...(merged ? { merged } : {}),
+      });
+    }
+    const { adopted, skipped } = inferAdoptedParents(stack, heads, candidates);
+    const based = [];
+    for (const { branch, parent } of adopted) {
+      const parentHead = heads.get(parent)!;
+      const head = heads.get(branch)!;
+      based.push({
+        branch,
+        parent,
+        baseSha:
+          (await this.git.mergeBase(repoId, parentHead, head)) ?? parentHead,
+      });
+    }
+    return planAdopt(based, skipped);
+  }
+
+  /** Whether a branch's work is in trunk: its head (`merged`), or all its changes by patch. */
+  private async mergedInto(
+    repoId: string,
+    head: string,
+    trunkHead: string,
+  ): Promise<AdoptSkipReason | undefined> {
+    if (await this.git.isAncestor(repoId, head, trunkHead)) return 'merged';
+    const base = await this.git.mergeBase(repoId, trunkHead, head);
+    if (base === undefined) return undefined;
+    return (await this.git.isMergedByPatch(repoId, base, head, trunkHead))
+      ? 'squash_merged'
+      : undefined;
   }
 
   private async sync(

@@ -1,3 +1,6 @@
+import { planUndo } from '../../../domain/stack/undo.decision';
+import type { EventStore } from '../../../infrastructure/event-store/event-store.port';
+import { readUndoTarget } from '../../../infrastructure/event-store/undo-target.reader';
 import type { GitEngine } from '../../../infrastructure/git/git-engine.port';
 import type { StackOperations } from '../../../infrastructure/git/operations/stack-operations';
 import type {
@@ -10,12 +13,15 @@ import type { RepoStateReader } from '../../repo-state.reader';
 /**
  * `execute`: the stack operation decides and replays in the object database, and moves no
  * ref. Its plan is recorded with the step's completion, so `publish` never decides twice.
+ * An `undo` plans from the history instead: the moves and stack events that put back what
+ * the job it names changed.
  */
 export class ExecuteStep implements JobStepHandler {
   constructor(
     private readonly repos: RepoStateReader,
     private readonly operations: StackOperations,
     private readonly git: GitEngine,
+    private readonly store: EventStore,
   ) {}
 
   async run({
@@ -33,6 +39,22 @@ export class ExecuteStep implements JobStepHandler {
         return { summary: recorded.summary, plan: recorded };
     }
     const repo = await this.repos.readRegistered(repoId);
+    if (request.action === 'undo') {
+      // Checked again here: the job to put back is read from the history, and the remote
+      // heads as the pre-sync fetched them must still be what that job left.
+      const { effect } = await readUndoTarget(
+        this.store,
+        request.undoOf ?? '',
+        request.orgId,
+      );
+      const plan = planUndo(
+        jobId,
+        effect,
+        repo.stack,
+        await this.git.remoteHeads(repoId),
+      );
+      return { summary: plan.summary, plan };
+    }
     const outcome = await this.operations.run(
       {
         repoId,

@@ -30,7 +30,7 @@ export class GitJobSteps implements JobSteps {
     const repos = new RepoStateReader(store);
     this.steps = {
       pre_sync: new PreSyncStep(repos, git),
-      execute: new ExecuteStep(repos, operations, git),
+      execute: new ExecuteStep(repos, operations, git, store),
       publish: new PublishStep(git, operations),
       post_sync: new PostSyncStep(repos, git, clock),
     };

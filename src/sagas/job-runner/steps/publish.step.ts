@@ -1,6 +1,6 @@
-import { v5 as uuidv5 } from 'uuid';
 import { DomainError } from '../../../domain/domain-error';
 import type { ExecutionPlan } from '../../../domain/events/job.events';
+import { jobRepoEventId } from '../../../domain/job/job-effect';
 import type { GitEngine } from '../../../infrastructure/git/git-engine.port';
 import { RemoteChangedError } from '../../../infrastructure/git/git.errors';
 import type { StackOperations } from '../../../infrastructure/git/operations/stack-operations';
@@ -9,9 +9,6 @@ import type {
   JobStepHandler,
   StepResult,
 } from '../job-steps.port';
-
-/** Namespace of the ids of repo events a job appends: a re-run appends them only once. */
-const JOB_EVENT_IDS = '9d7e5c3a-1b2f-4e6d-8a0c-5f4e3d2c1b0a';
 
 const notPublished = () =>
   new DomainError(
@@ -56,7 +53,8 @@ export class PublishStep implements JobStepHandler {
       await context.recordRepoEvents(
         plan.events.map((event, i) => ({
           ...event,
-          eventId: uuidv5(`${jobId}:${i}`, JOB_EVENT_IDS),
+          // A re-run appends them only once; an undo finds the job's first one by its id.
+          eventId: jobRepoEventId(jobId, i),
         })),
       );
     }

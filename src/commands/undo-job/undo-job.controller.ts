@@ -1,0 +1,48 @@
+import {
+  Controller,
+  Headers,
+  Param,
+  Post,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
+import { Org } from '../../infrastructure/auth/org.decorator';
+import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
+import { jobProjection } from '../../projections/job/job.projection';
+import { foldRow } from '../../projections/projection';
+import {
+  type JobResource,
+  toJobResource,
+} from '../../read-models/job/job.resource';
+import { parseIdempotencyKey } from '../idempotency';
+import { UndoJobCommand } from './undo-job.command';
+
+@Controller('jobs/:jobId/undo')
+@UseGuards(AcceptingCommandsGuard)
+export class UndoJobController {
+  constructor(private readonly commands: CommandBus) {}
+
+  /** 202 with the queued `undo` job; a retry with the same `Idempotency-Key` gets 200 and the same job. */
+  @Post()
+  async undo(
+    @Org() orgId: string,
+    @Param('jobId') jobId: string,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<JobResource> {
+    const idempotencyKey = parseIdempotencyKey(key);
+    const {
+      jobId: undoJobId,
+      stream,
+      replayed,
+    } = await this.commands.execute(
+      new UndoJobCommand(orgId, jobId, idempotencyKey),
+    );
+    void reply
+      .status(replayed ? 200 : 202)
+      .header('location', `/jobs/${undoJobId}`);
+    return toJobResource(foldRow(jobProjection, stream)!);
+  }
+}
