@@ -3,6 +3,7 @@ import { HistoryEntity } from './history/history.entity';
 import { JobEntity } from './job/job.entity';
 import { FollowerCheckpointEntity } from '../infrastructure/read-model-db/follower-checkpoint.entity';
 import { FollowerCheckpoints1797000000000 } from './migrations/1797000000000-follower-checkpoints';
+import { HistoryActorAndJobIndex1800000000000 } from './migrations/1800000000000-history-actor-and-job-index';
 import { InitialReadModels1732406400000 } from './migrations/1732406400000-initial-read-models';
 import { ReposAndHistory1764000000000 } from './migrations/1764000000000-repos-and-history';
 import { Tasks1764200000000 } from './migrations/1764200000000-tasks';
@@ -41,11 +42,13 @@ export const READ_MODEL_SCHEMA: ReadModelSchema = {
       Tasks1764200000000,
       FollowerCheckpoints1797000000000,
       JobUndo1799000000000,
+      HistoryActorAndJobIndex1800000000000,
     ],
     postgres: [
       PostgresReadModels1796000000000,
       FollowerCheckpoints1797000000000,
       JobUndo1799000000000,
+      HistoryActorAndJobIndex1800000000000,
     ],
   },
 };

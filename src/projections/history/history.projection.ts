@@ -25,6 +25,7 @@ export const historyProjection: Projection<HistoryRow, StackyardEventType> = {
       repoId: event.metadata.repoId!,
       jobId: jobIdOfStream(event.streamId) ?? event.metadata.jobId ?? null,
       type: event.type,
+      actor: event.metadata.actor ?? null,
       at: event.metadata.at ?? event.recordedAt,
       data,
     };

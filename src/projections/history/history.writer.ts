@@ -10,7 +10,16 @@ import type { HistoryRow } from '../../read-models/history/history.row';
 const HISTORY_UPSERT: UpsertSpec<HistoryRow> = {
   table: 'history',
   keyColumns: 1,
-  columns: ['position', 'orgId', 'repoId', 'jobId', 'type', 'at', 'data'],
+  columns: [
+    'position',
+    'orgId',
+    'repoId',
+    'jobId',
+    'type',
+    'actor',
+    'at',
+    'data',
+  ],
   encode: { data: jsonOrNull },
 };
 

@@ -136,11 +136,12 @@ describe('history projection', () => {
   });
 
   describe('rows', () => {
-    it('given a job event, then the row has its position, owner, job, type, time and data', () => {
+    it('given a job event, then the row has its position, owner, job, type, actor, time and data', () => {
       const at = '2025-12-31T10:00:00.000Z';
       const requested = aRepoActionRequested({ branchName: 'feature-a' });
       const { recorded, row } = given(jobStream('job-7'), requested, {
         ...OWNED,
+        actor: 'org:org-1',
         at,
       });
       expect(row).toEqual({
@@ -149,9 +150,16 @@ describe('history projection', () => {
         repoId: 'repo-1',
         jobId: 'job-7',
         type: 'RepoActionRequested',
+        actor: 'org:org-1',
         at,
         data: requested.data,
       });
+    });
+
+    it('given an event recorded without an actor, then the row has none', () => {
+      expect(given(jobStream('job-1'), aRepoActionStarted()).row?.actor).toBe(
+        null,
+      );
     });
 
     it('given an event without a time in its metadata, then the row has the time it was recorded', () => {

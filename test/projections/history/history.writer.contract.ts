@@ -13,6 +13,7 @@ const aHistoryRow = (data: Partial<HistoryRow> = {}): HistoryRow => ({
   repoId: 'repo-1',
   jobId: 'job-1',
   type: 'RepoActionRequested',
+  actor: 'org:org-1',
   at: '2026-01-01T00:00:00.000Z',
   data: { action: 'restack_repo', nested: { list: [1, 2] } },
   ...data,
@@ -39,7 +40,12 @@ export function historyWriterContract(engine: ReadModelEngine): void {
     it('given history rows saved, then the table holds each as it was', async () => {
       const rows = [
         aHistoryRow({ position: 1 }),
-        aHistoryRow({ position: 2, jobId: null, type: 'RepoRegistered' }),
+        aHistoryRow({
+          position: 2,
+          jobId: null,
+          type: 'RepoRegistered',
+          actor: null,
+        }),
       ];
 
       await save(new Map(rows.map((r) => [String(r.position), r])));
