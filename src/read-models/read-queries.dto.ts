@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JOB_ACTIONS } from '../domain/events/job.events';
 import { JOB_STATUSES } from '../domain/job/job-status';
 import { TASK_STATUSES } from '../domain/task/task.state';
 
@@ -26,7 +27,12 @@ export const ReadQuery = z.object({
 
 /** Query of `GET /repos/:repoId/jobs`. */
 export const ListJobsQuery = ReadQuery.extend({
-  status: z.enum(JOB_STATUSES).optional(),
+  status: z.enum(JOB_STATUSES).optional().meta({
+    description: 'Only the jobs in this status.',
+  }),
+  action: z.enum(JOB_ACTIONS).optional().meta({
+    description: 'Only the jobs of this action.',
+  }),
   limit,
   cursor: z.string().max(500).optional().meta({
     description: 'The `nextCursor` of the previous page.',
@@ -39,6 +45,15 @@ export const HistoryQuery = ReadQuery.extend({
   before: z.coerce.number().int().min(1).optional().meta({
     description:
       'Only entries before this global position: the `nextBefore` of the previous page.',
+  }),
+});
+
+/** Query of `GET /jobs/:jobId/events`. */
+export const JobEventsQuery = ReadQuery.extend({
+  limit,
+  after: position.optional().meta({
+    description:
+      'Only events after this global position: the `nextAfter` of the previous page, or the last position a client has.',
   }),
 });
 

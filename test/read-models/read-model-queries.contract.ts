@@ -290,7 +290,9 @@ export function readModelQueriesContract(engine: ReadModelEngine): void {
           expect(expected().length).toBeGreaterThan(2);
           for (const status of JOB_STATUSES)
             expect((await read(status)).flat()).toEqual(expected(status));
-          expect(await queries.list('repo-1', { action: 'rebase_branch', limit: 5 })).toEqual({
+          expect(
+            await queries.list('repo-1', { action: 'rebase_branch', limit: 5 }),
+          ).toEqual({
             items: [],
             nextCursor: null,
           });

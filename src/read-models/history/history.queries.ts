@@ -1,8 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, LessThan } from 'typeorm';
+import { DataSource, In, LessThan, MoreThan } from 'typeorm';
+import { JOB_EVENTS } from '../../domain/events/stackyard-event';
 import { HistoryEntity } from './history.entity';
+import type { HistoryRow } from './history.row';
 
-import type { HistoryPageResource } from './history.resource';
+import type {
+  HistoryEntryResource,
+  HistoryPageResource,
+  JobEventsPageResource,
+} from './history.resource';
+
+const toEntry = (r: HistoryRow): HistoryEntryResource => ({
+  position: r.position,
+  type: r.type,
+  at: r.at,
+  jobId: r.jobId,
+  actor: r.actor ?? null,
+  data: r.data,
+});
 
 @Injectable()
 export class HistoryQueries {
@@ -27,16 +42,41 @@ export class HistoryQueries {
       order: { position: 'DESC' },
       take: query.limit + 1,
     });
-    const items = rows.slice(0, query.limit).map((r) => ({
-      position: r.position,
-      type: r.type,
-      at: r.at,
-      jobId: r.jobId,
-      data: r.data,
-    }));
+    const items = rows.slice(0, query.limit).map(toEntry);
     return {
       items,
       nextBefore: rows.length > query.limit ? items.at(-1)!.position : null,
+      position,
+    };
+  }
+
+  /**
+   * One job's events in the history (its own stream's: not the task events that name it),
+   * oldest first, after a global position. The caller has checked that the job is the
+   * org's; `orgId` is asked of the rows too. `position` as for {@link list}.
+   */
+  async ofJob(
+    orgId: string,
+    jobId: string,
+    query: { limit: number; after?: number },
+    position: number,
+  ): Promise<JobEventsPageResource> {
+    const rows = await this.db.manager.find(HistoryEntity, {
+      where: {
+        jobId,
+        orgId,
+        type: In(JOB_EVENTS.types),
+        ...(query.after !== undefined
+          ? { position: MoreThan(query.after) }
+          : {}),
+      },
+      order: { position: 'ASC' },
+      take: query.limit + 1,
+    });
+    const items = rows.slice(0, query.limit).map(toEntry);
+    return {
+      items,
+      nextAfter: rows.length > query.limit ? items.at(-1)!.position : null,
       position,
     };
   }

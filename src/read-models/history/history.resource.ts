@@ -22,6 +22,10 @@ export const HistoryEntryResource = z
     }),
     at: z.iso.datetime(),
     jobId: z.string().nullable(),
+    actor: z.string().nullable().meta({
+      description:
+        'Who caused it: `org:<id>` for a request, `worker:<id>` for a job step, `system:<saga>`; null when not recorded.',
+    }),
     data: EventPayload,
   })
   .meta({ id: 'HistoryEntry' });
@@ -44,3 +48,24 @@ export const HistoryPageResource = z
   .meta({ id: 'HistoryPage' });
 /** A page of the timeline as the API answers it. */
 export type HistoryPageResource = z.infer<typeof HistoryPageResource>;
+
+/** A page of one job's events, oldest first. */
+export const JobEventsPageResource = z
+  .strictObject({
+    items: z.array(HistoryEntryResource),
+    nextAfter: z.number().int().min(1).nullable().meta({
+      description:
+        'Pass as `after` for the next (newer) page; null on the last.',
+    }),
+    position: z.number().int().min(0).meta({
+      description:
+        "The read models' position when the page was read: a stream of the job's events resumed after it misses nothing.",
+    }),
+  })
+  .meta({
+    id: 'JobEventsPage',
+    description:
+      "A job's events as its timeline shows them: every event of its stream but progress ticks (the job's `progress` has the latest).",
+  });
+/** A page of a job's events as the API answers it. */
+export type JobEventsPageResource = z.infer<typeof JobEventsPageResource>;

@@ -1,6 +1,7 @@
 import { Injectable, Inject } from '@nestjs/common';
 import { DataSource, type FindOptionsWhere, LessThan } from 'typeorm';
 import { NotFoundError, ValidationError } from '../../domain/domain-error';
+import type { JobAction } from '../../domain/events/job.events';
 import type { JobStatus } from '../../domain/job/job-status';
 import {
   READ_MODEL_PROGRESS,
@@ -60,14 +61,20 @@ export class JobQueries {
     return toJobResource(row);
   }
 
-  /** A repo's jobs, newest first. */
+  /** A repo's jobs, newest first; only those of `status` and `action` when given. */
   async list(
     repoId: string,
-    query: { status?: JobStatus; limit: number; cursor?: string },
+    query: {
+      status?: JobStatus;
+      action?: JobAction;
+      limit: number;
+      cursor?: string;
+    },
   ): Promise<JobPageResource> {
     const base: FindOptionsWhere<JobEntity> = {
       repoId,
       ...(query.status ? { status: query.status } : {}),
+      ...(query.action ? { action: query.action } : {}),
     };
     let where: FindOptionsWhere<JobEntity>[] = [base];
     if (query.cursor) {
