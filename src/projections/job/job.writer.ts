@@ -18,6 +18,8 @@ export const jobWriter = tableWriter<JobRow>(JobEntity, 'jobId', {
     'parentBranch',
     'idempotencyKey',
     'taskId',
+    'undoOf',
+    'undoable',
     'status',
     'step',
     'message',
@@ -35,6 +37,7 @@ export const jobWriter = tableWriter<JobRow>(JobEntity, 'jobId', {
   ],
   encode: {
     cancelRequested: booleanAsInt,
+    undoable: booleanAsInt,
     result: jsonOrNull,
     error: jsonOrNull,
   },
