@@ -65,6 +65,11 @@ module.exports = {
       ['domain', 'infrastructure', 'read-models', 'projections'],
       'Command slices sit on top; only their controllers use the read side (see the next rule).',
     ),
+    layer(
+      'cli',
+      ['domain'],
+      'The command-line client is an HTTP client of the service: it knows the API and the pure domain vocabulary (steps, statuses), never the code that serves them.',
+    ),
     {
       name: 'handlers-decide-on-the-write-side',
       comment:
