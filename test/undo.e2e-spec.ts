@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { JobResource } from '../src/read-models/job/job.resource';
 import type {
   RegisteredRepoResource,
@@ -129,6 +130,21 @@ describe('undo a job', () => {
     expect(undone.error!.message).toContain(': b changed since');
     expect(originHeads(['a', 'b', 'c'])).toEqual(after);
     expect(await tracking()).toEqual(stackAfter);
+  });
+
+  it('changes nothing when the clone no longer has the commits to go back to', async () => {
+    const restack = await run({ action: 'restack_repo' });
+    const after = originHeads(['a', 'b', 'c']);
+    // What a clone made again (after an eviction) would be like: the old commits are gone.
+    const clone = join(t.dataDir, 'repos', `${repoId}.git`);
+    fx.git(clone, 'reflog', 'expire', '--expire=now', '--all');
+    fx.git(clone, 'gc', '--quiet', '--prune=now');
+    const undone = await undo(restack.jobId);
+    expect(undone).toMatchObject({
+      status: 'error',
+      error: { code: 'UNDO.COMMITS_GONE' },
+    });
+    expect(originHeads(['a', 'b', 'c'])).toEqual(after);
   });
 
   it('redoes the job when its undo is undone', async () => {

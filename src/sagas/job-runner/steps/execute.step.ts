@@ -1,7 +1,10 @@
+import { ConflictError } from '../../../domain/domain-error';
+import type { RefMove } from '../../../domain/events/job.events';
 import { planUndo } from '../../../domain/stack/undo.decision';
 import type { EventStore } from '../../../infrastructure/event-store/event-store.port';
 import { readUndoTarget } from '../../../infrastructure/event-store/undo-target.reader';
 import type { GitEngine } from '../../../infrastructure/git/git-engine.port';
+import { GitCommandError } from '../../../infrastructure/git/git.errors';
 import type { StackOperations } from '../../../infrastructure/git/operations/stack-operations';
 import type {
   JobStepContext,
@@ -53,6 +56,7 @@ export class ExecuteStep implements JobStepHandler {
         repo.stack,
         await this.git.remoteHeads(repoId),
       );
+      await this.assertCommitsKept(repoId, plan.moves);
       return { summary: plan.summary, plan };
     }
     const outcome = await this.operations.run(
@@ -71,5 +75,33 @@ export class ExecuteStep implements JobStepHandler {
       progress,
     );
     return { summary: outcome.summary, plan: outcome };
+  }
+
+  /**
+   * The commits an undo moves branches back to must still be in the clone (its reflogs keep
+   * them; a clone made again after an eviction has lost them): `UNDO.COMMITS_GONE` otherwise,
+   * before anything moves.
+   */
+  private async assertCommitsKept(
+    repoId: string,
+    moves: readonly RefMove[],
+  ): Promise<void> {
+    const gone: string[] = [];
+    for (const { branch, to } of moves) {
+      if (to === null) continue;
+      try {
+        await this.git.mergeBase(repoId, to, to);
+      } catch (error) {
+        if (!(error instanceof GitCommandError)) throw error;
+        gone.push(branch);
+      }
+    }
+    if (gone.length > 0) {
+      throw new ConflictError(
+        'UNDO.COMMITS_GONE',
+        `The commits ${gone.join(', ')} had before the job are no longer in the service's clone; nothing was changed`,
+        { branches: gone },
+      );
+    }
   }
 }
