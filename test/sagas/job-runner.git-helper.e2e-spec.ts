@@ -118,7 +118,7 @@ describe('a job whose git helper dies', () => {
       fx.originHead('main'),
       fx.originHead('b'),
     );
-    // The helpers' scratch files were kept under the data dir.
-    expect(readdirSync(join(dir, 'data'))).toContain('tmp');
+    // Trees and commits went straight into the clone: no scratch folder was made for them.
+    expect(readdirSync(join(dir, 'data'))).not.toContain('tmp');
   });
 });

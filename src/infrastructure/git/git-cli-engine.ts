@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RefMove } from '../../domain/events/job.events';
 import { assertRemoteUrl } from '../../domain/repo/remote-url';
-import { formatCommit, type NewCommit, SCRATCH_PREFIX } from './object-writer';
+import { formatCommit, type NewCommit } from './loose-object-writer';
 import { HelperPool } from './helper-pool';
 import { RepoHelpers } from './repo-helpers';
 import { type CatFileBatch, parseCommit } from './cat-file-batch';
@@ -50,9 +50,10 @@ export function gitVersionAtLeast(
 
 export interface GitCliEngineOptions {
   /**
-   * Where object writers keep the files they hash: a folder the engine owns, whose leftovers
-   * (from a process killed mid-write) are removed when the engine starts. Made on first write.
-   * Defaults to `.scratch` in `reposDir`.
+   * Where earlier versions' object writers kept the files they gave git to hash: the folders
+   * they left there (`objects-*`, from a process killed mid-write) are removed when the engine
+   * starts. Objects are written straight into each clone now; nothing else uses it. Defaults
+   * to `.scratch` in `reposDir`.
    */
   scratchDir?: string;
   /** A repository's helper processes close after this long unused. */
@@ -112,10 +113,12 @@ export async function walkToAncestor(
 
 /**
  * The git engine on the git command line: a bare clone per repository under `reposDir`,
- * remote branches fetched into refs/remotes/origin/*, replays done with merge-tree and
- * commit-tree. Works on git 2.38+; on git < 2.40 (no `merge-tree --merge-base`) each pick
- * gets its merge base from a throw-away commit with the new base's tree and the picked
- * commit's parent as its parent: merging that with the pick is exactly the cherry-pick.
+ * remote branches fetched into refs/remotes/origin/*, replays done in the object database
+ * (objects read through one long-running `cat-file --batch`, trees merged by entries in
+ * process or by merge-tree, new trees and commits written in process). Works on git 2.38+;
+ * on git < 2.40 (no `merge-tree --merge-base`) each pick gets its merge base from a
+ * throw-away commit with the new base's tree and the picked commit's parent as its parent:
+ * merging that with the pick is exactly the cherry-pick.
  */
 export class GitCliEngine implements GitEngine {
   private mergeBaseOption: Promise<boolean> | undefined;
@@ -132,7 +135,7 @@ export class GitCliEngine implements GitEngine {
     clearScratch(scratchDir);
     clearRemovedClones(reposDir);
     this.helpers = new HelperPool(
-      (repoId) => new RepoHelpers(git, this.gitDir(repoId), scratchDir),
+      (repoId) => new RepoHelpers(git, this.gitDir(repoId)),
       {
         idleMs: options.helperIdleMs ?? DEFAULT_HELPER_IDLE_MS,
         maxEntries: options.maxHelperRepos ?? DEFAULT_MAX_HELPER_REPOS,
@@ -591,7 +594,7 @@ export class GitCliEngine implements GitEngine {
     helpers: RepoHelpers,
     commit: NewCommit,
   ): Promise<string> {
-    return helpers.commits().write(formatCommit(commit));
+    return helpers.objects().write('commit', formatCommit(commit));
   }
 
   private treeStore(helpers: RepoHelpers): TreeStore {
@@ -602,7 +605,8 @@ export class GitCliEngine implements GitEngine {
         if (!raw) throw new Error(`tree ${oid} not found`);
         return parseTree(raw);
       },
-      writeTree: (entries) => helpers.trees().write(serializeTree(entries)),
+      writeTree: (entries) =>
+        helpers.objects().write('tree', serializeTree(entries)),
     };
   }
 
@@ -624,10 +628,13 @@ function clearRemovedClones(reposDir: string): void {
   }
 }
 
+/** How earlier versions' object writers named their folders in the scratch folder. */
+const SCRATCH_PREFIX = 'objects-';
+
 /**
- * Removes the object writers' folders a killed process left in `scratchDir`. Only folders
- * named as a writer names them go, so a scratch folder set to a shared place loses nothing
- * else.
+ * Removes the folders earlier versions' object writers left in `scratchDir` when their
+ * process was killed. Only folders named as such a writer named them go, so a scratch folder
+ * set to a shared place loses nothing else.
  */
 function clearScratch(scratchDir: string): void {
   if (!existsSync(scratchDir)) return;

@@ -83,9 +83,9 @@ export class UnknownBranchError extends DomainError {
 }
 
 /**
- * A long-running git helper (`cat-file --batch`, `hash-object --stdin-paths`) stopped while a
- * request was in flight: killed, crashed or out of memory. The engine starts a new one on the
- * next use, so the job's retry succeeds.
+ * A long-running git helper (`cat-file --batch`) stopped while a request was in flight:
+ * killed, crashed or out of memory. The engine starts a new one on the next use, so the
+ * job's retry succeeds.
  */
 export class GitHelperDiedError extends DomainError {
   constructor(

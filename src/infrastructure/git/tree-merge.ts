@@ -2,8 +2,8 @@
  * Three-way merge of git trees at the level of entries, for the common case of a restack:
  * the branch's commit and the new base changed different paths. Where both sides changed the
  * same file differently, it gives up (returns undefined) and the caller lets git merge the
- * contents. No git process is involved: trees are read through `cat-file --batch` and written
- * through `hash-object --stdin-paths`.
+ * contents. No git process is started for it: trees are read through the long-running
+ * `cat-file --batch` and written into the object database in process.
  */
 
 export interface TreeEntry {

@@ -15,8 +15,9 @@ import { join } from 'node:path';
  * - `kill-before`: kills the service, and git never runs;
  * - `kill-during`: starts git, kills the service while git runs, and lets git finish alone;
  * - `kill-after`: runs git to its end, then kills the service before it reads the answer;
- * - `kill-at-line`: passes git's answers back one line at a time and kills the service on
- *   the `line`-th (for the long-running `--stdin-paths` writers, one line per object);
+ * - `kill-at-request`: for a long-running helper (`cat-file --batch`), passes the service's
+ *   requests to git one line at a time and kills the service instead of passing the
+ *   `line`-th; git's answers go back untouched;
  * - `kill-all-at-prepare`: for `update-ref --stdin`, passes the transaction to git up to its
  *   `prepare` and, once git holds every ref's lock, kills git and the service together, as
  *   when the machine loses power: the lock files stay behind;
@@ -39,7 +40,7 @@ export type FaultAction =
   | 'kill-before'
   | 'kill-during'
   | 'kill-after'
-  | 'kill-at-line'
+  | 'kill-at-request'
   | 'kill-all-at-prepare'
   | 'kill-when-remote-commits'
   | 'unreachable'
@@ -47,9 +48,9 @@ export type FaultAction =
   | 'hang-at-prepare';
 
 /**
- * Which git call to catch: `command` is git's subcommand (`fetch`, `push`, `update-ref`, …),
- * or `hash-object/<type>` for the object writer of one type; `nth` counts only such calls,
- * and `every` catches each of them; `times` catches that many calls from the `nth` on.
+ * Which git call to catch: `command` is git's subcommand (`fetch`, `push`, `update-ref`,
+ * `cat-file`, …); `nth` counts only such calls, and `every` catches each of them; `times`
+ * catches that many calls from the `nth` on.
  */
 export interface FaultRule {
   command: string;
@@ -169,15 +170,7 @@ for a in "$@"; do
 done
 [ -f "$ctl/rule" ] || exec git "$@"
 read -r want nth action line times < "$ctl/rule"
-key="$sub"
-if [ "$sub" = hash-object ]; then
-  prev=''
-  for a in "$@"; do
-    [ "$prev" = -t ] && key="hash-object/$a"
-    prev="$a"
-  done
-fi
-[ "$key" = "$want" ] || exec git "$@"
+[ "$sub" = "$want" ] || exec git "$@"
 # The service: git's parent, or, for a one-shot command, the parent of the launcher that
 # started git for it.
 service=$PPID
@@ -214,19 +207,21 @@ case "$action" in
     fire "$@"
     kill -9 "$service"
     exit $status ;;
-  kill-at-line)
-    git "$@" | {
+  kill-at-request)
+    # Requests are lines of text (object names); the answers, binary, never pass through here.
+    {
       n=0
-      while IFS= read -r out; do
+      while IFS= read -r request; do
         n=$((n+1))
         if [ "$n" -ge "$line" ]; then
           fire "$@"
           kill -9 "$service"
           exit 0
         fi
-        printf '%s\\n' "$out"
+        printf '%s\\n' "$request"
       done
-    } ;;
+    } | git "$@"
+    exit $? ;;
   kill-all-at-prepare)
     mkfifo "$ctl/to-git" "$ctl/from-git"
     git "$@" < "$ctl/to-git" > "$ctl/from-git" &

@@ -2,7 +2,6 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CatFileBatch } from '../../../src/infrastructure/git/cat-file-batch';
 import {
@@ -10,7 +9,6 @@ import {
   type GitCliEngineOptions,
 } from '../../../src/infrastructure/git/git-cli-engine';
 import { GitRunner } from '../../../src/infrastructure/git/git-runner';
-import { ObjectWriter } from '../../../src/infrastructure/git/object-writer';
 import { GitFixture } from '../../support/git-fixture';
 
 /** The real git runner, keeping every long-running helper it starts so a test can kill it. */
@@ -59,17 +57,10 @@ class RecordingRunner extends GitRunner {
   }
 }
 
-/** `stackyard-objects-*` folders in the system temp dir, where scratch files used to go. */
-const tempScratch = () =>
-  new Set(
-    readdirSync(tmpdir()).filter((n) => n.startsWith('stackyard-objects-')),
-  );
-
 describe('the git engine’s long-running helpers', () => {
   let fx: GitFixture;
   let runner: RecordingRunner;
   const engines: GitCliEngine[] = [];
-  let tempBefore: Set<string>;
 
   const engineWith = (options: GitCliEngineOptions = {}) => {
     const engine = new GitCliEngine(join(fx.root, 'repos'), runner, {
@@ -99,7 +90,6 @@ describe('the git engine’s long-running helpers', () => {
     }).trim();
 
   beforeEach(() => {
-    tempBefore = tempScratch();
     fx = new GitFixture();
     fx.stack(['a']);
     fx.advance();
@@ -110,8 +100,6 @@ describe('the git engine’s long-running helpers', () => {
     for (const engine of engines.splice(0)) await engine.close();
     // Every helper a test started has ended with its engine: none is left running.
     expect(runner.alive().map((c) => c.spawnargs.join(' '))).toEqual([]);
-    // Scratch files live under the data dir, never in the system temp dir.
-    expect([...tempScratch()].filter((n) => !tempBefore.has(n))).toEqual([]);
     fx.dispose();
   });
 
@@ -137,44 +125,15 @@ describe('the git engine’s long-running helpers', () => {
       });
     });
 
-    it('fails the write in flight the same way, and its scratch folder goes with it', async () => {
-      const engine = engineWith();
-      await engine.ensureClone('r1', fx.origin);
-      const scratch = join(fx.root, 'scratch');
-      const writer = new ObjectWriter(
-        runner,
-        engine.gitDir('r1'),
-        'tree',
-        scratch,
-      );
-      expect(await writer.write(Buffer.alloc(0))).toBe(
-        '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
-      );
-      expect(readdirSync(scratch)).toHaveLength(1);
-
-      const [child] = runner.of(engine.gitDir('r1'));
-      child!.kill('SIGKILL');
-      await expect(writer.write(Buffer.alloc(0))).rejects.toMatchObject({
-        code: 'GIT.HELPER_DIED',
-        kind: 'unavailable',
-      });
-      await runner.gone(child!);
-      expect(writer.dead).toBe(true);
-      expect(readdirSync(scratch)).toEqual([]);
-    });
-
-    it('is replaced on the next replay: killing every helper between two replays changes nothing', async () => {
+    it('is replaced on the next replay: killing the reader between two replays changes nothing', async () => {
       const engine = engineWith();
       await engine.ensureClone('r1', fx.origin);
       const first = await restackA(engine, 'r1');
+      // The reader is the one long-running process: trees and commits are written in process.
       const helpers = runner.of(engine.gitDir('r1'));
-      expect(
-        helpers
-          .map((c) =>
-            c.spawnargs.find((a) => a === 'cat-file' || a === 'hash-object'),
-          )
-          .sort(),
-      ).toEqual(['cat-file', 'hash-object', 'hash-object']);
+      expect(helpers.map((c) => c.spawnargs.slice(-2))).toEqual([
+        ['cat-file', '--batch'],
+      ]);
 
       for (const child of helpers) await runner.kill(child);
 
@@ -186,9 +145,9 @@ describe('the git engine’s long-running helpers', () => {
       expect(inClone(engine, 'r1', 'rev-parse', `${second.head}~2`)).toBe(
         fx.head('main'),
       );
-      // Three new helpers took the dead ones' places.
-      expect(runner.of(engine.gitDir('r1'))).toHaveLength(6);
-      expect(runner.alive()).toHaveLength(3);
+      // A new reader took the dead one's place.
+      expect(runner.of(engine.gitDir('r1'))).toHaveLength(2);
+      expect(runner.alive()).toHaveLength(1);
     });
 
     it('a replay in flight when its helper dies fails with GIT.HELPER_DIED, and the next one succeeds', async () => {
@@ -229,7 +188,7 @@ describe('the git engine’s long-running helpers', () => {
       const [early, late] = [repos.slice(0, 2), repos.slice(2)];
       const helpersOf = (ids: string[]) =>
         ids.flatMap((id) => runner.of(engine.gitDir(id)));
-      expect(helpersOf(repos)).toHaveLength(12);
+      expect(helpersOf(repos)).toHaveLength(4);
       // The two repositories used first had their helpers' input closed, so git ends them.
       expect(helpersOf(early).every((c) => c.stdin.writableEnded)).toBe(true);
       expect(helpersOf(late).some((c) => c.stdin.writableEnded)).toBe(false);
@@ -245,7 +204,7 @@ describe('the git engine’s long-running helpers', () => {
       )
         .split('\n')
         .filter((line) => line.includes(join(fx.root, 'repos')));
-      expect(running).toHaveLength(6);
+      expect(running).toHaveLength(2);
 
       // A repository whose helpers were closed gets new ones when it is used again.
       await expect(restackA(engine, 'r0')).resolves.toMatchObject({
@@ -257,34 +216,35 @@ describe('the git engine’s long-running helpers', () => {
       const engine = engineWith();
       await engine.ensureClone('r1', fx.origin);
       await restackA(engine, 'r1');
-      expect(runner.alive()).toHaveLength(3);
+      expect(runner.alive()).toHaveLength(1);
       await engine.close();
       expect(runner.alive()).toEqual([]);
       await expect(restackA(engine, 'r1')).rejects.toMatchObject({
         code: 'GIT.HELPER_DIED',
       });
-      expect(runner.children).toHaveLength(3);
+      expect(runner.children).toHaveLength(1);
     });
   });
 
   describe('scratch space', () => {
-    it('lives under the scratch folder it is given, made on first write and emptied on close', async () => {
+    it('is not used: objects go straight into the clone, with no temporary file left there', async () => {
       const scratch = join(fx.root, 'data', 'tmp');
       const engine = engineWith();
       await engine.ensureClone('r1', fx.origin);
+      const result = await restackA(engine, 'r1');
+      expect(result.replayed).toBe(2);
       expect(existsSync(scratch)).toBe(false);
-      await restackA(engine, 'r1');
-      expect(readdirSync(scratch)).toEqual([
-        expect.stringMatching(/^objects-/),
-        expect.stringMatching(/^objects-/),
-      ]);
-      // While the writers live, nothing of theirs is in the system temp dir.
-      expect([...tempScratch()].filter((n) => !tempBefore.has(n))).toEqual([]);
-      await engine.close();
-      expect(readdirSync(scratch)).toEqual([]);
+      const objects = join(engine.gitDir('r1'), 'objects');
+      const loose = readdirSync(objects)
+        .filter((d) => /^[0-9a-f]{2}$/.test(d))
+        .flatMap((d) => readdirSync(join(objects, d)));
+      expect(loose.filter((f) => !/^[0-9a-f]{38}$/.test(f))).toEqual([]);
+      expect(inClone(engine, 'r1', 'cat-file', '-t', result.head)).toBe(
+        'commit',
+      );
     });
 
-    it('clears the folders a killed process left behind when an engine starts', () => {
+    it('clears the folders an earlier version’s killed process left behind when an engine starts', () => {
       const scratch = join(fx.root, 'data', 'tmp');
       const stale = join(scratch, 'objects-Ab12Cd');
       mkdirSync(stale, { recursive: true });

@@ -1,0 +1,212 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { deflate, deflateSync } from 'node:zlib';
+import type { GitRunner } from './git-runner';
+
+export interface NewCommit {
+  tree: string;
+  parents: readonly string[];
+  /** `Name <email> <unix seconds> <+hhmm>` */
+  author: string;
+  committer: string;
+  message: string;
+}
+
+/** The text of a commit object. */
+export function formatCommit(commit: NewCommit): string {
+  const lines = [
+    `tree ${commit.tree}`,
+    ...commit.parents.map((p) => `parent ${p}`),
+  ];
+  lines.push(
+    `author ${commit.author}`,
+    `committer ${commit.committer}`,
+    '',
+    '',
+  );
+  return lines.join('\n') + commit.message;
+}
+
+export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
+
+/** git's compression level for loose objects (`core.looseCompression`, 1 by default). */
+const LOOSE_COMPRESSION = 1;
+
+/**
+ * Objects at least this large are compressed on the thread pool instead of the event loop.
+ * Below it the hop there and back costs more than the work (a commit or a tree of a few
+ * hundred entries compresses in tens of microseconds); a tree of thousands of entries takes
+ * milliseconds, which requests should not wait behind.
+ */
+export const ASYNC_DEFLATE_BYTES = 64 * 1024;
+
+const deflateAsync = promisify(deflate);
+
+/** Temporary files get git's prefix: `git prune` removes those a killed process left. */
+const TEMP_PREFIX = 'tmp_obj_';
+
+const errorCode = (error: unknown): string | undefined =>
+  (error as NodeJS.ErrnoException).code;
+
+/**
+ * Writes objects into a repository's object database as git writes loose objects, in this
+ * process: the id is the SHA-1 of `<type> <size>\0<content>`, and the file
+ * `objects/<2 hex>/<38 hex>` holds that, zlib-compressed. An object already there as a
+ * loose file is only freshened (its time set to now, so that a `git gc` does not prune it
+ * as old garbage before a ref points to it); one in a pack is written again as a loose file,
+ * which git allows. A new object is written to a temporary file in its fan-out folder, read
+ * only, and hard-linked under its final name (renamed where the file system has no hard
+ * links): no reader ever sees a partial file under that name, and a writer that finds it
+ * taken by an identical object written meanwhile (by git, or another writer) is done. As
+ * git does by default (`core.fsync`), it does not flush loose objects to disk. The file work
+ * is synchronous: a few system calls, tens of microseconds for a commit or a small tree.
+ *
+ * The repository must store SHA-1 objects (what `git init` makes, and the tree code of this
+ * engine reads): a repository whose `extensions.objectFormat` names another hash, or that
+ * keeps a second object format beside its own, is refused before anything is written.
+ *
+ * The objects' format is the caller's: trees come from `serializeTree`, commits from
+ * `formatCommit`.
+ */
+export class LooseObjectWriter {
+  private readonly objectsDir: string;
+  /** Set once the repository is known to store SHA-1 objects only. */
+  private sha1Checked = false;
+  private checking: Promise<void> | undefined;
+  private readonly tempPrefix = `${TEMP_PREFIX}${randomBytes(4).toString('hex')}_`;
+  private counter = 0;
+
+  constructor(
+    private readonly runner: GitRunner,
+    private readonly gitDir: string,
+  ) {
+    this.objectsDir = join(gitDir, 'objects');
+  }
+
+  /** Writes the object (unless it is there already) and resolves with its id. */
+  async write(type: ObjectType, content: string | Buffer): Promise<string> {
+    if (!this.sha1Checked)
+      await (this.checking ??= this.checkFormat().finally(() => {
+        this.checking = undefined;
+      }));
+    const body =
+      typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    const header = Buffer.from(`${type} ${body.length}\0`, 'latin1');
+    const oid = createHash('sha1').update(header).update(body).digest('hex');
+    const dir = join(this.objectsDir, oid.slice(0, 2));
+    const path = join(dir, oid.slice(2));
+    if (freshen(path)) return oid;
+    const raw = Buffer.concat([header, body]);
+    const options = { level: LOOSE_COMPRESSION };
+    const compressed =
+      raw.length < ASYNC_DEFLATE_BYTES
+        ? deflateSync(raw, options)
+        : await deflateAsync(raw, options);
+    this.place(dir, path, compressed);
+    return oid;
+  }
+
+  /** Writes `data` under `path` through a temporary file in `dir`; an existing file stays. */
+  private place(dir: string, path: string, data: Buffer): void {
+    const temp = this.writeTemp(dir, data);
+    try {
+      linkSync(temp, path);
+    } catch (error) {
+      // EEXIST: taken already, by the same bytes since the name is their hash.
+      if (errorCode(error) !== 'EEXIST') {
+        // A file system without hard links: a rename is atomic too.
+        try {
+          renameSync(temp, path);
+          return;
+        } catch (renameError) {
+          rmSync(temp, { force: true });
+          throw renameError;
+        }
+      }
+    }
+    unlinkSync(temp);
+  }
+
+  /** A new read-only file in `dir` (made if missing) holding `data`; returns its path. */
+  private writeTemp(dir: string, data: Buffer): string {
+    for (;;) {
+      const temp = join(dir, `${this.tempPrefix}${this.counter++}`);
+      try {
+        writeFileSync(temp, data, { flag: 'wx', mode: 0o444 });
+        return temp;
+      } catch (error) {
+        const code = errorCode(error);
+        if (code === 'ENOENT') mkdirSync(dir, { recursive: true });
+        else if (code !== 'EEXIST') throw error;
+      }
+    }
+  }
+
+  /**
+   * Whether the repository stores SHA-1 objects only. git reads a repository's format from
+   * its own config file, so one that never names `objectformat` (the key of both
+   * `extensions.objectFormat` and `extensions.compatObjectFormat`) is SHA-1; one that does is
+   * asked of git. A failed check is tried again at the next write.
+   */
+  private async checkFormat(): Promise<void> {
+    let config: string | undefined;
+    try {
+      config = readFileSync(join(this.gitDir, 'config'), 'utf8');
+    } catch {
+      // git says what is wrong with the repository.
+    }
+    if (config === undefined || /objectformat/i.test(config)) {
+      const { stdout } = await this.runner.run(
+        [
+          'config',
+          '--local',
+          '--no-includes',
+          '--get-regexp',
+          '^extensions\\.(compat)?objectformat$',
+        ],
+        { gitDir: this.gitDir, okCodes: [1] },
+      );
+      const formats = new Map(
+        stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => {
+            const space = line.indexOf(' ');
+            return [line.slice(0, space), line.slice(space + 1)] as const;
+          }),
+      );
+      const format = formats.get('extensions.objectformat') ?? 'sha1';
+      const compat = formats.get('extensions.compatobjectformat');
+      if (format !== 'sha1' || compat !== undefined)
+        throw new Error(
+          `the repository ${this.gitDir} stores ${format} objects${compat === undefined ? '' : ` beside ${compat}`}: only sha1 repositories are supported`,
+        );
+    }
+    this.sha1Checked = true;
+  }
+}
+
+/** Sets a loose object's times to now, as git does before it would write it again. */
+function freshen(path: string): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+    return true;
+  } catch {
+    // Not ours to touch: written anew, which leaves the file as it is (see `place`).
+    return false;
+  }
+}

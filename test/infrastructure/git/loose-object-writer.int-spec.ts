@@ -1,0 +1,280 @@
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
+import { GitRunner } from '../../../src/infrastructure/git/git-runner';
+import {
+  ASYNC_DEFLATE_BYTES,
+  formatCommit,
+  LooseObjectWriter,
+  type NewCommit,
+} from '../../../src/infrastructure/git/loose-object-writer';
+import {
+  serializeTree,
+  type TreeEntry,
+} from '../../../src/infrastructure/git/tree-merge';
+import { GitFixture } from '../../support/git-fixture';
+
+describe('LooseObjectWriter on a real repository', () => {
+  let fx: GitFixture;
+  let repo: string;
+  let writer: LooseObjectWriter;
+
+  const git = (...args: string[]) => fx.git(repo, ...args);
+  const gitIn = (input: string | Buffer, ...args: string[]) =>
+    fx
+      .gitInput(repo, input, ...args)
+      .toString('utf8')
+      .trim();
+  const blob = (content: string) =>
+    gitIn(content, 'hash-object', '-w', '--stdin');
+  const looseFile = (oid: string, at = repo) =>
+    join(at, 'objects', oid.slice(0, 2), oid.slice(2));
+  /** Every file under the fan-out folders of `objects/`. */
+  const looseFiles = (at = repo) =>
+    readdirSync(join(at, 'objects'))
+      .filter((d) => /^[0-9a-f]{2}$/.test(d))
+      .flatMap((d) =>
+        readdirSync(join(at, 'objects', d)).map((f) => `${d}/${f}`),
+      );
+  const expectFsckClean = () => {
+    const r = fx.tryGit(repo, 'fsck', '--strict', '--no-progress');
+    // Notices (an empty repository has no branch yet) are no findings.
+    const findings = r.stderr
+      .split('\n')
+      .filter((line) => line && !line.startsWith('notice:'));
+    expect({ status: r.status, findings }).toEqual({ status: 0, findings: [] });
+  };
+  const entry = (mode: string, name: string, oid: string): TreeEntry => ({
+    mode,
+    name: Buffer.from(name, 'utf8'),
+    oid,
+  });
+  /** What `git mktree` makes of the entries (it sorts them itself). */
+  const mktree = (entries: readonly TreeEntry[]) =>
+    gitIn(
+      entries
+        .map(
+          (e) =>
+            `${e.mode.padStart(6, '0')} ${e.mode === '40000' ? 'tree' : 'blob'} ${e.oid}\t${e.name.toString('utf8')}\n`,
+        )
+        .join(''),
+      'mktree',
+    );
+  /** What `git commit-tree` makes of the same commit. */
+  const commitTree = (commit: NewCommit) => {
+    const [, authorName, authorEmail, authorDate] = /^(.*) <(.*)> (.*)$/.exec(
+      commit.author,
+    )!;
+    const [, committerName, committerEmail, committerDate] =
+      /^(.*) <(.*)> (.*)$/.exec(commit.committer)!;
+    return execFileSync(
+      'git',
+      ['commit-tree', commit.tree, ...commit.parents.flatMap((p) => ['-p', p])],
+      {
+        cwd: repo,
+        input: commit.message,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          HOME: fx.root,
+          GIT_CONFIG_NOSYSTEM: '1',
+          GIT_CONFIG_GLOBAL: '/dev/null',
+          GIT_AUTHOR_NAME: authorName,
+          GIT_AUTHOR_EMAIL: authorEmail,
+          GIT_AUTHOR_DATE: authorDate,
+          GIT_COMMITTER_NAME: committerName,
+          GIT_COMMITTER_EMAIL: committerEmail,
+          GIT_COMMITTER_DATE: committerDate,
+        },
+      },
+    ).trim();
+  };
+
+  /** A tree of every kind of entry a restack writes, and the blobs it names. */
+  const sampleTree = () => {
+    const sub = [entry('100644', 'index.ts', blob('export {};\n'))];
+    return [
+      entry('100644', 'README.md', blob('# readme\n')),
+      entry('100755', 'run.sh', blob('#!/bin/sh\necho hi\n')),
+      entry('120000', 'link', blob('README.md')),
+      // Sorted as git sorts: `src-a` < `src.txt` < `src/` (a tree sorts with its slash).
+      entry('40000', 'src', mktree(sub)),
+      entry('100644', 'src.txt', blob('src\n')),
+      entry('100644', 'src-a', blob('a\n')),
+      entry('100644', 'naïve name.txt', blob('ünïcödé\n')),
+    ];
+  };
+
+  beforeEach(() => {
+    fx = new GitFixture();
+    repo = join(fx.root, 'repo.git');
+    fx.git(fx.root, 'init', '--quiet', '--bare', repo);
+    writer = new LooseObjectWriter(new GitRunner(), repo);
+  });
+
+  afterEach(() => fx.dispose());
+
+  it('writes a tree as git does: the same id, and a loose file holding exactly that object', async () => {
+    const entries = sampleTree();
+    const content = serializeTree(entries);
+    const oid = await writer.write('tree', content);
+
+    expect(oid).toBe(mktree(entries));
+    expect(oid).toBe(gitIn(content, 'hash-object', '-t', 'tree', '--stdin'));
+    expect(
+      inflateSync(readFileSync(looseFile(oid))).equals(
+        Buffer.concat([Buffer.from(`tree ${content.length}\0`), content]),
+      ),
+    ).toBe(true);
+    expect(fx.gitInput(repo, '', 'cat-file', 'tree', oid).equals(content)).toBe(
+      true,
+    );
+    expect(git('-c', 'core.quotePath=false', 'cat-file', '-p', oid)).toContain(
+      'naïve name.txt',
+    );
+    // Read-only, as git leaves its objects, and no temporary file is left beside it.
+    expect(statSync(looseFile(oid)).mode & 0o777).toBe(0o444);
+    expect(
+      looseFiles().every((f) => /^[0-9a-f]{2}\/[0-9a-f]{38}$/.test(f)),
+    ).toBe(true);
+    expectFsckClean();
+  });
+
+  it('writes commits as git commit-tree does: a root commit, and one with a parent', async () => {
+    const tree = await writer.write('tree', serializeTree(sampleTree()));
+    const root: NewCommit = {
+      tree,
+      parents: [],
+      author: 'Ann Author <ann@example.com> 1700000000 +0200',
+      committer: 'Stackyard <stackyard@localhost> 1700000060 +0000',
+      message: 'first\n',
+    };
+    const rootId = await writer.write('commit', formatCommit(root));
+    expect(rootId).toBe(commitTree(root));
+
+    const child: NewCommit = {
+      tree,
+      parents: [rootId],
+      author: 'Zoë Ünïcode <zoe@example.com> 1700000120 -0530',
+      committer: 'Stackyard <stackyard@localhost> 1700000180 +0000',
+      message: 'subject with ünïcode\n\nbody line one\nbody line two\n',
+    };
+    const childId = await writer.write('commit', formatCommit(child));
+    expect(childId).toBe(commitTree(child));
+
+    expect(git('cat-file', '-p', childId)).toBe(formatCommit(child).trimEnd());
+    expect(git('rev-list', childId)).toBe(`${childId}\n${rootId}`);
+    expectFsckClean();
+  });
+
+  it('writes the same object twice: the same id, one file, its time freshened', async () => {
+    const content = serializeTree(sampleTree());
+    const oid = await writer.write('tree', content);
+    const file = looseFile(oid);
+    const old = new Date('2001-01-01T00:00:00Z');
+    utimesSync(file, old, old);
+    const before = statSync(file);
+
+    expect(await writer.write('tree', content)).toBe(oid);
+    const after = statSync(file);
+    expect(after.ino).toBe(before.ino);
+    expect(after.mtimeMs).toBeGreaterThan(before.mtimeMs);
+    expect(
+      looseFiles().filter((f) => f === `${oid.slice(0, 2)}/${oid.slice(2)}`),
+    ).toHaveLength(1);
+    expectFsckClean();
+  });
+
+  it('takes an object git wrote already, loose or packed, as written', async () => {
+    const entries = sampleTree();
+    const content = serializeTree(entries);
+    const tree = gitIn(content, 'hash-object', '-w', '-t', 'tree', '--stdin');
+    expect(await writer.write('tree', content)).toBe(tree);
+
+    // Packed: reachable from a branch, repacked, the loose copies pruned.
+    const commit = git('commit-tree', tree, '-m', 'packed');
+    git('update-ref', 'refs/heads/main', commit);
+    git('repack', '-a', '-d', '-q');
+    git('prune-packed');
+    expect(existsSync(looseFile(tree))).toBe(false);
+    expect(await writer.write('tree', content)).toBe(tree);
+    expect(git('cat-file', '-t', tree)).toBe('tree');
+    const child = await writer.write(
+      'commit',
+      formatCommit({
+        tree,
+        parents: [commit],
+        author: 'Ann Author <ann@example.com> 1700000000 +0000',
+        committer: 'Stackyard <stackyard@localhost> 1700000000 +0000',
+        message: 'on a packed parent\n',
+      }),
+    );
+    expect(git('rev-parse', `${child}^`)).toBe(commit);
+    expectFsckClean();
+  });
+
+  it('writes a large tree off the event loop, and two identical writes at once both succeed', async () => {
+    const file = blob('same\n');
+    const entries = Array.from({ length: 3000 }, (_, i) =>
+      entry('100644', `file-${String(i).padStart(5, '0')}.ts`, file),
+    );
+    const content = serializeTree(entries);
+    expect(content.length).toBeGreaterThanOrEqual(ASYNC_DEFLATE_BYTES);
+    const other = new LooseObjectWriter(new GitRunner(), repo);
+
+    // Each passes its existence check before either has placed its file.
+    const ids = await Promise.all([
+      writer.write('tree', content),
+      other.write('tree', content),
+      writer.write('tree', content),
+    ]);
+
+    const expected = mktree(entries);
+    expect(ids).toEqual([expected, expected, expected]);
+    expect(looseFiles().filter((f) => !f.includes(expected.slice(2)))).toEqual([
+      looseFile(file).slice(-41),
+    ]);
+    expectFsckClean();
+  });
+
+  it('asks git when the config names an object format, and writes to a repository that says sha1', async () => {
+    git('config', 'core.repositoryformatversion', '1');
+    git('config', 'extensions.objectFormat', 'sha1');
+    const entries = sampleTree();
+    expect(await writer.write('tree', serializeTree(entries))).toBe(
+      mktree(entries),
+    );
+    expectFsckClean();
+  });
+
+  it('refuses a repository of another object format, writing nothing', async () => {
+    const sha256 = join(fx.root, 'sha256.git');
+    fx.git(
+      fx.root,
+      'init',
+      '--quiet',
+      '--bare',
+      '--object-format=sha256',
+      sha256,
+    );
+    const refused = new LooseObjectWriter(new GitRunner(), sha256);
+    await expect(refused.write('tree', Buffer.alloc(0))).rejects.toThrow(
+      /sha256/,
+    );
+    expect(looseFiles(sha256)).toEqual([]);
+
+    // A second object format kept beside the first: git releases that know it keep a map
+    // between the two that this writer does not; git releases that do not refuse the repository.
+    git('config', 'core.repositoryformatversion', '1');
+    git('config', 'extensions.compatObjectFormat', 'sha256');
+    await expect(writer.write('tree', Buffer.alloc(0))).rejects.toThrow();
+    expect(looseFiles()).toEqual([]);
+  });
+});
