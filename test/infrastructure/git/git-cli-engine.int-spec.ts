@@ -129,6 +129,8 @@ describe('GitCliEngine on real repositories', () => {
       expect.arrayContaining(['a/file-1.txt', 'a/file-2.txt']),
     );
     expect(files.filter((f) => f.startsWith('trunk-'))).toHaveLength(1);
+    // Every object the replay wrote into the clone is well formed (fsck fails otherwise).
+    inClone('fsck', '--strict', '--no-progress');
   });
 
   it('reports a conflict with the branch and paths before any ref moves', async () => {

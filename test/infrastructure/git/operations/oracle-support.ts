@@ -1234,6 +1234,21 @@ export async function checkAgainstGit(
   gone: ReadonlyMap<string, GoneReason> = new Map(),
 ): Promise<void> {
   const ours = await runOperation(world, request);
+  // Every tree and commit the operation wrote (the replayed branches, and those before a
+  // conflict) is well formed. Notices (the clone's HEAD names no branch) are no findings.
+  const fsck = world.fx.tryGit(
+    ours.gitDir,
+    'fsck',
+    '--strict',
+    '--no-progress',
+  );
+  const findings = fsck.stderr
+    .split('\n')
+    .filter((line) => line && !line.startsWith('notice:'));
+  expect({ status: fsck.status, findings }).toEqual({
+    status: 0,
+    findings: [],
+  });
   const steps = parentFirstOrder(stack, scope).map((branch) => {
     const b = stack.branches.get(branch)!;
     const head = world.heads.get(branch)!;
