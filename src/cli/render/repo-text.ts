@@ -1,7 +1,8 @@
 import type { Branch, Repo, RepoList } from '../api.types';
 import type { Colors } from './colors';
 
-const short = (sha: string | null) => (sha ?? '(unknown)').slice(0, 7);
+const short = (sha: string | null) =>
+  sha === null ? '(not fetched)' : sha.slice(0, 7);
 
 /** The org's repos, one line each: name, id, trunk, tracked branches, remote. */
 export function repoListLines(list: RepoList, c: Colors): string[] {
