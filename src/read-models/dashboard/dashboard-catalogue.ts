@@ -1,3 +1,5 @@
+import { JOB_ACTIONS } from '../../domain/events/job.events';
+import { JOB_STATUSES } from '../../domain/job/job-status';
 import {
   ALL_EVENTS,
   type EventKind,
@@ -23,7 +25,8 @@ const KINDS: Readonly<Record<string, EventKind<StackyardEventType>>> = {
  * The dashboard's `catalogue.js`: the service's event catalogue as a browser module, made
  * from the domain's kinds when the service starts, so the page listens to exactly the types
  * this build writes. Same names and shape as the domain module (`types`, `has`), which is
- * what the dashboard's unit tests import in its place.
+ * what the dashboard's unit tests import in its place. The job actions and statuses (the
+ * job list's filters) come along as plain lists.
  */
 export function dashboardCatalogueModule(): string {
   const lines = [
@@ -38,5 +41,9 @@ export function dashboardCatalogueModule(): string {
       `export const ${name} = kind(Object.freeze(${JSON.stringify(kind.types)}));`,
     );
   }
+  lines.push(
+    `export const JOB_ACTIONS = Object.freeze(${JSON.stringify(JOB_ACTIONS)});`,
+    `export const JOB_STATUSES = Object.freeze(${JSON.stringify(JOB_STATUSES)});`,
+  );
   return `${lines.join('\n')}\n`;
 }

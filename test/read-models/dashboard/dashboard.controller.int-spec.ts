@@ -10,6 +10,8 @@ import {
   type NestFastifyApplication,
 } from '@nestjs/platform-fastify';
 import request from 'supertest';
+import { JOB_ACTIONS } from '../../../src/domain/events/job.events';
+import { JOB_STATUSES } from '../../../src/domain/job/job-status';
 import {
   ALL_EVENTS,
   FINAL_JOB_EVENTS,
@@ -108,13 +110,14 @@ describe('the dashboard routes', () => {
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
   });
 
-  it("serves catalogue.js: the domain's event kinds as a module a browser can import", async () => {
+  it("serves catalogue.js: the domain's event kinds, job actions and statuses as a module a browser can import", async () => {
     build();
     app = await serve(dir);
     const res = await http().get('/dashboard/catalogue.js');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    // Evaluated as an ES module by node, it gives each kind's types and a working `has`.
+    // Evaluated as an ES module by node, it gives each kind's types and a working `has`,
+    // and the plain lists as they are.
     const file = join(dir, 'catalogue.mjs');
     writeFileSync(file, res.text);
     const loaded = JSON.parse(
@@ -125,14 +128,12 @@ describe('the dashboard routes', () => {
           '-e',
           `const m = await import(${JSON.stringify(pathToFileURL(file).href)});
            console.log(JSON.stringify(Object.fromEntries(Object.entries(m).map(
-             ([name, kind]) => [name, { types: kind.types, hasFirst: kind.has(kind.types[0]), hasOther: kind.has('Nope') }]))));`,
+             ([name, kind]) => [name, Array.isArray(kind) ? { list: kind, frozen: Object.isFrozen(kind) }
+               : { types: kind.types, hasFirst: kind.has(kind.types[0]), hasOther: kind.has('Nope') }]))));`,
         ],
         { encoding: 'utf8' },
       ),
-    ) as Record<
-      string,
-      { types: string[]; hasFirst: boolean; hasOther: boolean }
-    >;
+    ) as Record<string, unknown>;
     const kinds = {
       ALL_EVENTS,
       REPO_EVENTS,
@@ -141,13 +142,19 @@ describe('the dashboard routes', () => {
       TASK_EVENTS,
       TIMELINE_EVENTS,
     };
-    expect(Object.keys(loaded).sort()).toEqual(Object.keys(kinds).sort());
+    const lists = { JOB_ACTIONS, JOB_STATUSES };
+    expect(Object.keys(loaded).sort()).toEqual(
+      [...Object.keys(kinds), ...Object.keys(lists)].sort(),
+    );
     for (const [name, kind] of Object.entries(kinds)) {
       expect(loaded[name]).toEqual({
         types: kind.types,
         hasFirst: true,
         hasOther: false,
       });
+    }
+    for (const [name, list] of Object.entries(lists)) {
+      expect(loaded[name]).toEqual({ list, frozen: true });
     }
   });
 
