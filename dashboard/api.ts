@@ -84,10 +84,13 @@ export const get = <T>(path: string, query?: Query): Promise<T> =>
 export const post = <T>(path: string, body?: unknown): Promise<T> =>
   call<T>('POST', path, body);
 
-/** The live stream of one repo; EventSource cannot send headers, so the token rides along. */
-export function eventsUrl(repoId: string, lastEventId?: number): string {
+/** What a stream carries: one repo's events, one job's, or (neither) every event of the org. */
+export type StreamScope = { repoId: string } | { jobId: string } | 'org';
+
+/** A live stream's URL; EventSource cannot send headers, so the token rides along. */
+export function eventsUrl(scope: StreamScope, lastEventId?: number): string {
   return withQuery('/events', {
-    repoId,
+    ...(scope === 'org' ? {} : scope),
     lastEventId,
     access_token: tokens.get() ?? undefined,
   });

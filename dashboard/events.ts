@@ -23,6 +23,25 @@ const STACK_TYPES = REPO_EVENTS;
 
 export const isJobEvent = (type: string): boolean => JOB_EVENTS.has(type);
 
+/**
+ * What the side's repo list shows (names, tracked counts) changes with these: a repo
+ * registered anywhere in the org, a branch tracked or untracked.
+ */
+const REPO_LIST_TYPES: ReadonlySet<string> = new Set([
+  'RepoRegistered',
+  'BranchTracked',
+  'BranchUntracked',
+]);
+
+/** The types the org-wide stream listens to for the repo list (those the catalogue has). */
+export const REPO_LIST_EVENTS: readonly string[] = EVENT_TYPES.filter((type) =>
+  REPO_LIST_TYPES.has(type),
+);
+
+/** A job's own events that its timeline keeps (not its progress ticks). */
+export const isJobTimelineEvent = (type: string): boolean =>
+  JOB_EVENTS.has(type) && TIMELINE_EVENTS.has(type);
+
 /** A resource an event may have changed. */
 export type Refresh =
   { kind: 'repo' } | { kind: 'tasks' } | { kind: 'job'; jobId: string };

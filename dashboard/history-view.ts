@@ -1,6 +1,7 @@
 import { get, seg } from './api.js';
 import { clock, h } from './dom.js';
 import { HISTORY_TYPES } from './events.js';
+import { jobHref } from './hash-route.js';
 import type { HistoryItem, LiveEvent } from './types.js';
 
 const PAGE = 50;
@@ -104,6 +105,16 @@ export class HistoryPanel {
                   item.type,
                 ),
                 h('span', { class: 'muted' }, summary(item.data)),
+                item.jobId &&
+                  h(
+                    'a',
+                    {
+                      href: jobHref(item.jobId),
+                      class: 'right',
+                      'data-testid': 'history-job-link',
+                    },
+                    'job',
+                  ),
               ),
             ),
           ),

@@ -1,4 +1,5 @@
 import { badge, clock, h } from './dom.js';
+import { jobHref } from './hash-route.js';
 import type { Job } from './types.js';
 
 const ACTIVE = new Set(['queued', 'running']);
@@ -23,13 +24,17 @@ export function isNewer(next: Job, known: Job | undefined): boolean {
   return true;
 }
 
-/** One card per job, newest first; Cancel on jobs not finished. */
+/**
+ * One card per job, newest first, each linking to its page; Cancel on jobs not finished.
+ * `empty` says why there is none (no job yet, or none the filter lets through).
+ */
 export function renderJobs(
   jobs: readonly Job[],
   cancel: (jobId: string) => void,
+  empty = 'No jobs yet.',
 ): HTMLElement {
   if (jobs.length === 0) {
-    return h('p', { class: 'muted' }, 'No jobs yet.');
+    return h('p', { class: 'muted', 'data-testid': 'job-list-empty' }, empty);
   }
   return h(
     'ol',
@@ -51,7 +56,20 @@ function jobCard(job: Job, cancel: (jobId: string) => void) {
       'div',
       { class: 'card-head' },
       badge(job.status, 'job-status'),
-      h('strong', { 'data-testid': 'job-action' }, job.action),
+      // The action is the link to the job's page.
+      h(
+        'strong',
+        {},
+        h(
+          'a',
+          {
+            href: jobHref(job.jobId),
+            'data-testid': 'job-action',
+            title: 'Open the job',
+          },
+          job.action,
+        ),
+      ),
       job.branchName &&
         h('span', { 'data-testid': 'job-branch' }, job.branchName),
       job.parentBranch &&

@@ -1,6 +1,7 @@
+import type { LiveState } from './live-state.js';
 import type { LiveEvent } from './types.js';
 
-export type LiveState = 'connecting' | 'live' | 'reconnecting';
+export type { LiveState } from './live-state.js';
 
 export interface LiveOptions {
   /** The stream's URL, resuming after `lastEventId` when given. */

@@ -18,12 +18,14 @@ const LABELS: Record<(typeof REPO_WIDE_ACTIONS)[number], string> = {
 
 /**
  * Header with the repo-wide actions, then stack, jobs, history and tasks panels. The task
- * form and history panel are passed in already built: they keep their own state.
+ * form, the job filter and the history panel are passed in already built: they keep their
+ * own state.
  */
 export function repoLayout(
   repoId: string,
   act: (request: ActionRequest) => void,
   taskForm: HTMLElement,
+  jobFilter: HTMLElement,
   history: HTMLElement,
 ): RepoLayout {
   const title = h('h2', {}, '…');
@@ -61,7 +63,7 @@ export function repoLayout(
         h('h3', {}, 'Remote branches not tracked'),
         untracked,
       ),
-      panel('Jobs', jobs),
+      panel('Jobs', jobFilter, jobs),
       history,
       panel('Tasks', taskForm, tasks),
     ),

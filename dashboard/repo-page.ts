@@ -2,6 +2,8 @@ import { eventsUrl } from './api.js';
 import { Coalescer } from './coalesce.js';
 import { EVENT_TYPES, refreshesOf } from './events.js';
 import { HistoryPanel } from './history-view.js';
+import { filterJobs, isFiltered, type JobFilter } from './job-filter.js';
+import { jobFilterForm } from './job-filter-view.js';
 import { isNewer, renderJobs } from './jobs-view.js';
 import { LiveStream, type LiveState } from './live.js';
 import { repoLayout, type RepoLayout } from './repo-layout.js';
@@ -44,6 +46,8 @@ export class RepoPage {
   private live: LiveStream | undefined;
   private disposed = false;
   private readonly layout: RepoLayout;
+  /** The job list shows only the jobs this lets through. */
+  private filter: JobFilter = {};
 
   constructor(
     private readonly repoId: string,
@@ -59,6 +63,7 @@ export class RepoPage {
       repoId,
       (request) => this.act(request),
       this.taskForm.element,
+      jobFilterForm((filter) => this.setFilter(filter)),
       this.history.element,
     );
   }
@@ -75,7 +80,7 @@ export class RepoPage {
     this.loadAll();
     this.live = new LiveStream(
       {
-        url: (lastEventId) => eventsUrl(this.repoId, lastEventId),
+        url: (lastEventId) => eventsUrl({ repoId: this.repoId }, lastEventId),
         types: EVENT_TYPES,
         onEvent: (event) => this.onEvent(event),
         onState: (state) => this.host.live(state),
@@ -116,12 +121,30 @@ export class RepoPage {
     });
   }
 
+  /** The newest jobs, of the filter when one is set (older matches the page lacks). */
   private readJobs(): void {
     this.reads.request('jobs', undefined, async () => {
-      for (const job of await api.readJobs(this.repoId, JOB_PAGE)) {
+      // A filter set while this read is out asks for one more, with it.
+      for (const job of await api.readJobs(this.repoId, JOB_PAGE, this.filter))
         this.putJob(job);
-      }
     });
+  }
+
+  private setFilter(filter: JobFilter): void {
+    this.filter = filter;
+    this.renderJobs();
+    this.readJobs();
+  }
+
+  /** The known jobs the filter lets through; live events keep them current. */
+  private renderJobs(): void {
+    this.layout.jobs.replaceChildren(
+      renderJobs(
+        filterJobs([...this.jobs.values()], this.filter),
+        (id) => this.cancel(id),
+        isFiltered(this.filter) ? 'No job matches.' : 'No jobs yet.',
+      ),
+    );
   }
 
   private readJob(jobId: string, position: number | undefined): void {
@@ -145,9 +168,7 @@ export class RepoPage {
     const known = this.jobs.get(job.jobId);
     if (this.disposed || !isNewer(job, known)) return;
     this.jobs.set(job.jobId, job);
-    this.layout.jobs.replaceChildren(
-      renderJobs([...this.jobs.values()], (id) => this.cancel(id)),
-    );
+    this.renderJobs();
     // The tree shows last-job badges; progress ticks alone need not rebuild it.
     if (known?.status !== job.status) this.renderRepo();
   }

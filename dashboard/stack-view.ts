@@ -1,4 +1,5 @@
 import { badge, h, select, shortSha } from './dom.js';
+import { jobHref } from './hash-route.js';
 import { parentChoices, stackTree, type StackNode } from './stack-model.js';
 import type { ActionRequest, Branch, Job, Repo, Task } from './types.js';
 import { BRANCH_ACTIONS } from './types.js';
@@ -91,7 +92,17 @@ function branchRow(branch: Branch, repo: Repo, ctx: StackContext) {
         { class: 'task', 'data-testid': 'branch-task' },
         task ? `task: ${task.title}` : `task ${branch.taskId.slice(0, 8)}`,
       ),
-    job && badge(job.status, 'branch-job-status'),
+    job &&
+      h(
+        'a',
+        {
+          href: jobHref(job.jobId),
+          class: 'badge-link',
+          'data-testid': 'branch-job-link',
+          title: `Last job: ${job.action}`,
+        },
+        badge(job.status, 'branch-job-status'),
+      ),
     h(
       'span',
       { class: 'actions' },

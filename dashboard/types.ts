@@ -26,12 +26,23 @@ export interface ApiErrorBody {
   error: { code: string; message: string };
 }
 
+export interface BranchChange {
+  branch: string;
+  fromSha: string;
+  toSha: string;
+}
+
 export interface Job {
   jobId: string;
   repoId: string;
   action: string;
   branchName: string | null;
   parentBranch: string | null;
+  taskId?: string | null;
+  /** The job this `undo` job puts back. */
+  undoOf?: string | null;
+  /** Completed with a change that `POST /jobs/:jobId/undo` may put back. */
+  undoable?: boolean;
   status: JobStatus;
   step: string | null;
   message: string | null;
@@ -39,8 +50,14 @@ export interface Job {
   attempt: number;
   cancelRequested?: boolean;
   requestedAt: string;
+  startedAt?: string | null;
   updatedAt?: string;
   finishedAt: string | null;
+  result?: {
+    changed: BranchChange[];
+    adopted?: Array<{ branch: string; parent: string }>;
+    skipped?: Array<{ branch: string; reason: string }>;
+  } | null;
   error: {
     code: string;
     message: string;
@@ -89,7 +106,16 @@ export interface HistoryItem {
   type: string;
   at: string;
   jobId: string | null;
+  /** Who caused it (`org:…`, `worker:…`, `system:…`); not on live events. */
+  actor?: string | null;
   data: Record<string, unknown>;
+}
+
+/** A page of `GET /jobs/:jobId/events`, oldest first. */
+export interface JobEventsPage {
+  items: HistoryItem[];
+  nextAfter: number | null;
+  position: number;
 }
 
 /** One SSE message's `data` (src/read-models/events/sse.filter.ts). */

@@ -1,4 +1,8 @@
-import { refreshesOf } from '../../dashboard/events';
+import {
+  isJobTimelineEvent,
+  REPO_LIST_EVENTS,
+  refreshesOf,
+} from '../../dashboard/events';
 
 describe("the dashboard's event lists", () => {
   it('refresh only what an event concerns', () => {
@@ -11,5 +15,18 @@ describe("the dashboard's event lists", () => {
     expect(kinds('BranchRestacked')).toEqual(['repo']);
     expect(kinds('RepoBranchesObserved', null)).toEqual(['repo']);
     expect(kinds('TaskBranchAttached')).toEqual(['tasks', 'repo']);
+  });
+
+  it("has the repo list follow registrations and tracking, and a job's timeline keep its events but progress ticks", () => {
+    expect([...REPO_LIST_EVENTS].sort()).toEqual([
+      'BranchTracked',
+      'BranchUntracked',
+      'RepoRegistered',
+    ]);
+    expect(isJobTimelineEvent('RepoActionStepStarted')).toBe(true);
+    expect(isJobTimelineEvent('RepoActionRetryScheduled')).toBe(true);
+    expect(isJobTimelineEvent('RepoActionProgressed')).toBe(false);
+    expect(isJobTimelineEvent('BranchRestacked')).toBe(false);
+    expect(isJobTimelineEvent('TaskBranchAttached')).toBe(false);
   });
 });
