@@ -276,9 +276,10 @@ describe('the dashboard', () => {
   it('comes back live by itself after the service restarts, and shows jobs requested since', async () => {
     const first = await start();
     const repoId = await register(first, origin());
-    // While the service is away, the stream's reconnect attempts fail or are refused.
+    // While the service is away, the streams' reconnect attempts (the repo's, and the
+    // org's that keeps the repo list) fail or are refused.
     const page = await openDashboard(first, repoId, (e) =>
-      /\/events\?/.test(e),
+      /\/events\b/.test(e),
     );
     const indicator = (state: string) =>
       page
