@@ -20,7 +20,7 @@ export type Change =
   | { kind: 'status' }
   | { kind: 'step'; step: JobStep; state: StepState; summary?: string }
   | { kind: 'progress'; step: JobStep }
-  | { kind: 'note'; text: string }
+  | { kind: 'note'; about: 'job' | 'stack'; text: string }
   | { kind: 'end' };
 
 const isStep = (step: unknown): step is JobStep =>
@@ -129,18 +129,23 @@ export function applyEvent(
       job.status = 'queued';
       unfinished('pending');
       job.message = `retry ${num(d.attempt) ?? '?'} at ${str(d.retryAt) ?? '?'}: ${str(d.reason) ?? ''}`;
-      changes.push({ kind: 'note', text: job.message });
+      changes.push({ kind: 'note', about: 'job', text: job.message });
       break;
     case 'RepoActionInterrupted':
       job.status = 'queued';
       unfinished('pending');
       job.message = 'interrupted; will resume';
-      changes.push({ kind: 'note', text: 'interrupted; the job will resume' });
+      changes.push({
+        kind: 'note',
+        about: 'job',
+        text: 'interrupted; the job will resume',
+      });
       break;
     case 'RepoActionCancelRequested':
       job.cancelRequested = true;
       changes.push({
         kind: 'note',
+        about: 'job',
         text: 'cancel requested: the job stops at its next step boundary',
       });
       break;
@@ -167,7 +172,7 @@ export function applyEvent(
       break;
     default: {
       const text = noteOf(event);
-      if (text) changes.push({ kind: 'note', text });
+      if (text) changes.push({ kind: 'note', about: 'stack', text });
     }
   }
   return { view: { job, steps, summaries }, changes };

@@ -34,10 +34,7 @@ follow the job live until it ends; --no-wait prints the job id alone and exits 0
 
 --json prints one JSON document on stdout: the API's resource for show and list commands,
 the job as it ended for a watched job (the job as accepted with --no-wait), { repo, job }
-for repo add. Errors are { "error": { "code", "message" } } on stdout too.
-
-${EXIT_CODE_HELP}
-`;
+for repo add. Errors are { "error": { "code", "message" } } on stdout too.`;
 
 /**
  * The `stackyard` command line: one subcommand per flow, each a thin call into
@@ -59,13 +56,15 @@ export function buildProgram(io: Io): {
     .option('--token <token>', 'bearer token (default: $STACKYARD_TOKEN)')
     .option('--json', 'machine-readable output: one JSON document on stdout')
     .option('--no-color', 'no colours')
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     })
     .showHelpAfterError('(stackyard --help lists the commands)')
-    .addHelpText('after', MORE_HELP);
+    .addHelpText('after', MORE_HELP)
+    .addHelpText('afterAll', `\n${EXIT_CODE_HELP}`);
 
   const context = (cmd: Command): run.Context => {
     const flags = cmd.optsWithGlobals<GlobalFlags>();

@@ -172,6 +172,7 @@ describe('the job view of a watch', () => {
     expect(changes).toEqual([
       {
         kind: 'note',
+        about: 'job',
         text: 'retry 2 at 2026-01-01T00:00:02.000Z: remote unavailable',
       },
     ]);
@@ -191,8 +192,8 @@ describe('the job view of a watch', () => {
       anEvent('SomethingNew', { anything: true }),
     ]);
     expect(changes).toEqual([
-      { kind: 'note', text: 'restacked b 1234567 → abcdef1' },
-      { kind: 'note', text: 'tracked c on b' },
+      { kind: 'note', about: 'stack', text: 'restacked b 1234567 → abcdef1' },
+      { kind: 'note', about: 'stack', text: 'tracked c on b' },
     ]);
   });
 

@@ -20,8 +20,7 @@ const asLine = (_o: unknown, _p: unknown, payload: { line?: string }) =>
  */
 export class LiveRenderer implements WatchRenderer {
   private readonly bars: MultiBar;
-  private header?: SingleBar;
-  private readonly steps: SingleBar[] = [];
+  private readonly lines: SingleBar[] = [];
   private progress?: SingleBar;
   private stopped = false;
 
@@ -43,15 +42,31 @@ export class LiveRenderer implements WatchRenderer {
   }
 
   start(view: JobView): void {
-    this.header = this.bars.create(1, 0, { line: '' }, { format: asLine });
-    for (let i = 0; i < JOB_STEPS.length; i++)
-      this.steps.push(this.bars.create(1, 0, { line: '' }, { format: asLine }));
+    // A region of fixed height (header, steps, progress): lines are never added or taken
+    // away while it is drawn, so the redraw always finds its top again.
+    for (let i = 0; i <= JOB_STEPS.length; i++)
+      this.lines.push(this.bars.create(1, 0, { line: '' }, { format: asLine }));
+    const c = this.to.c;
+    this.progress = this.bars.create(
+      1,
+      0,
+      { show: false },
+      {
+        format: (options, params, payload: { show: boolean }) =>
+          payload.show
+            ? `    ${c.cyan(Format.BarFormat(params.progress, options))} ${params.value}/${params.total}`
+            : '',
+      },
+    );
     this.draw(view);
   }
 
   update(view: JobView, changes: readonly Change[]): void {
+    // What the job did to the stack is in its outcome; above the region go only the
+    // notes about the job itself (a retry, an interruption, a cancel).
     for (const change of changes)
-      if (change.kind === 'note') this.bars.log(`  · ${change.text}\n`);
+      if (change.kind === 'note' && change.about === 'job')
+        this.bars.log(`  · ${change.text}\n`);
     this.draw(view);
   }
 
@@ -78,25 +93,12 @@ export class LiveRenderer implements WatchRenderer {
   }
 
   private draw(view: JobView): void {
-    const { c } = this.to;
-    this.header?.update(0, { line: jobHeader(view, c) });
-    stepLines(view, c).forEach((line, i) => this.steps[i]?.update(0, { line }));
+    const texts = [jobHeader(view, this.to.c), ...stepLines(view, this.to.c)];
+    texts.forEach((line, i) => this.lines[i]?.update(0, { line }));
     const p = view.job.progress;
     if (p && p.total > 0 && runningStep(view)) {
-      this.progress ??= this.bars.create(
-        p.total,
-        p.done,
-        {},
-        {
-          format: (options, params) =>
-            `    ${c.cyan(Format.BarFormat(params.progress, options))} ${params.value}/${params.total}`,
-        },
-      );
-      this.progress.setTotal(p.total);
-      this.progress.update(p.done);
-    } else if (this.progress) {
-      this.bars.remove(this.progress);
-      this.progress = undefined;
-    }
+      this.progress?.setTotal(p.total);
+      this.progress?.update(p.done, { show: true });
+    } else this.progress?.update(0, { show: false });
   }
 }
