@@ -164,6 +164,42 @@ describe('the stackyard CLI against the running service', () => {
     ).toEqual([queuedJob.jobId, trackedJob.jobId, repo.initialJobId]);
   });
 
+  it('adopts a stack, and undoes a restack back to the heads it started from', async () => {
+    fx.stack(['a', 'b']);
+    const added = await cli('repo', 'add', 'demo', fx.origin, '--json');
+    const { repo } = JSON.parse(added.stdout) as {
+      repo: RegisteredRepoResource;
+    };
+
+    const adopted = await cli('adopt', 'demo');
+    expect(adopted.code).toBe(EXIT.ok);
+    expect(lines(adopted.stdout)).toEqual(
+      expect.arrayContaining(['  tracked a on main', '  tracked b on a']),
+    );
+
+    fx.advance();
+    const before = { a: fx.originHead('a'), b: fx.originHead('b') };
+    const restack = await cli('restack', 'demo', '--json');
+    const restacked = JSON.parse(restack.stdout) as JobResource;
+    expect(restacked.status).toBe('completed');
+    expect(fx.originHead('a')).not.toBe(before.a);
+
+    const undo = await cli('undo', restacked.jobId);
+    expect(undo.code).toBe(EXIT.ok);
+    expect(lines(undo.stdout)[0]).toMatch(
+      new RegExp(`^job \\S+ {2}undo of job ${restacked.jobId} `),
+    );
+    expect(undo.stdout).toMatch(/^completed: /m);
+    expect({ a: fx.originHead('a'), b: fx.originHead('b') }).toEqual(before);
+
+    // The clone moved nothing: there is nothing to undo, and the service says so.
+    const nothing = await cli('undo', repo.initialJobId);
+    expect(nothing.code).toBe(EXIT.refused);
+    expect(nothing.stderr).toMatch(
+      /^stackyard: UNDO\.NOTHING_TO_UNDO: .* \(HTTP 409\)$/m,
+    );
+  });
+
   it('prints the job id alone with --no-wait, and watch follows that job to its end', async () => {
     expect(
       (await cli('repo', 'add', 'demo', fx.origin, '--no-wait')).code,
