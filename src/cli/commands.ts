@@ -173,7 +173,7 @@ async function watch(
     out.notice(
       `stopped watching; job ${jobId} goes on (stackyard watch ${jobId})`,
     );
-    process.exit(130);
+    process.exit(EXIT.interrupted);
   };
   process.once('SIGINT', interrupted);
   try {

@@ -19,6 +19,8 @@ export const EXIT = {
   auth: 6,
   /** A failure of the client itself, never of the service or the job. */
   internal: 70,
+  /** Ctrl-C while watching: the job goes on without the client. */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -33,4 +35,5 @@ export const EXIT_CODE_HELP = [
   '  5   the service could not be reached, answered 5xx, or was lost while watching',
   '  6   authentication failed: AUTH.UNAUTHORIZED (no token, or an unknown one), or 403',
   '  70  a failure of the client itself',
+  '  130 Ctrl-C while watching (the job goes on)',
 ].join('\n');
