@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { JOB_STATUSES } from '../domain/job/job-status';
 import { ApiClient } from './api-client';
 import * as run from './commands';
 import { resolveConnection } from './connection';
@@ -260,13 +261,9 @@ export function buildProgram(io: Io): {
     .command('jobs <repo>')
     .description("a repo's jobs, newest first")
     .addOption(
-      new Option('--status <status>', 'only jobs in this status').choices([
-        'queued',
-        'running',
-        'completed',
-        'error',
-        'cancelled',
-      ]),
+      new Option('--status <status>', 'only jobs in this status').choices(
+        JOB_STATUSES,
+      ),
     )
     .option('--limit <n>', 'how many (1-200, default 50)', positiveInt)
     .action(
