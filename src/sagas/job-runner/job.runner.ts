@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { JobStep } from '../../domain/events/job.events';
 import { repoStream } from '../../domain/streams';
 import { type Clock, systemClock } from '../../infrastructure/clock/clock';
@@ -181,6 +182,9 @@ export class JobRunner {
         .catch(() => undefined);
     }, this.options.progressIntervalMs ?? 250);
     const abort = new AbortController();
+    // Every git process the step runs at a time listens to it (a restack's facts are asked
+    // in parallel, one per branch): no bound, they are removed as each process ends.
+    setMaxListeners(0, abort.signal);
     this.stepAborts.set(job.jobId, { step, abort });
     const context: JobStepContext = {
       jobId: job.jobId,
