@@ -10,7 +10,9 @@ import {
   aRepoActionProgressed,
   aRepoActionRequested,
   aRepoActionStarted,
+  aStepCompleted,
   aStepStarted,
+  anExecutionPlan,
 } from '../../builders/job.builders';
 import { aRecordedHistory } from '../../builders/recorded.builders';
 import {
@@ -73,6 +75,32 @@ export function jobWriterContract(engine: ReadModelEngine): void {
       expect(rows.get('job-1')).toEqual(running);
       expect(rows.get('job-2')).toEqual(completed);
       expect(rows.get('job-3')).toEqual(failed);
+    });
+
+    it('given an undo job and an undoable adopt, when loaded, then undoOf, undoable and the adopt result come back', async () => {
+      const undo = aJobRow('job-1', []);
+      undo.action = 'undo';
+      undo.undoOf = 'job-0';
+      const adopt = aJobRow('job-2', [
+        aStepCompleted('execute', { plan: anExecutionPlan() }),
+        aRepoActionCompleted({
+          changed: [],
+          adopted: [{ branch: 'b', parent: 'main' }],
+          skipped: [{ branch: 'old', reason: 'squash_merged' }],
+        }),
+      ]);
+      expect(adopt.undoable).toBe(true);
+
+      await save(
+        new Map([
+          ['job-1', undo],
+          ['job-2', adopt],
+        ]),
+      );
+
+      const rows = await load(['job-1', 'job-2']);
+      expect(rows.get('job-1')).toEqual(undo);
+      expect(rows.get('job-2')).toEqual(adopt);
     });
 
     it('given a row saved, when saved again changed, then the change replaces it', async () => {
