@@ -116,6 +116,11 @@ describe('undo a job', () => {
     expect(await tracking()).toEqual(stackBefore);
     // a is back on trunk's old head, and the overview says so.
     expect(await needingRestack()).toEqual(['a']);
+
+    // Asked again, the second undo finds it done and changes nothing.
+    const twice = await undo(restack.jobId);
+    expect(twice.error).toMatchObject({ code: 'UNDO.ALREADY_UNDONE' });
+    expect(originHeads(['a', 'b', 'c'])).toEqual(before);
   });
 
   it('changes nothing and names the branch when someone pushed to it since', async () => {

@@ -23,7 +23,7 @@ export const undoJobRoutes: RouteConfig[] = [
     summary:
       'Put back what a completed job changed; answers at once with the queued `undo` job',
     description:
-      'The `undo` job moves every branch the job moved back to its sha from before the job, on the remote (leased on the sha the job left) and in the clone, and gives every branch whose tracking the job changed its parent and base back (tracking or untracking it again). If any of them changed since (someone pushed, or a later job moved it), nothing changes and the undo job ends `error` with `UNDO.BRANCHES_MOVED` and the branches in its message. Undoing an undo redoes. Takes no body; one that is sent is still parsed, hence the 400, 413 and 415.',
+      'The `undo` job moves every branch the job moved back to its sha from before the job, on the remote (leased on the sha the job left) and in the clone, and gives every branch whose tracking the job changed its parent and base back (tracking or untracking it again). If any of them changed since (someone pushed, or a later job moved it), nothing changes and the undo job ends `error` with `UNDO.BRANCHES_MOVED` and the branches in its message (`UNDO.ALREADY_UNDONE` when an undo of the job ran already). Undoing an undo redoes. Takes no body; one that is sent is still parsed, hence the 400, 413 and 415.',
     request: {
       params: JobPath,
       headers: z.object({

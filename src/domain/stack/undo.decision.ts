@@ -98,6 +98,13 @@ export function planUndo(
   for (const name of touched)
     if (!sameTracking(now.branches.get(name), after.branches.get(name)))
       moved.add(name);
+  if (moved.size > 0 && isPutBack(effect, touched, moves, now, remote)) {
+    throw new ConflictError(
+      'UNDO.ALREADY_UNDONE',
+      `Job ${effect.jobId} is undone already: its branches are where they were before it; nothing was changed`,
+      { jobId: effect.jobId },
+    );
+  }
   if (moved.size > 0) {
     const branches = [...moved].sort();
     throw new ConflictError(
@@ -135,6 +142,22 @@ export function planUndo(
     changed,
     summary: `undid job ${effect.jobId}: ${back.length} branch(es) moved back, ${events.length} stack change(s) put back`,
   };
+}
+
+/** Whether everything the job changed is back as it was before it (an undo ran already). */
+function isPutBack(
+  effect: JobEffect,
+  touched: readonly string[],
+  moves: readonly RefMove[],
+  now: Stack,
+  remote: ReadonlyMap<string, string>,
+): boolean {
+  return (
+    moves.every((m) => (remote.get(m.branch) ?? null) === m.from) &&
+    touched.every((name) =>
+      sameTracking(now.branches.get(name), effect.before.branches.get(name)),
+    )
+  );
 }
 
 /**

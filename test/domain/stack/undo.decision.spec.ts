@@ -110,6 +110,15 @@ describe('planUndo', () => {
     expect(error.details).toMatchObject({ branches: ['b'] });
   });
 
+  it('says so when the job was undone already', () => {
+    const effect = restackOfA();
+    const back = new Map(effect.plan.moves.map((m) => [m.branch, m.from!]));
+    const error = refusal(() =>
+      planUndo('undo-2', effect, effect.before, back),
+    );
+    expect(error.code).toBe('UNDO.ALREADY_UNDONE');
+  });
+
   it('re-tracks what a sync untracked and reparents its children back', () => {
     const before = aStack({ a: 'main', b: 'a' });
     const effect: JobEffect = {
