@@ -59,6 +59,8 @@ describe('org isolation with bearer tokens', () => {
       ['get', `/repos/${repo.repoId}/history`],
       ['get', `/jobs/${jobId}`],
       ['post', `/jobs/${jobId}/cancel`],
+      ['post', `/jobs/${jobId}/undo`],
+      ['get', `/jobs/${jobId}/events`],
       ['post', `/repos/${repo.repoId}/actions`, { action: 'sync_repo' }],
       ['get', `/events?repoId=${repo.repoId}`],
       ['get', `/events?jobId=${jobId}`],
