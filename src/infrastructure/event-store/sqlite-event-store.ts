@@ -34,6 +34,7 @@ import type {
   WriteHealth,
 } from './event-store.port';
 import { HeadNotifier } from './head-notifier';
+import { RecentEvents } from './recent-events';
 import { settle } from './settle';
 import { migrateEventStoreSchema } from './sqlite-schema';
 import { type StorageFailure, storageFailureOf } from './storage-failure';
@@ -107,6 +108,10 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
   private writeFailure: Extract<WriteHealth, { writable: false }> | undefined;
   private readonly maxBatch: number;
   private readonly clock: Clock;
+  /** The newest committed events, for followers reading at the head. */
+  private readonly recent = new RecentEvents();
+  /** What the transaction being committed inserts, as a read will give it back. */
+  private inserting: RecordedEvent[] = [];
   private readonly stmt: {
     version: Statement<[string], number>;
     byEventId: Statement<[string], EventRow>;
@@ -225,16 +230,20 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.maxBatch);
       let outcomes: Array<{ ok: AppendResult } | { error: unknown }>;
+      this.inserting = [];
       try {
         outcomes = this.commitBatch.immediate(batch);
         this.commitCount++;
         this.writeFailure = undefined;
       } catch (error) {
+        this.inserting = [];
         const failure = storageFailureOf(error);
         const reason = failure ? this.unavailable(failure) : error;
         for (const p of batch) p.reject(reason);
         continue;
       }
+      this.recent.add(this.inserting);
+      this.inserting = [];
       this.notifier.advance(this.stmt.head.get() ?? 0);
       outcomes.forEach((outcome, i) => {
         const p = batch[i]!;
@@ -276,20 +285,33 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
       // random index page per event, and so many more pages per commit.
       const eventId = e.eventId ?? timeOrderedUuid();
       const metadata = e.metadata ?? {};
+      const data = JSON.stringify(e.data);
+      const meta = JSON.stringify(metadata);
       const info = this.stmt.insert.run(
         streamId,
         streamVersion,
         eventId,
         e.type,
-        JSON.stringify(e.data),
-        JSON.stringify(metadata),
+        data,
+        meta,
         recordedAt,
       );
+      const globalPosition = Number(info.lastInsertRowid);
+      this.inserting.push({
+        eventId,
+        streamId,
+        streamVersion,
+        globalPosition,
+        type: e.type,
+        data: JSON.parse(data) as object,
+        metadata: JSON.parse(meta) as RecordedEvent['metadata'],
+        recordedAt,
+      });
       return {
         eventId,
         streamId,
         streamVersion,
-        globalPosition: Number(info.lastInsertRowid),
+        globalPosition,
         type: e.type,
         // Events are plain JSON, so the caller's objects read back as they were stored.
         data: e.data,
@@ -351,6 +373,16 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
     limit = 1000,
     filter,
   }: ReadAllOptions = {}): Promise<ReadAllPage> {
+    // A follower at the head reads what was just committed: from memory, as stored.
+    const recent = this.closed
+      ? undefined
+      : this.recent.page(
+          Math.max(fromPosition, 1),
+          limit,
+          filter,
+          this.notifier.position,
+        );
+    if (recent) return Promise.resolve(recent);
     return this.read(() => {
       const head = this.stmt.head.get() ?? 0;
       const from = Math.max(fromPosition, 1);
