@@ -501,6 +501,55 @@ async function appendsWhileProjecting(
   });
 }
 
+/**
+ * The store's CPU per event with five followers at the head (what the service runs: the
+ * projections, the job runner, the task saga, the repo directory, the SSE fan-out), appends
+ * in groups of 32: with the newest events kept in memory for them, and with every follower
+ * reading each commit back from the file.
+ */
+async function followersAtHead(
+  recentEvents: number | undefined,
+  total: number,
+): Promise<number> {
+  return withDir(async (dir) => {
+    const store = SqliteEventStore.open(join(dir, 'events.sqlite'), {
+      ...(recentEvents === undefined ? {} : { recentEvents }),
+    });
+    const followers = Array.from({ length: 5 }, () =>
+      store.subscribe({ fromPosition: 1 }),
+    );
+    let seen = 0;
+    const following = followers.map(async (f) => {
+      for await (const batch of f) seen += batch.length;
+    });
+    const start = process.cpuUsage();
+    for (let i = 0; i < total; i += 32) {
+      await Promise.all(
+        Array.from({ length: 32 }, (_, j) =>
+          store.appendToStream(
+            `repo-action-${i + j}`,
+            [
+              {
+                type: 'RepoActionRequested',
+                data: { jobId: `job-${i + j}`, orgId: 'org-1', repoId: 'r' },
+                metadata: { orgId: 'org-1', correlationId: 'c' },
+              },
+            ],
+            { expectedVersion: 'no_stream' },
+          ),
+        ),
+      );
+    }
+    while (seen < total * followers.length)
+      await new Promise((resolve) => setImmediate(resolve));
+    const used = process.cpuUsage(start);
+    for (const f of followers) f.close();
+    await Promise.all(following);
+    await store.close();
+    return (used.user + used.system) / total;
+  });
+}
+
 async function main(): Promise<void> {
   // emmett-sqlite prints every failed transaction with console.log; keep the table readable.
   console.log = () => {};
@@ -575,6 +624,20 @@ async function main(): Promise<void> {
       oursRead,
       emmett.figures?.[1] ?? null,
       emmett.name,
+    ),
+  );
+
+  const followed = n(20_000);
+  const withRecent = await followersAtHead(undefined, followed);
+  const fromFile = await followersAtHead(0, followed);
+  report(
+    row(
+      'CPU per appended event, 5 followers at the head',
+      'µs',
+      withRecent,
+      fromFile,
+      'each follower reading the commit back from the file',
+      false,
     ),
   );
 

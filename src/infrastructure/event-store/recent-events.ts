@@ -23,7 +23,7 @@ export class RecentEvents {
 
   /** Adds committed events, in commit order; a gap (or a rewind) starts afresh from them. */
   add(committed: readonly RecordedEvent[]): void {
-    if (committed.length === 0) return;
+    if (committed.length === 0 || this.capacity === 0) return;
     const last = this.events.at(-1);
     if (last && committed[0]!.globalPosition !== last.globalPosition + 1)
       this.events = [];

@@ -34,7 +34,7 @@ import type {
   WriteHealth,
 } from './event-store.port';
 import { HeadNotifier } from './head-notifier';
-import { RecentEvents } from './recent-events';
+import { RECENT_EVENTS, RecentEvents } from './recent-events';
 import { settle } from './settle';
 import { migrateEventStoreSchema } from './sqlite-schema';
 import { type StorageFailure, storageFailureOf } from './storage-failure';
@@ -43,6 +43,8 @@ export interface SqliteEventStoreOptions {
   /** Most appends committed in one transaction. */
   maxBatch?: number;
   clock?: Clock;
+  /** Newest events kept in memory for followers at the head; 0 keeps none (`bench:store`). */
+  recentEvents?: number;
 }
 
 interface PendingAppend {
@@ -109,7 +111,7 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
   private readonly maxBatch: number;
   private readonly clock: Clock;
   /** The newest committed events, for followers reading at the head. */
-  private readonly recent = new RecentEvents();
+  private readonly recent: RecentEvents;
   /** What the transaction being committed inserts, as a read will give it back. */
   private inserting: RecordedEvent[] = [];
   private readonly stmt: {
@@ -132,6 +134,7 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
     options: SqliteEventStoreOptions,
   ) {
     this.maxBatch = options.maxBatch ?? 2000;
+    this.recent = new RecentEvents(options.recentEvents ?? RECENT_EVENTS);
     this.clock = options.clock ?? systemClock;
     const prepare = <P extends unknown[], R>(sql: string, raw: boolean) => {
       const s = db.prepare<P, R>(sql);
