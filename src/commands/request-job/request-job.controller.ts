@@ -14,12 +14,8 @@ import { Org } from '../../infrastructure/auth/org.decorator';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
 import { parseIdempotencyKey } from '../idempotency';
-import { jobProjection } from '../../projections/job/job.projection';
-import { foldRow } from '../../projections/projection';
-import {
-  type JobResource,
-  toJobResource,
-} from '../../read-models/job/job.resource';
+import type { JobResource } from '../../read-models/job/job.resource';
+import { answerQueuedJob } from '../job-answer';
 import { RequestJobCommand } from './request-job.command';
 import { RequestJobBody } from './request-job.dto';
 
@@ -39,7 +35,7 @@ export class RequestJobController {
   ): Promise<JobResource> {
     const input = parseInput(RequestJobBody, body);
     const idempotencyKey = parseIdempotencyKey(key);
-    const { jobId, stream, replayed } = await this.commands.execute(
+    const result = await this.commands.execute(
       new RequestJobCommand(
         orgId,
         repoId,
@@ -47,10 +43,6 @@ export class RequestJobController {
         idempotencyKey,
       ),
     );
-    void reply
-      .status(replayed ? 200 : 202)
-      .header('location', `/jobs/${jobId}`);
-    // The job as the read model will show it, from the events just recorded.
-    return toJobResource(foldRow(jobProjection, stream)!);
+    return answerQueuedJob(reply, result);
   }
 }

@@ -10,12 +10,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
-import { jobProjection } from '../../projections/job/job.projection';
-import { foldRow } from '../../projections/projection';
-import {
-  type JobResource,
-  toJobResource,
-} from '../../read-models/job/job.resource';
+import type { JobResource } from '../../read-models/job/job.resource';
+import { answerQueuedJob } from '../job-answer';
 import { parseIdempotencyKey } from '../idempotency';
 import { UndoJobCommand } from './undo-job.command';
 
@@ -33,16 +29,9 @@ export class UndoJobController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobResource> {
     const idempotencyKey = parseIdempotencyKey(key);
-    const {
-      jobId: undoJobId,
-      stream,
-      replayed,
-    } = await this.commands.execute(
+    const result = await this.commands.execute(
       new UndoJobCommand(orgId, jobId, idempotencyKey),
     );
-    void reply
-      .status(replayed ? 200 : 202)
-      .header('location', `/jobs/${undoJobId}`);
-    return toJobResource(foldRow(jobProjection, stream)!);
+    return answerQueuedJob(reply, result);
   }
 }
