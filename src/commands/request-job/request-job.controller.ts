@@ -15,7 +15,7 @@ import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
 import { parseIdempotencyKey } from '../idempotency';
 import type { JobResource } from '../../read-models/job/job.resource';
-import { answerQueuedJob } from '../job-answer';
+import { answerQueuedJob } from '../job-answer.controller';
 import { RequestJobCommand } from './request-job.command';
 import { RequestJobBody } from './request-job.dto';
 

@@ -11,7 +11,7 @@ import type { FastifyReply } from 'fastify';
 import { Org } from '../../infrastructure/auth/org.decorator';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import type { JobResource } from '../../read-models/job/job.resource';
-import { answerQueuedJob } from '../job-answer';
+import { answerQueuedJob } from '../job-answer.controller';
 import { parseIdempotencyKey } from '../idempotency';
 import { UndoJobCommand } from './undo-job.command';
 
