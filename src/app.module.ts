@@ -15,7 +15,8 @@ import { RequestJobSyncController } from './commands/request-job/request-job-syn
 import { RequestJobHandler } from './commands/request-job/request-job.handler';
 import { CLOCK, systemClock } from './infrastructure/clock/clock';
 import { AuthGuard } from './infrastructure/auth/auth.guard';
-import type { AppConfig } from './infrastructure/config/app-config';
+import { APP_CONFIG, type AppConfig } from './infrastructure/config/app-config';
+import { SECRET_BOX, secretBoxFor } from './infrastructure/secrets/secret-box';
 import { EVENT_STORE } from './infrastructure/event-store/event-store.port';
 import {
   AcceptingCommandsGuard,
@@ -99,6 +100,11 @@ export class AppModule {
         ProjectionRunnerService,
         { provide: READ_MODEL_PROGRESS, useExisting: ProjectionRunnerService },
         { provide: CLOCK, useValue: systemClock },
+        {
+          provide: SECRET_BOX,
+          useFactory: secretBoxFor,
+          inject: [APP_CONFIG],
+        },
         JobRunnerService,
         // The read side's view of the runner and the store, bound here so that neither
         // side imports the other.

@@ -49,6 +49,18 @@ export interface AppConfig {
   shutdownGraceMs: number;
   /** Mounts the reference routes of `npm run bench:accept` (STACKYARD_BENCH_ROUTES=1). */
   benchRoutes: boolean;
+  /**
+   * The key that seals stored secrets (`STACKYARD_SECRETS_KEY`, 32 bytes as base64 or hex).
+   * Unset: a single instance makes `secrets.key` in its data dir; on a shared database
+   * secrets are refused until every instance is given the same key.
+   */
+  secretsKey: Buffer | undefined;
+  /**
+   * The hosts outbound webhooks may be sent to (`STACKYARD_WEBHOOK_HOSTS`, comma-separated
+   * host names or IP addresses, `*.example.com` for any subdomain, each with an optional
+   * `:port`). Empty: no subscription can be created.
+   */
+  webhookHosts: readonly string[];
 }
 
 /** A shared PostgreSQL database. */
@@ -112,6 +124,8 @@ function loadConfigFrom(read: EnvReader): AppConfig {
     retryBaseMs: read.milliseconds('STACKYARD_RETRY_BASE_MS', 500),
     shutdownGraceMs: read.milliseconds('STACKYARD_SHUTDOWN_GRACE_MS', 10_000),
     benchRoutes: read.oneOf('STACKYARD_BENCH_ROUTES', ['0', '1'], '0') === '1',
+    secretsKey: parseSecretsKey(read),
+    webhookHosts: parseWebhookHosts(read),
   };
   return config;
 }
@@ -296,4 +310,44 @@ function parseInstanceId(read: EnvReader): string {
     'expected 1 to 200 letters, digits, dots, colons, underscores or hyphens, starting with a letter or digit',
   );
   return defaultInstanceId();
+}
+
+/**
+ * `STACKYARD_SECRETS_KEY`: 32 bytes as 44 base64 characters or 64 hex digits. A refused
+ * value is never shown: it is a secret.
+ */
+function parseSecretsKey(read: EnvReader): Buffer | undefined {
+  const raw = read.raw('STACKYARD_SECRETS_KEY')?.trim();
+  if (raw === undefined) return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw)
+    ? Buffer.from(raw, 'hex')
+    : /^[A-Za-z0-9+/]{43}=$/.test(raw)
+      ? Buffer.from(raw, 'base64')
+      : undefined;
+  if (key?.length === 32) return key;
+  read.problems.push(
+    'STACKYARD_SECRETS_KEY is not valid: expected 32 bytes as 64 hex digits or 44 base64 characters (value not shown, it is a secret; `openssl rand -base64 32` makes one)',
+  );
+  return undefined;
+}
+
+/** A host name or IP address, optionally `*.` first, optionally `:port` after. */
+const WEBHOOK_HOST =
+  /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(:\d{1,5})?$/;
+
+/** `STACKYARD_WEBHOOK_HOSTS`: `hooks.example.com,*.internal.example:8443,127.0.0.1`. */
+function parseWebhookHosts(read: EnvReader): readonly string[] {
+  const raw = read.raw('STACKYARD_WEBHOOK_HOSTS');
+  if (raw === undefined) return [];
+  const hosts = raw
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+  const bad = hosts.filter((h) => !WEBHOOK_HOST.test(h));
+  if (bad.length > 0)
+    read.refuse(
+      'STACKYARD_WEBHOOK_HOSTS',
+      `expected comma-separated host names or IP addresses (optionally *.domain, optionally :port); not a host: ${bad.join(', ')}`,
+    );
+  return hosts.filter((h) => WEBHOOK_HOST.test(h));
 }

@@ -2,6 +2,7 @@ import {
   type StackyardEventType,
   TIMELINE_EVENTS,
 } from '../../domain/events/stackyard-event';
+import { withoutSecrets } from '../../domain/events/without-secrets';
 import { jobIdOfStream } from '../../domain/streams';
 import type { HistoryRow } from '../../read-models/history/history.row';
 import type { Projection } from '../projection';
@@ -16,7 +17,7 @@ export const historyProjection: Projection<HistoryRow, StackyardEventType> = {
       : undefined,
   evolve(row, event) {
     if (row) return row;
-    const data = { ...(event.data as Record<string, unknown>) };
+    const data = { ...withoutSecrets(event.data as Record<string, unknown>) };
     // The execute step's plan repeats the branch events that follow it; keep the timeline light.
     delete data.plan;
     return {

@@ -1,3 +1,4 @@
+import { withoutSecrets } from '../../domain/events/without-secrets';
 import { jobIdOfStream } from '../../domain/streams';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
 
@@ -41,7 +42,7 @@ export function formatSse(event: RecordedEvent): string {
     at: event.metadata.at ?? event.recordedAt,
     repoId: event.metadata.repoId ?? null,
     jobId: jobOf(event) ?? null,
-    data: event.data,
+    data: withoutSecrets(event.data),
   };
   return `id: ${event.globalPosition}\nevent: ${event.type}\ndata: ${JSON.stringify(payload)}\n\n`;
 }

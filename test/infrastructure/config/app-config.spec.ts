@@ -38,7 +38,39 @@ describe('loadConfig', () => {
       retryBaseMs: 500,
       shutdownGraceMs: 10_000,
       benchRoutes: false,
+      secretsKey: undefined,
+      webhookHosts: [],
     });
+  });
+
+  it('reads the secrets key as 64 hex digits or 44 base64 characters, and never shows a refused one', () => {
+    const key = Buffer.alloc(32, 7);
+    expect(
+      loadConfig({ STACKYARD_SECRETS_KEY: key.toString('hex') }).secretsKey,
+    ).toEqual(key);
+    expect(
+      loadConfig({ STACKYARD_SECRETS_KEY: key.toString('base64') }).secretsKey,
+    ).toEqual(key);
+    const message = refusal({ STACKYARD_SECRETS_KEY: 'hunter2-not-a-key' });
+    expect(message).toContain('STACKYARD_SECRETS_KEY is not valid');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('reads the outbound webhook hosts as a list of hosts, wildcard subdomains and ports', () => {
+    expect(
+      loadConfig({
+        STACKYARD_WEBHOOK_HOSTS:
+          ' hooks.example.com, *.Example.org:8443,127.0.0.1,[::1]:9000 ,',
+      }).webhookHosts,
+    ).toEqual([
+      'hooks.example.com',
+      '*.example.org:8443',
+      '127.0.0.1',
+      '[::1]:9000',
+    ]);
+    expect(
+      refusal({ STACKYARD_WEBHOOK_HOSTS: 'ok.example.com,http://evil/,a b' }),
+    ).toContain('not a host: http://evil/, a b');
   });
 
   it('puts the service on a shared PostgreSQL database when given its URL, in the schema named or stackyard', () => {
