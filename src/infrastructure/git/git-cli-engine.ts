@@ -11,6 +11,7 @@ import { type CatFileBatch, parseCommit } from './cat-file-batch';
 import { removeStaleLocksOf } from './stale-locks';
 import {
   EMPTY_TREE,
+  changesContainedIn,
   mergeTrees,
   parseTree,
   serializeTree,
@@ -329,7 +330,18 @@ export class GitCliEngine implements GitEngine {
       ],
       { gitDir },
     );
-    return (await this.patchIds(gitDir, log.stdout)).has(branchId);
+    if ((await this.patchIds(gitDir, log.stdout)).has(branchId)) return true;
+    // Squashed after part of it reached trunk another way (an earlier version of the
+    // branch merged with a child, say): no one trunk commit has the whole patch, but trunk's
+    // tree has every path the branch changed as the branch has it.
+    return this.helpers.use(repoId, async (helpers) => {
+      const treeOf = async (oid: string) =>
+        (await helpers.reader().commit(oid)).tree;
+      const [base, head, trunk] = await Promise.all(
+        [from, to, upstream].map(treeOf),
+      );
+      return changesContainedIn(this.treeStore(helpers), base!, head!, trunk!);
+    });
   }
 
   private async patchIds(gitDir: string, patch: string): Promise<Set<string>> {

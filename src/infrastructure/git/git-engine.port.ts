@@ -40,7 +40,11 @@ export interface GitEngine {
   ): Promise<boolean>;
   /** Non-merge commits of (from..to], oldest first. */
   commitsBetween(repoId: string, from: string, to: string): Promise<string[]>;
-  /** Whether every change of (from..to] is already in `upstream` (by patch id, as squash or rebase merges leave it). */
+  /**
+   * Whether every change of (from..to] is already in `upstream`: by patch id, as squash or
+   * rebase merges leave it, or by tree (each path the branch changed is upstream as the
+   * branch has it).
+   */
   isMergedByPatch(
     repoId: string,
     from: string,

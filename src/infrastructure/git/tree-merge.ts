@@ -132,3 +132,44 @@ async function losesPaths(
 }
 
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+/**
+ * Whether `upstream` holds every change between the trees `base` and `head`: each path the
+ * branch added, changed (content or mode) or removed is, in `upstream`, exactly as in
+ * `head`. Nothing is merged and no rename is guessed: a renamed file is its old path gone
+ * and its new path present, and both must be so upstream. This is how a branch squash-merged
+ * after part of it reached trunk another way looks (no single trunk commit then carries the
+ * branch's whole patch), and why a pick of the whole branch onto upstream would be empty.
+ */
+export async function changesContainedIn(
+  store: Pick<TreeStore, 'readTree'>,
+  base: string,
+  head: string,
+  upstream: string,
+): Promise<boolean> {
+  if (base === head || head === upstream) return true;
+  const [b, h, u] = await Promise.all(
+    [base, head, upstream].map((oid) => store.readTree(oid)),
+  );
+  const index = (entries: TreeEntry[]) =>
+    new Map(entries.map((e) => [e.name.toString('latin1'), e]));
+  const [bi, hi, ui] = [index(b!), index(h!), index(u!)];
+  for (const name of new Set([...bi.keys(), ...hi.keys()])) {
+    const [be, he, ue] = [bi.get(name), hi.get(name), ui.get(name)];
+    if (same(be, he) || same(he, ue)) continue;
+    // Both folders (or a folder the branch added or emptied): compare what is inside.
+    const isTree = (e: TreeEntry | undefined) =>
+      e === undefined || e.mode === TREE_MODE;
+    if (!isTree(be) || !isTree(he) || !isTree(ue)) return false;
+    if (
+      !(await changesContainedIn(
+        store,
+        be?.oid ?? EMPTY_TREE,
+        he?.oid ?? EMPTY_TREE,
+        ue?.oid ?? EMPTY_TREE,
+      ))
+    )
+      return false;
+  }
+  return true;
+}

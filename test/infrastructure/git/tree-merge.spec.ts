@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  changesContainedIn,
   EMPTY_TREE,
   mergeTrees,
   parseTree,
@@ -122,5 +123,45 @@ describe('mergeTrees', () => {
     await expect(
       merge(base, { 'keep.txt': 'k', 'new/a.txt': 'a' }, { 'keep.txt': 'k2' }),
     ).resolves.toBeUndefined();
+  });
+});
+
+describe('changesContainedIn', () => {
+  const store = new MemoryTrees();
+  const base = store.of({
+    'a.txt': '1',
+    'g.txt': 'y',
+    'dir/x': 'x',
+    'dir/y': 'y',
+  });
+  // The branch changes a.txt, renames g.txt to h.txt and removes dir/.
+  const head = store.of({ 'a.txt': '2', 'h.txt': 'y' });
+
+  it('holds when upstream has every path the branch changed as the branch has it, whatever else upstream changed', async () => {
+    const upstream = store.of({ 'a.txt': '2', 'h.txt': 'y', 't.txt': 'trunk' });
+    await expect(changesContainedIn(store, base, head, upstream)).resolves.toBe(
+      true,
+    );
+    // A file trunk added in the folder the branch removed is trunk's own change.
+    const withNew = store.of({ 'a.txt': '2', 'h.txt': 'y', 'dir/new': 'n' });
+    await expect(changesContainedIn(store, base, head, withNew)).resolves.toBe(
+      true,
+    );
+    await expect(changesContainedIn(store, base, base, upstream)).resolves.toBe(
+      true,
+    );
+  });
+
+  it('fails for a change upstream lacks or has otherwise: a rename half done, other content, a removed file still there', async () => {
+    const cases = [
+      { 'a.txt': '2', 'g.txt': 'y', 'h.txt': 'y' },
+      { 'a.txt': '3', 'h.txt': 'y' },
+      { 'a.txt': '2', 'h.txt': 'y', 'dir/x': 'x' },
+      { 'a.txt': '2', 'h.txt': 'other' },
+    ];
+    for (const files of cases)
+      await expect(
+        changesContainedIn(store, base, head, store.of(files)),
+      ).resolves.toBe(false);
   });
 });

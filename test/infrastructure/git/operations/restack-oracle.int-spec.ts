@@ -5,6 +5,7 @@ import {
   buildSyncCase,
   checkAgainstGit,
   type RestackCase,
+  type SyncCase,
   restackCaseArb,
   runsFor,
   SEED,
@@ -121,6 +122,33 @@ const FILE_REPLACED_BY_FOLDER: RestackCase = {
   mutations: [{ kind: 'trunk', op: op('binary') }],
   target: 0,
   newParent: 0,
+};
+
+/**
+ * Found by this oracle (sync_repo, seed 4242): s3 fast-forwards trunk, bringing in s0's
+ * first version (a chmod); s0 is then amended (a rename added) and squash-merged, so trunk's
+ * squash commit holds only the rename. No trunk commit has s0's whole patch, yet trunk has
+ * every change of s0: it is merged, and its child s1 goes onto trunk.
+ */
+const SQUASHED_AFTER_PART_REACHED_TRUNK: SyncCase = {
+  shape: {
+    calm: true,
+    parents: [-1, 0, 0, 0],
+    commits: [
+      [op('chmod', 31, 4, true, 7)],
+      [
+        op('edit', 42, 2, true, 34),
+        op('add', 6, 3, false, 49),
+        op('chmod', 8, 10, true, 59),
+      ],
+      [op('edit', 62, 3, true, 13)],
+      [op('edit', 57, 8, true, 4)],
+    ],
+    owners: [2, 0, 1, 0, -1],
+  },
+  mutations: [{ kind: 'amend', branch: 0, op: op('rename', 7, 0, false, 0) }],
+  fates: ['squash', 'keep', 'delete', 'ff'],
+  after: [],
 };
 
 const target = (world: World, c: RestackCase) =>
@@ -240,7 +268,11 @@ describe('restack oracle (property, against git rebase --onto)', () => {
             );
           }),
         ),
-        { seed: SEED, numRuns: syncRuns },
+        {
+          seed: SEED,
+          numRuns: syncRuns,
+          examples: [[SQUASHED_AFTER_PART_REACHED_TRUNK]],
+        },
       );
     },
     TIMEOUT,
