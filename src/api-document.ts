@@ -6,6 +6,10 @@ import {
 import { cancelJobRoutes } from './commands/cancel-job/cancel-job.openapi';
 import { undoJobRoutes } from './commands/undo-job/undo-job.openapi';
 import { createTaskRoutes } from './commands/create-task/create-task.openapi';
+import { createSubscriptionRoutes } from './commands/create-subscription/create-subscription.openapi';
+import { deleteSubscriptionRoutes } from './commands/delete-subscription/delete-subscription.openapi';
+import { resumeSubscriptionRoutes } from './commands/resume-subscription/resume-subscription.openapi';
+import { subscriptionRoutes } from './read-models/subscription/subscription.openapi';
 import { registerRepoRoutes } from './commands/register-repo/register-repo.openapi';
 import { requestJobRoutes } from './commands/request-job/request-job.openapi';
 import { dashboardRoutes } from './read-models/dashboard/dashboard.openapi';
@@ -29,6 +33,10 @@ const ROUTES: readonly RouteConfig[] = [
   ...repoRoutes,
   ...jobRoutes,
   ...taskRoutes,
+  ...createSubscriptionRoutes,
+  ...subscriptionRoutes,
+  ...deleteSubscriptionRoutes,
+  ...resumeSubscriptionRoutes,
   ...eventsRoutes,
   ...healthRoutes,
   ...metricsRoutes,

@@ -8,6 +8,12 @@ import { UndoJobController } from './commands/undo-job/undo-job.controller';
 import { UndoJobHandler } from './commands/undo-job/undo-job.handler';
 import { CreateTaskController } from './commands/create-task/create-task.controller';
 import { CreateTaskHandler } from './commands/create-task/create-task.handler';
+import { CreateSubscriptionController } from './commands/create-subscription/create-subscription.controller';
+import { CreateSubscriptionHandler } from './commands/create-subscription/create-subscription.handler';
+import { DeleteSubscriptionController } from './commands/delete-subscription/delete-subscription.controller';
+import { DeleteSubscriptionHandler } from './commands/delete-subscription/delete-subscription.handler';
+import { ResumeSubscriptionController } from './commands/resume-subscription/resume-subscription.controller';
+import { ResumeSubscriptionHandler } from './commands/resume-subscription/resume-subscription.handler';
 import { RegisterRepoController } from './commands/register-repo/register-repo.controller';
 import { RegisterRepoHandler } from './commands/register-repo/register-repo.handler';
 import { RequestJobController } from './commands/request-job/request-job.controller';
@@ -55,6 +61,12 @@ import { TaskController } from './read-models/task/task.controller';
 import { TaskQueries } from './read-models/task/task.queries';
 import { JobRunnerService } from './sagas/job-runner/job-runner.service';
 import { TaskAttachService } from './sagas/task-attach.service';
+import { WebhookDeliveryService } from './sagas/webhooks/webhook-delivery.service';
+import { SubscriptionController } from './read-models/subscription/subscription.controller';
+import { SubscriptionQueries } from './read-models/subscription/subscription.queries';
+import { DELIVERY_LOG } from './infrastructure/webhooks/delivery-log.port';
+import { SqlDeliveryLog } from './infrastructure/read-model-db/sql-delivery-log';
+import { DataSource } from 'typeorm';
 
 const COMMAND_HANDLERS = [
   RegisterRepoHandler,
@@ -62,6 +74,9 @@ const COMMAND_HANDLERS = [
   CancelJobHandler,
   UndoJobHandler,
   CreateTaskHandler,
+  CreateSubscriptionHandler,
+  DeleteSubscriptionHandler,
+  ResumeSubscriptionHandler,
 ];
 const QUERIES = [
   RepoDirectory,
@@ -69,6 +84,7 @@ const QUERIES = [
   JobQueries,
   HistoryQueries,
   TaskQueries,
+  SubscriptionQueries,
 ];
 
 @Module({})
@@ -84,9 +100,13 @@ export class AppModule {
         CancelJobController,
         UndoJobController,
         CreateTaskController,
+        CreateSubscriptionController,
+        DeleteSubscriptionController,
+        ResumeSubscriptionController,
         RepoController,
         JobController,
         TaskController,
+        SubscriptionController,
         EventsController,
         HealthController,
         MetricsController,
@@ -119,6 +139,12 @@ export class AppModule {
           inject: [EVENT_STORE],
         },
         TaskAttachService,
+        {
+          provide: DELIVERY_LOG,
+          useFactory: (db: DataSource) => new SqlDeliveryLog(db),
+          inject: [DataSource],
+        },
+        WebhookDeliveryService,
         MetricsService,
         ShutdownState,
         AcceptingCommandsGuard,

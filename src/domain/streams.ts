@@ -4,10 +4,16 @@ const REPO_PREFIX = 'repo-';
 /** Job streams keep the name they were first recorded under. */
 const JOB_PREFIX = 'repo-action-';
 const TASK_PREFIX = 'task-';
+const SUBSCRIPTION_PREFIX = 'subscription-';
 
 export const repoStream = (repoId: string): string => `${REPO_PREFIX}${repoId}`;
 export const jobStream = (jobId: string): string => `${JOB_PREFIX}${jobId}`;
 export const taskStream = (taskId: string): string => `${TASK_PREFIX}${taskId}`;
+export const subscriptionStream = (subscriptionId: string): string =>
+  `${SUBSCRIPTION_PREFIX}${subscriptionId}`;
+
+/** What every subscription stream's name starts with. */
+export const SUBSCRIPTION_STREAM_PREFIX = SUBSCRIPTION_PREFIX;
 
 /** What every job stream's name starts with, for reads and subscriptions of all jobs. */
 export const JOB_STREAM_PREFIX = JOB_PREFIX;
@@ -30,5 +36,12 @@ export function repoIdOfStream(streamId: string): string | undefined {
 export function taskIdOfStream(streamId: string): string | undefined {
   return streamId.startsWith(TASK_PREFIX)
     ? streamId.slice(TASK_PREFIX.length)
+    : undefined;
+}
+
+/** The subscription id of a `subscription-<id>` stream, or undefined for another stream. */
+export function subscriptionIdOfStream(streamId: string): string | undefined {
+  return streamId.startsWith(SUBSCRIPTION_PREFIX)
+    ? streamId.slice(SUBSCRIPTION_PREFIX.length)
     : undefined;
 }

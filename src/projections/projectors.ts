@@ -6,6 +6,8 @@ import { repoProjection } from './repo/repo.projection';
 import { repoWriter } from './repo/repo.writer';
 import { taskProjection } from './task/task.projection';
 import { taskWriter } from './task/task.writer';
+import { subscriptionProjection } from './subscription/subscription.projection';
+import { subscriptionWriter } from './subscription/subscription.writer';
 import type { AnyProjector } from './projection-runner';
 
 /** Every read model the service keeps, in the order the runner writes them. */
@@ -14,4 +16,5 @@ export const READ_MODEL_PROJECTORS: readonly AnyProjector[] = [
   { projection: repoProjection, writer: repoWriter },
   { projection: historyProjection, writer: historyWriter },
   { projection: taskProjection, writer: taskWriter },
+  { projection: subscriptionProjection, writer: subscriptionWriter },
 ];

@@ -2,6 +2,10 @@ import type { ReadModelSchema } from '../infrastructure/read-model-db/read-model
 import { HistoryEntity } from './history/history.entity';
 import { JobEntity } from './job/job.entity';
 import { FollowerCheckpointEntity } from '../infrastructure/read-model-db/follower-checkpoint.entity';
+import { SubscriptionCursorEntity } from '../infrastructure/read-model-db/subscription-cursor.entity';
+import { SubscriptionDeliveryEntity } from '../infrastructure/read-model-db/subscription-delivery.entity';
+import { Subscriptions1802000000000 } from './migrations/1802000000000-subscriptions';
+import { SubscriptionEntity } from './subscription/subscription.entity';
 import { FollowerCheckpoints1797000000000 } from './migrations/1797000000000-follower-checkpoints';
 import { HistoryActorAndJobIndex1800000000000 } from './migrations/1800000000000-history-actor-and-job-index';
 import { InitialReadModels1732406400000 } from './migrations/1732406400000-initial-read-models';
@@ -34,6 +38,9 @@ export const READ_MODEL_SCHEMA: ReadModelSchema = {
     HistoryEntity,
     TaskEntity,
     FollowerCheckpointEntity,
+    SubscriptionEntity,
+    SubscriptionCursorEntity,
+    SubscriptionDeliveryEntity,
   ],
   migrations: {
     sqlite: [
@@ -43,12 +50,14 @@ export const READ_MODEL_SCHEMA: ReadModelSchema = {
       FollowerCheckpoints1797000000000,
       JobUndo1799000000000,
       HistoryActorAndJobIndex1800000000000,
+      Subscriptions1802000000000,
     ],
     postgres: [
       PostgresReadModels1796000000000,
       FollowerCheckpoints1797000000000,
       JobUndo1799000000000,
       HistoryActorAndJobIndex1800000000000,
+      Subscriptions1802000000000,
     ],
   },
 };

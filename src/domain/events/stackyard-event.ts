@@ -5,10 +5,15 @@ import {
   type JobEvent,
 } from './job.events';
 import { REPO_EVENT_TYPES, type RepoEvent } from './repo.events';
+import {
+  SUBSCRIPTION_EVENT_TYPES,
+  type SubscriptionEvent,
+} from './subscription.events';
 import { TASK_EVENT_TYPES, type TaskEvent } from './task.events';
 
 /** Every event type Stackyard writes. */
-export type StackyardEvent = RepoEvent | JobEvent | TaskEvent;
+export type StackyardEvent =
+  RepoEvent | JobEvent | TaskEvent | SubscriptionEvent;
 export type StackyardEventType = StackyardEvent['type'];
 
 /** Fails to compile while `List` misses a member of the union `All`. */
@@ -20,7 +25,16 @@ const jobListIsComplete: Covers<JobEvent['type'], typeof JOB_EVENT_TYPES> =
   true;
 const taskListIsComplete: Covers<TaskEvent['type'], typeof TASK_EVENT_TYPES> =
   true;
-void [repoListIsComplete, jobListIsComplete, taskListIsComplete];
+const subscriptionListIsComplete: Covers<
+  SubscriptionEvent['type'],
+  typeof SUBSCRIPTION_EVENT_TYPES
+> = true;
+void [
+  repoListIsComplete,
+  jobListIsComplete,
+  taskListIsComplete,
+  subscriptionListIsComplete,
+];
 
 /**
  * A named set of event types: what a reader (a projection, a saga, a fold) takes from the
@@ -47,16 +61,28 @@ export const REPO_EVENTS = eventKind(REPO_EVENT_TYPES);
 export const JOB_EVENTS = eventKind(JOB_EVENT_TYPES);
 export const FINAL_JOB_EVENTS = eventKind(FINAL_JOB_EVENT_TYPES);
 export const TASK_EVENTS = eventKind(TASK_EVENT_TYPES);
+export const SUBSCRIPTION_EVENTS = eventKind(SUBSCRIPTION_EVENT_TYPES);
 export const ALL_EVENTS = eventKind<StackyardEventType>([
   ...REPO_EVENT_TYPES,
   ...JOB_EVENT_TYPES,
   ...TASK_EVENT_TYPES,
+  ...SUBSCRIPTION_EVENT_TYPES,
 ]);
+
+/**
+ * What outbound webhooks may deliver: every type but the subscriptions' own, so that a
+ * delivery's outcome (a subscription paused) never becomes a delivery itself.
+ */
+export const DELIVERABLE_EVENTS = eventKind(
+  ALL_EVENTS.types.filter((type) => !SUBSCRIPTION_EVENTS.has(type)),
+);
 
 /** Many and saying little after the fact: progress ticks and branch observations. */
 const NOT_IN_TIMELINE: ReadonlySet<StackyardEventType> = new Set([
   'RepoActionProgressed',
   'RepoBranchesObserved',
+  // An org's subscriptions belong to no repo's timeline.
+  ...SUBSCRIPTION_EVENT_TYPES,
 ]);
 
 /**

@@ -61,6 +61,26 @@ export interface AppConfig {
    * `:port`). Empty: no subscription can be created.
    */
   webhookHosts: readonly string[];
+  /** Outbound webhooks: how they are sent, retried and given up on. */
+  webhooks: WebhookDeliveryConfig;
+}
+
+/** How the delivery worker sends a subscription's events. */
+export interface WebhookDeliveryConfig {
+  /** A delivery not answered within this long failed (`STACKYARD_WEBHOOK_TIMEOUT_MS`). */
+  timeoutMs: number;
+  /**
+   * The first retry of a failed delivery waits up to this long, each later one up to twice
+   * as long (full jitter), up to `retryCapMs` (`STACKYARD_WEBHOOK_RETRY_BASE_MS`).
+   */
+  retryBaseMs: number;
+  /** The longest wait between two tries (`STACKYARD_WEBHOOK_RETRY_CAP_MS`). */
+  retryCapMs: number;
+  /**
+   * A subscription whose deliveries have failed for longer than this without one success
+   * is paused (`STACKYARD_WEBHOOK_PAUSE_AFTER_MS`, default 3 days).
+   */
+  pauseAfterMs: number;
 }
 
 /** A shared PostgreSQL database. */
@@ -126,6 +146,15 @@ function loadConfigFrom(read: EnvReader): AppConfig {
     benchRoutes: read.oneOf('STACKYARD_BENCH_ROUTES', ['0', '1'], '0') === '1',
     secretsKey: parseSecretsKey(read),
     webhookHosts: parseWebhookHosts(read),
+    webhooks: {
+      timeoutMs: read.milliseconds('STACKYARD_WEBHOOK_TIMEOUT_MS', 10_000, 1),
+      retryBaseMs: read.milliseconds('STACKYARD_WEBHOOK_RETRY_BASE_MS', 1_000),
+      retryCapMs: read.milliseconds('STACKYARD_WEBHOOK_RETRY_CAP_MS', 600_000),
+      pauseAfterMs: read.milliseconds(
+        'STACKYARD_WEBHOOK_PAUSE_AFTER_MS',
+        3 * 24 * 3_600_000,
+      ),
+    },
   };
   return config;
 }

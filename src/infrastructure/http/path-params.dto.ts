@@ -16,3 +16,10 @@ export const TaskPath = z.object({
     .string()
     .meta({ description: 'The id `POST /repos/{repoId}/tasks` answered.' }),
 });
+
+/** The `{subscriptionId}` of a route: the id `POST /subscriptions` answered. */
+export const SubscriptionPath = z.object({
+  subscriptionId: z
+    .string()
+    .meta({ description: 'The id `POST /subscriptions` answered.' }),
+});

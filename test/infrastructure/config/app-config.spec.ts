@@ -40,7 +40,32 @@ describe('loadConfig', () => {
       benchRoutes: false,
       secretsKey: undefined,
       webhookHosts: [],
+      webhooks: {
+        timeoutMs: 10_000,
+        retryBaseMs: 1_000,
+        retryCapMs: 600_000,
+        pauseAfterMs: 259_200_000,
+      },
     });
+  });
+
+  it('reads how outbound webhooks are timed, retried and paused', () => {
+    expect(
+      loadConfig({
+        STACKYARD_WEBHOOK_TIMEOUT_MS: '250',
+        STACKYARD_WEBHOOK_RETRY_BASE_MS: '5',
+        STACKYARD_WEBHOOK_RETRY_CAP_MS: '40',
+        STACKYARD_WEBHOOK_PAUSE_AFTER_MS: '0',
+      }).webhooks,
+    ).toEqual({
+      timeoutMs: 250,
+      retryBaseMs: 5,
+      retryCapMs: 40,
+      pauseAfterMs: 0,
+    });
+    expect(refusal({ STACKYARD_WEBHOOK_TIMEOUT_MS: '0' })).toContain(
+      'STACKYARD_WEBHOOK_TIMEOUT_MS',
+    );
   });
 
   it('reads the secrets key as 64 hex digits or 44 base64 characters, and never shows a refused one', () => {

@@ -5,7 +5,12 @@ import {
   TIMELINE_EVENTS,
 } from '../../../src/domain/events/stackyard-event';
 import type { MessageMetadata } from '../../../src/domain/message';
-import { jobStream, repoStream, taskStream } from '../../../src/domain/streams';
+import {
+  jobStream,
+  repoStream,
+  subscriptionStream,
+  taskStream,
+} from '../../../src/domain/streams';
 import { historyProjection } from '../../../src/projections/history/history.projection';
 import { foldRow } from '../../../src/projections/projection';
 import {
@@ -37,12 +42,22 @@ import {
   aTaskBranchAttachRequested,
   aTaskCreated,
 } from '../../builders/task.builders';
+import {
+  aSubscriptionCreated,
+  aSubscriptionDeleted,
+  aSubscriptionPaused,
+  aSubscriptionResumed,
+} from '../../builders/subscription.builders';
 import { evolveRecorded } from '../../support/evolve-recorded';
 
 /** The event types a timeline leaves out: many, and saying little after the fact. */
 const LEFT_OUT: readonly StackyardEventType[] = [
   'RepoActionProgressed',
   'RepoBranchesObserved',
+  'SubscriptionCreated',
+  'SubscriptionPaused',
+  'SubscriptionResumed',
+  'SubscriptionDeleted',
 ];
 
 /** One event of every type of the catalogue, with the stream it is recorded in. */
@@ -73,6 +88,10 @@ const SAMPLES: {
   ],
   TaskBranchAttached: [taskStream('task-1'), aTaskBranchAttached()],
   TaskBranchAttachFailed: [taskStream('task-1'), aTaskBranchAttachFailed()],
+  SubscriptionCreated: [subscriptionStream('sub-1'), aSubscriptionCreated()],
+  SubscriptionPaused: [subscriptionStream('sub-1'), aSubscriptionPaused()],
+  SubscriptionResumed: [subscriptionStream('sub-1'), aSubscriptionResumed()],
+  SubscriptionDeleted: [subscriptionStream('sub-1'), aSubscriptionDeleted()],
 };
 
 const OWNED = { orgId: 'org-1', repoId: 'repo-1' };

@@ -1,0 +1,12 @@
+import { Command } from '@nestjs/cqrs';
+import type { RecordedEvent } from '../../infrastructure/event-store/event-store.port';
+
+/** Answers the subscription's whole stream after the command. */
+export class ResumeSubscriptionCommand extends Command<RecordedEvent[]> {
+  constructor(
+    readonly orgId: string,
+    readonly subscriptionId: string,
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,42 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { subscriptionStream } from '../../domain/streams';
+import { subscriptionModel } from '../../domain/subscription/subscription.decider';
+import { CLOCK, type Clock } from '../../infrastructure/clock/clock';
+import {
+  EVENT_STORE,
+  type EventStore,
+  type RecordedEvent,
+} from '../../infrastructure/event-store/event-store.port';
+import { handleCommand } from '../../infrastructure/event-store/handle-command';
+import { currentRequestId } from '../../infrastructure/logging/request-context';
+import { ResumeSubscriptionCommand } from './resume-subscription.command';
+
+@CommandHandler(ResumeSubscriptionCommand)
+export class ResumeSubscriptionHandler implements ICommandHandler<ResumeSubscriptionCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({
+    orgId,
+    subscriptionId,
+  }: ResumeSubscriptionCommand): Promise<RecordedEvent[]> {
+    const { stream } = await handleCommand(
+      this.store,
+      subscriptionStream(subscriptionId),
+      subscriptionModel,
+      { type: 'ResumeSubscription', data: { orgId } },
+      {
+        metadata: {
+          correlationId: currentRequestId() ?? subscriptionId,
+          actor: `org:${orgId}`,
+          orgId,
+          at: this.clock.now().toISOString(),
+        },
+      },
+    );
+    return stream;
+  }
+}

@@ -1,0 +1,282 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  Optional,
+} from '@nestjs/common';
+import {
+  narrow,
+  SUBSCRIPTION_EVENTS,
+} from '../../domain/events/stackyard-event';
+import {
+  SUBSCRIPTION_STREAM_PREFIX,
+  subscriptionStream,
+} from '../../domain/streams';
+import { subscriptionModel } from '../../domain/subscription/subscription.decider';
+import {
+  FOLLOWER_CHECKPOINTS,
+  type FollowerCheckpoints,
+} from '../../infrastructure/checkpoints/follower-checkpoints.port';
+import { CLOCK, type Clock } from '../../infrastructure/clock/clock';
+import {
+  APP_CONFIG,
+  type AppConfig,
+} from '../../infrastructure/config/app-config';
+import {
+  EVENT_STORE,
+  type EventStore,
+  type RecordedEvent,
+} from '../../infrastructure/event-store/event-store.port';
+import {
+  type Follower,
+  foldThenFollow,
+} from '../../infrastructure/event-store/fold-then-follow';
+import { handleCommand } from '../../infrastructure/event-store/handle-command';
+import {
+  SECRET_BOX,
+  type SecretBox,
+} from '../../infrastructure/secrets/secret-box';
+import {
+  SHARED_LEASES,
+  type SharedLeases,
+} from '../../infrastructure/storage/storage';
+import {
+  DELIVERY_LOG,
+  type DeliveryLog,
+} from '../../infrastructure/webhooks/delivery-log.port';
+import {
+  FetchWebhookSender,
+  type WebhookSender,
+} from '../../infrastructure/webhooks/webhook-sender';
+import { SubscriptionConsumer } from './subscription.consumer';
+import { SubscriptionLeases } from './subscription-leases';
+import {
+  foldSubscription,
+  type KnownSubscription,
+} from './webhook-subscriptions';
+
+/** Names the worker's checkpoint; bump the version when `KnownSubscription` changes shape. */
+const CHECKPOINT = { name: 'webhook-subscriptions', version: 1 } as const;
+
+/** Lets a test or the bench send deliveries its own way (a fake sender). */
+export const WEBHOOK_SENDER = Symbol('WebhookSender');
+
+/**
+ * The delivery worker of outbound webhooks. It follows the subscription streams (which
+ * subscriptions exist, and whether they deliver) and runs one `SubscriptionConsumer` per
+ * active subscription, each from its own cursor: nothing is shared between subscriptions
+ * but the store, so a slow or dead receiver holds up only its own subscription, and never
+ * an accept or a job (the consumers only read the store, and append only a pause).
+ *
+ * On a shared database a subscription is delivered by the instance holding its lease.
+ */
+@Injectable()
+export class WebhookDeliveryService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  private readonly known = new Map<string, KnownSubscription>();
+  private readonly consumers = new Map<string, SubscriptionConsumer>();
+  private readonly leases: SubscriptionLeases | undefined;
+  private readonly sender: WebhookSender;
+  private readonly logger = new Logger('Webhooks');
+  private follower: Follower | undefined;
+  private stopping = false;
+  private starting: Promise<void> | undefined;
+  /** Starts and stops in order per subscription, so that two never overlap. */
+  private readonly transitions = new Map<string, Promise<void>>();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SECRET_BOX) private readonly secrets: SecretBox,
+    @Inject(DELIVERY_LOG) private readonly log: DeliveryLog,
+    @Inject(SHARED_LEASES) shared: SharedLeases | null,
+    @Optional()
+    @Inject(FOLLOWER_CHECKPOINTS)
+    private readonly checkpoints: FollowerCheckpoints | null = null,
+    @Optional() @Inject(WEBHOOK_SENDER) sender: WebhookSender | null = null,
+  ) {
+    this.sender =
+      sender ??
+      new FetchWebhookSender(config.webhooks.timeoutMs, () =>
+        clock.now().getTime(),
+      );
+    this.leases = shared
+      ? new SubscriptionLeases(shared.store, {
+          holder: config.instanceId,
+          ttlMs: config.leaseMs,
+          changed: (id) => this.reconcile(id),
+          logger: this.logger,
+        })
+      : undefined;
+  }
+
+  /** The subscriptions this instance delivers now. */
+  get delivering(): string[] {
+    return [...this.consumers.keys()];
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    this.starting ??= this.start();
+    return this.starting;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.starting?.catch(() => undefined);
+    await this.follower?.close();
+    await Promise.all([...this.transitions.values()]);
+    await Promise.all([...this.consumers.values()].map((c) => c.stop()));
+    this.consumers.clear();
+    await this.leases?.stop();
+  }
+
+  private async start(): Promise<void> {
+    const checkpoints = this.checkpoints;
+    this.follower = await foldThenFollow(this.store, {
+      filter: { streamPrefix: SUBSCRIPTION_STREAM_PREFIX },
+      fold: (e) => {
+        foldSubscription(this.known, e);
+      },
+      caughtUp: () => {
+        this.leases?.start();
+        for (const id of this.known.keys()) this.reconcile(id);
+      },
+      follow: (batch) => {
+        for (const e of batch) {
+          const id = foldSubscription(this.known, e);
+          if (id !== undefined) this.reconcile(id);
+        }
+      },
+      name: 'webhook delivery',
+      logger: this.logger,
+      ...(checkpoints
+        ? {
+            checkpoint: {
+              checkpoints,
+              ...CHECKPOINT,
+              logger: this.logger,
+              snapshot: (): KnownSubscription[] => [...this.known.values()],
+              restore: (state: KnownSubscription[]) => {
+                for (const s of state)
+                  this.known.set(s.subscriptionId, { ...s });
+              },
+            },
+          }
+        : {}),
+    });
+  }
+
+  /**
+   * Brings one subscription's consumer in line with what is known: running here while the
+   * subscription is active (and, on a shared database, its lease is held here), else not.
+   */
+  private reconcile(id: string): void {
+    const previous = this.transitions.get(id) ?? Promise.resolve();
+    const next = previous.then(() => this.apply(id));
+    this.transitions.set(id, next);
+    void next
+      .catch((error: unknown) =>
+        this.logger.error(`subscription ${id}: ${String(error)}`),
+      )
+      .finally(() => {
+        if (this.transitions.get(id) === next) this.transitions.delete(id);
+      });
+  }
+
+  private async apply(id: string): Promise<void> {
+    const subscription = this.known.get(id);
+    const active = subscription?.state === 'active' && !this.stopping;
+    if (this.leases) {
+      if (active) this.leases.want(id);
+      else await this.leases.drop(id);
+    }
+    const run = active && (this.leases?.holds(id) ?? true);
+    const consumer = this.consumers.get(id);
+    if (!run) {
+      if (consumer) {
+        this.consumers.delete(id);
+        await consumer.stop();
+      }
+      return;
+    }
+    if (consumer || !subscription) return;
+    const secret = await this.openSecret(id);
+    if (secret === undefined || this.stopping) return;
+    const started = new SubscriptionConsumer(
+      { ...subscription, secret },
+      {
+        store: this.store,
+        sender: this.sender,
+        log: this.log,
+        pause: (reason, failingSince, event) =>
+          this.pause(subscription, reason, failingSince, event),
+        logger: this.logger,
+      },
+      {
+        retry: {
+          baseMs: this.config.webhooks.retryBaseMs,
+          capMs: this.config.webhooks.retryCapMs,
+        },
+        pauseAfterMs: this.config.webhooks.pauseAfterMs,
+        pageSize: 200,
+        flushMs: 250,
+        now: () => this.clock.now().getTime(),
+      },
+    );
+    this.consumers.set(id, started);
+    started.start();
+  }
+
+  /** The signing secret, from the subscription's first event, opened for this consumer. */
+  private async openSecret(id: string): Promise<string | undefined> {
+    const [first] = await this.store.readStream(subscriptionStream(id), {
+      maxCount: 1,
+    });
+    const created = first && narrow(first, SUBSCRIPTION_EVENTS);
+    if (created?.type !== 'SubscriptionCreated') return undefined;
+    try {
+      return this.secrets.open(created.data.sealedSecret, `subscription:${id}`);
+    } catch (error) {
+      // Never the secret: the error says why it does not open, not what it holds.
+      this.logger.error(
+        `subscription ${id}: its secret cannot be opened (${(error as Error).message}); nothing is delivered until it is recreated`,
+      );
+      return undefined;
+    }
+  }
+
+  /** Records that the subscription kept failing; its consumer has returned already. */
+  private async pause(
+    subscription: KnownSubscription,
+    reason: string,
+    failingSince: string,
+    event: RecordedEvent,
+  ): Promise<void> {
+    const id = subscription.subscriptionId;
+    this.logger.warn(
+      `subscription ${id}: paused after failing since ${failingSince} (${reason})`,
+    );
+    await handleCommand(
+      this.store,
+      subscriptionStream(id),
+      subscriptionModel,
+      {
+        type: 'PauseSubscription',
+        data: { reason, failingSince, position: event.globalPosition },
+      },
+      {
+        metadata: {
+          correlationId: id,
+          causationId: event.eventId,
+          actor: 'system:webhooks',
+          orgId: subscription.orgId,
+          at: this.clock.now().toISOString(),
+        },
+      },
+    );
+  }
+}
