@@ -4,11 +4,20 @@ const REPO_PREFIX = 'repo-';
 /** Job streams keep the name they were first recorded under. */
 const JOB_PREFIX = 'repo-action-';
 const TASK_PREFIX = 'task-';
+// Not under `repo-`: that prefix names the repo's own stream (see `repoIdOfStream`).
+const HOOK_DELIVERY_PREFIX = 'hook-delivery-';
+const HOOK_QUEUE_PREFIX = 'hook-queue-';
 const SUBSCRIPTION_PREFIX = 'subscription-';
 
 export const repoStream = (repoId: string): string => `${REPO_PREFIX}${repoId}`;
 export const jobStream = (jobId: string): string => `${JOB_PREFIX}${jobId}`;
 export const taskStream = (taskId: string): string => `${TASK_PREFIX}${taskId}`;
+/** One forge delivery to one repo: made once, so a replayed delivery id finds it. */
+export const hookDeliveryStream = (repoId: string, deliveryId: string): string =>
+  `${HOOK_DELIVERY_PREFIX}${repoId}-${deliveryId}`;
+/** The jobs hooks queued for a repo, read to coalesce the next ones. */
+export const hookQueueStream = (repoId: string): string =>
+  `${HOOK_QUEUE_PREFIX}${repoId}`;
 export const subscriptionStream = (subscriptionId: string): string =>
   `${SUBSCRIPTION_PREFIX}${subscriptionId}`;
 

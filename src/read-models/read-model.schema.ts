@@ -8,6 +8,7 @@ import { Subscriptions1802000000000 } from './migrations/1802000000000-subscript
 import { SubscriptionEntity } from './subscription/subscription.entity';
 import { FollowerCheckpoints1797000000000 } from './migrations/1797000000000-follower-checkpoints';
 import { HistoryActorAndJobIndex1800000000000 } from './migrations/1800000000000-history-actor-and-job-index';
+import { RepoWebhooks1801000000000 } from './migrations/1801000000000-repo-webhooks';
 import { InitialReadModels1732406400000 } from './migrations/1732406400000-initial-read-models';
 import { ReposAndHistory1764000000000 } from './migrations/1764000000000-repos-and-history';
 import { Tasks1764200000000 } from './migrations/1764200000000-tasks';
@@ -50,6 +51,7 @@ export const READ_MODEL_SCHEMA: ReadModelSchema = {
       FollowerCheckpoints1797000000000,
       JobUndo1799000000000,
       HistoryActorAndJobIndex1800000000000,
+      RepoWebhooks1801000000000,
       Subscriptions1802000000000,
     ],
     postgres: [
@@ -57,6 +59,7 @@ export const READ_MODEL_SCHEMA: ReadModelSchema = {
       FollowerCheckpoints1797000000000,
       JobUndo1799000000000,
       HistoryActorAndJobIndex1800000000000,
+      RepoWebhooks1801000000000,
       Subscriptions1802000000000,
     ],
   },

@@ -116,6 +116,9 @@ export const aRepoRow = (data: Partial<RepoRow> = {}): RepoRow => ({
   branches: [],
   remoteBranches: [],
   tasks: {},
+  webhookSecretSet: false,
+  autoRestack: false,
+  lastWebhook: null,
   position: 1,
   ...data,
 });

@@ -67,8 +67,32 @@ export type RepoBranchesObserved = Event<
   }
 >;
 
+/**
+ * The repo's inbound webhook secret, sealed (see `SecretBox`, context `repo-webhook:<repoId>`):
+ * set or replaced. Readers strip `sealedSecret` before anything leaves the service.
+ */
+export type RepoWebhookSecretSet = Event<
+  'RepoWebhookSecretSet',
+  { sealedSecret: string }
+>;
+
+/** The repo has no webhook secret any more: its hooks are refused. */
+export type RepoWebhookSecretRemoved = Event<
+  'RepoWebhookSecretRemoved',
+  Record<string, never>
+>;
+
+/** Whether a foreign push to a tracked branch queues `restack_subtree` for it. */
+export type RepoAutoRestackSet = Event<
+  'RepoAutoRestackSet',
+  { autoRestack: boolean }
+>;
+
 export type RepoEvent =
   | RepoRegistered
+  | RepoWebhookSecretSet
+  | RepoWebhookSecretRemoved
+  | RepoAutoRestackSet
   | BranchTracked
   | BranchReparented
   | BranchRestacked
@@ -83,4 +107,7 @@ export const REPO_EVENT_TYPES = [
   'BranchRestacked',
   'BranchUntracked',
   'RepoBranchesObserved',
+  'RepoWebhookSecretSet',
+  'RepoWebhookSecretRemoved',
+  'RepoAutoRestackSet',
 ] as const satisfies readonly RepoEvent['type'][];

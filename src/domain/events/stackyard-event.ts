@@ -4,6 +4,7 @@ import {
   JOB_EVENT_TYPES,
   type JobEvent,
 } from './job.events';
+import { HOOK_EVENT_TYPES, type HookEvent } from './hook.events';
 import { REPO_EVENT_TYPES, type RepoEvent } from './repo.events';
 import {
   SUBSCRIPTION_EVENT_TYPES,
@@ -13,7 +14,7 @@ import { TASK_EVENT_TYPES, type TaskEvent } from './task.events';
 
 /** Every event type Stackyard writes. */
 export type StackyardEvent =
-  RepoEvent | JobEvent | TaskEvent | SubscriptionEvent;
+  RepoEvent | JobEvent | TaskEvent | SubscriptionEvent | HookEvent;
 export type StackyardEventType = StackyardEvent['type'];
 
 /** Fails to compile while `List` misses a member of the union `All`. */
@@ -25,6 +26,8 @@ const jobListIsComplete: Covers<JobEvent['type'], typeof JOB_EVENT_TYPES> =
   true;
 const taskListIsComplete: Covers<TaskEvent['type'], typeof TASK_EVENT_TYPES> =
   true;
+const hookListIsComplete: Covers<HookEvent['type'], typeof HOOK_EVENT_TYPES> =
+  true;
 const subscriptionListIsComplete: Covers<
   SubscriptionEvent['type'],
   typeof SUBSCRIPTION_EVENT_TYPES
@@ -33,6 +36,7 @@ void [
   repoListIsComplete,
   jobListIsComplete,
   taskListIsComplete,
+  hookListIsComplete,
   subscriptionListIsComplete,
 ];
 
@@ -61,11 +65,13 @@ export const REPO_EVENTS = eventKind(REPO_EVENT_TYPES);
 export const JOB_EVENTS = eventKind(JOB_EVENT_TYPES);
 export const FINAL_JOB_EVENTS = eventKind(FINAL_JOB_EVENT_TYPES);
 export const TASK_EVENTS = eventKind(TASK_EVENT_TYPES);
+export const HOOK_EVENTS = eventKind(HOOK_EVENT_TYPES);
 export const SUBSCRIPTION_EVENTS = eventKind(SUBSCRIPTION_EVENT_TYPES);
 export const ALL_EVENTS = eventKind<StackyardEventType>([
   ...REPO_EVENT_TYPES,
   ...JOB_EVENT_TYPES,
   ...TASK_EVENT_TYPES,
+  ...HOOK_EVENT_TYPES,
   ...SUBSCRIPTION_EVENT_TYPES,
 ]);
 
@@ -81,6 +87,8 @@ export const DELIVERABLE_EVENTS = eventKind(
 const NOT_IN_TIMELINE: ReadonlySet<StackyardEventType> = new Set([
   'RepoActionProgressed',
   'RepoBranchesObserved',
+  // A hook's reservation of a job: the job's own request shows in the timeline.
+  'WebhookJobQueued',
   // An org's subscriptions belong to no repo's timeline.
   ...SUBSCRIPTION_EVENT_TYPES,
 ]);

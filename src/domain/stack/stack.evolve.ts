@@ -27,6 +27,9 @@ export function evolveStack(stack: Stack, event: RepoEvent): Stack {
       branches.delete(event.data.branch);
       return { ...stack, branches };
     case 'RepoBranchesObserved':
+    case 'RepoWebhookSecretSet':
+    case 'RepoWebhookSecretRemoved':
+    case 'RepoAutoRestackSet':
       return stack;
     default: {
       const unhandled: never = event;

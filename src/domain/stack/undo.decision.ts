@@ -42,6 +42,9 @@ function touchedBranches(effect: JobEffect): string[] {
         break;
       case 'RepoRegistered':
       case 'RepoBranchesObserved':
+      case 'RepoWebhookSecretSet':
+      case 'RepoWebhookSecretRemoved':
+      case 'RepoAutoRestackSet':
         break;
       default: {
         const unhandled: never = event;

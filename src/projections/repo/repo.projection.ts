@@ -1,3 +1,4 @@
+import type { HookOutcome } from '../../domain/events/hook.events';
 import { REPO_EVENT_TYPES } from '../../domain/events/repo.events';
 import { eventKind } from '../../domain/events/stackyard-event';
 import { repoIdOfStream, taskIdOfStream } from '../../domain/streams';
@@ -5,12 +6,25 @@ import type { RecordedEvent } from '../../infrastructure/event-store/event-store
 import type { RepoBranchRow, RepoRow } from '../../read-models/repo/repo.row';
 import type { Projection, ProjectedEvent } from '../projection';
 
-/** Every repo event, and from other streams the last job and the live task of a branch. */
+/**
+ * Every repo event, and from other streams the last job and the live task of a branch and
+ * the last forge delivery.
+ */
 const REPO_OVERVIEW_EVENTS = eventKind([
   ...REPO_EVENT_TYPES,
   'RepoActionRequested',
   'TaskCreated',
   'TaskBranchAttachFailed',
+  'WebhookDeliveryReceived',
+]);
+
+/** Outcomes of a push that moved a tracked branch (or trunk) other than by Stackyard. */
+const MOVED_BY_PUSH: ReadonlySet<HookOutcome> = new Set([
+  'sync_queued',
+  'sync_coalesced',
+  'restack_queued',
+  'restack_coalesced',
+  'branch_moved',
 ]);
 type OverviewEventType = (typeof REPO_OVERVIEW_EVENTS.types)[number];
 
@@ -22,7 +36,11 @@ export const repoProjection: Projection<RepoRow, OverviewEventType> = {
   name: 'repos',
   kind: REPO_OVERVIEW_EVENTS,
   keyOf(event) {
-    if (event.type === 'RepoActionRequested') return event.data.repoId;
+    if (
+      event.type === 'RepoActionRequested' ||
+      event.type === 'WebhookDeliveryReceived'
+    )
+      return event.data.repoId;
     if (taskIdOfStream(event.streamId) !== undefined)
       return event.metadata?.repoId;
     return repoIdOfStream(event.streamId);
@@ -44,6 +62,9 @@ export const repoProjection: Projection<RepoRow, OverviewEventType> = {
         branches: [],
         remoteBranches: [],
         tasks: {},
+        webhookSecretSet: false,
+        autoRestack: false,
+        lastWebhook: null,
         position: event.globalPosition,
       };
     }
@@ -162,11 +183,62 @@ function evolveRegistered(
         })),
       };
     }
+    case 'RepoWebhookSecretSet':
+      return { ...next, webhookSecretSet: true };
+    case 'RepoWebhookSecretRemoved':
+      return { ...next, webhookSecretSet: false };
+    case 'RepoAutoRestackSet':
+      return { ...next, autoRestack: event.data.autoRestack };
+    case 'WebhookDeliveryReceived':
+      return evolveDelivery(row, next, event);
     default: {
       const unhandled: never = event;
       return unhandled;
     }
   }
+}
+
+/**
+ * A delivery is the repo's last one; a push that moved trunk or a tracked branch other than
+ * by Stackyard gives it its new head, and its children (observed against the old one) are
+ * read from their bases again: they need a restack.
+ */
+function evolveDelivery(
+  row: RepoRow,
+  next: RepoRow,
+  event: ProjectedEvent<'WebhookDeliveryReceived'>,
+): RepoRow {
+  const { deliveryId, event: name, outcome, push, branch } = event.data;
+  const withDelivery: RepoRow = {
+    ...next,
+    lastWebhook: {
+      deliveryId,
+      event: name,
+      receivedAt: next.updatedAt,
+      outcome,
+    },
+  };
+  if (!push || branch === undefined || !MOVED_BY_PUSH.has(outcome))
+    return withDelivery;
+  if (branch === row.trunk) {
+    return {
+      ...withDelivery,
+      trunkSha: push.after,
+      branches: row.branches.map((b) =>
+        b.parent === branch ? unobserved(b) : b,
+      ),
+    };
+  }
+  return {
+    ...withDelivery,
+    branches: row.branches.map((b) =>
+      b.name === branch
+        ? { ...unobserved(b), sha: push.after }
+        : b.parent === branch
+          ? unobserved(b)
+          : b,
+    ),
+  };
 }
 
 /** The branch without what an observation said of its place on its parent. */

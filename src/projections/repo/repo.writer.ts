@@ -1,4 +1,4 @@
-import { jsonOrNull } from '../../infrastructure/read-model-db/upsert-rows';
+import { booleanAsInt, jsonOrNull } from '../../infrastructure/read-model-db/upsert-rows';
 import { RepoEntity } from '../../read-models/repo/repo.entity';
 import { tableWriter } from '../table-writer';
 import type { RepoRow } from '../../read-models/repo/repo.row';
@@ -18,11 +18,17 @@ export const repoWriter = tableWriter<RepoRow>(RepoEntity, 'repoId', {
     'branches',
     'remoteBranches',
     'tasks',
+    'webhookSecretSet',
+    'autoRestack',
+    'lastWebhook',
     'position',
   ],
   encode: {
     branches: jsonOrNull,
     remoteBranches: jsonOrNull,
     tasks: jsonOrNull,
+    webhookSecretSet: booleanAsInt,
+    autoRestack: booleanAsInt,
+    lastWebhook: jsonOrNull,
   },
 });

@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { POSITION_TRANSFORMER } from '../../infrastructure/read-model-db/position-column';
-import type { RepoBranchRow, RepoRow } from './repo.row';
+import type { RepoBranchRow, RepoRow, RepoWebhookRow } from './repo.row';
 
 @Entity({ name: 'repos' })
 @Index('repos_org_name', ['orgId', 'name'])
@@ -16,5 +16,9 @@ export class RepoEntity implements RepoRow {
   @Column('simple-json') branches!: RepoBranchRow[];
   @Column('simple-json') remoteBranches!: RepoRow['remoteBranches'];
   @Column('simple-json') tasks!: RepoRow['tasks'];
+  @Column('boolean', { default: false }) webhookSecretSet!: boolean;
+  @Column('boolean', { default: false }) autoRestack!: boolean;
+  @Column('simple-json', { nullable: true })
+  lastWebhook!: RepoWebhookRow | null;
   @Column('integer', { transformer: POSITION_TRANSFORMER }) position!: number;
 }

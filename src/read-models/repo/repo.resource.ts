@@ -1,3 +1,4 @@
+import { HOOK_OUTCOMES } from '../../domain/events/hook.events';
 import { z } from 'zod';
 import type { RepoRow } from './repo.row';
 
@@ -27,6 +28,23 @@ export const UntrackedBranchResource = z
 /** An untracked remote branch as the API answers it. */
 export type UntrackedBranchResource = z.infer<typeof UntrackedBranchResource>;
 
+/** The last forge delivery a repo received. */
+export const RepoWebhookResource = z
+  .strictObject({
+    deliveryId: z.string().meta({
+      description: "The forge's delivery id (`X-GitHub-Delivery`).",
+    }),
+    event: z
+      .string()
+      .meta({ description: "The forge's event: `push`, `ping`." }),
+    receivedAt: z.iso.datetime(),
+    outcome: z.enum(HOOK_OUTCOMES).meta({
+      description:
+        'What came of it: `pong`; `sync_queued` or `sync_coalesced` (a push to trunk queued a `sync_repo`, or one was still queued); `restack_queued` or `restack_coalesced` (a foreign push to a tracked branch with `autoRestack` on); `branch_moved` (a foreign push to a tracked branch: its children need a restack); `own_publish` (what Stackyard itself last published there); `ignored` (a tag, an untracked or deleted branch).',
+    }),
+  })
+  .meta({ id: 'RepoWebhook' });
+
 const repoFields = {
   repoId: z.string(),
   name: z.string(),
@@ -39,6 +57,17 @@ const repoFields = {
   untrackedBranches: z.array(UntrackedBranchResource).meta({
     description:
       'Remote branches not tracked yet (candidates for `register_existing_branch`).',
+  }),
+  webhookSecretSet: z.boolean().meta({
+    description:
+      'Whether the repo has a webhook secret, so that `POST /hooks/github/{repoId}` takes its deliveries. The secret itself is never answered.',
+  }),
+  autoRestack: z.boolean().meta({
+    description:
+      'Whether a push to a tracked branch that did not come from Stackyard queues `restack_subtree` for it.',
+  }),
+  lastWebhook: RepoWebhookResource.nullable().meta({
+    description: 'The last forge delivery received; null before any.',
   }),
 };
 
@@ -106,5 +135,9 @@ export function toRepoResource(row: RepoRow): RepoResource {
     untrackedBranches: row.remoteBranches
       .filter((b) => b.name !== row.trunk && !tracked.has(b.name))
       .map((b) => ({ name: b.name, sha: b.sha })),
+    // Rows read before the migration's defaults or a refold may lack them.
+    webhookSecretSet: Boolean(row.webhookSecretSet),
+    autoRestack: Boolean(row.autoRestack),
+    lastWebhook: row.lastWebhook ?? null,
   };
 }

@@ -1,3 +1,5 @@
+import type { HookOutcome } from '../../domain/events/hook.events';
+
 /** A tracked branch as the overview keeps it. */
 export interface RepoBranchRow {
   name: string;
@@ -14,6 +16,14 @@ export interface RepoBranchRow {
    * the parent's head since; then the recorded base stands in for the merge-base.
    */
   onParentHead?: boolean;
+}
+
+/** The last forge delivery a repo received (see `WebhookDeliveryReceived`). */
+export interface RepoWebhookRow {
+  deliveryId: string;
+  event: string;
+  receivedAt: string;
+  outcome: HookOutcome;
 }
 
 /** One repo's overview: everything `GET /repos/:repoId` answers, without asking git. */
@@ -38,5 +48,10 @@ export interface RepoRow {
   }>;
   /** The live task (pending or ready) of each branch that has one, by branch name. */
   tasks: Record<string, string>;
+  /** Whether the repo has a webhook secret (the secret itself is in no read model). */
+  webhookSecretSet: boolean;
+  /** Whether a foreign push to a tracked branch queues `restack_subtree` for it. */
+  autoRestack: boolean;
+  lastWebhook: RepoWebhookRow | null;
   position: number;
 }

@@ -12,6 +12,11 @@ import {
   aRepoBranchesObserved,
   aRepoRegistered,
 } from '../../builders/repo.builders';
+import {
+  aRepoAutoRestackSet,
+  aRepoWebhookSecretRemoved,
+  aRepoWebhookSecretSet,
+} from '../../builders/hook.builders';
 import { deciderSpec } from '../../support/decider-spec';
 
 const { given } = deciderSpec(repoDecider);
@@ -155,6 +160,77 @@ describe('repo decider', () => {
     it('given an observation, then the state is the same object (nothing in it changed)', () => {
       const state = given([aRepoRegistered(), aBranchTracked()]).state();
       expect(evolveRepo(state, aRepoBranchesObserved())).toBe(state);
+    });
+  });
+  describe('webhook secret and autoRestack', () => {
+    const ids = { orgId: 'org-1', repoId: 'repo-1' };
+
+    it('given no repo, when registered with a sealed secret, then the secret is recorded with the registration', () => {
+      given([])
+        .when({
+          type: 'RegisterRepo',
+          data: { ...aRepoRegistered().data, sealedSecret: 'sealed-1' },
+        })
+        .then([
+          aRepoRegistered(),
+          aRepoWebhookSecretSet({ sealedSecret: 'sealed-1' }),
+        ]);
+    });
+
+    it('given a repo, when its secret is set, replaced and removed, then each is recorded; removing none records nothing', () => {
+      given([aRepoRegistered()])
+        .when({ type: 'SetWebhookSecret', data: { ...ids, sealedSecret: 's' } })
+        .then([aRepoWebhookSecretSet({ sealedSecret: 's' })]);
+      given([aRepoRegistered(), aRepoWebhookSecretSet()])
+        .when({
+          type: 'SetWebhookSecret',
+          data: { ...ids, sealedSecret: undefined },
+        })
+        .then([aRepoWebhookSecretRemoved()]);
+      given([aRepoRegistered()])
+        .when({
+          type: 'SetWebhookSecret',
+          data: { ...ids, sealedSecret: undefined },
+        })
+        .then([]);
+    });
+
+    it('given a repo, when autoRestack is set, then it is recorded once; the same value again records nothing', () => {
+      given([aRepoRegistered()])
+        .when({ type: 'SetAutoRestack', data: { ...ids, autoRestack: true } })
+        .then([aRepoAutoRestackSet({ autoRestack: true })]);
+      given([aRepoRegistered(), aRepoAutoRestackSet({ autoRestack: true })])
+        .when({ type: 'SetAutoRestack', data: { ...ids, autoRestack: true } })
+        .then([]);
+      given([aRepoRegistered()])
+        .when({ type: 'SetAutoRestack', data: { ...ids, autoRestack: false } })
+        .then([]);
+    });
+
+    it("given another org's repo or none, when its settings are set, then it is not found", () => {
+      given([aRepoRegistered()])
+        .when({
+          type: 'SetAutoRestack',
+          data: { orgId: 'org-2', repoId: 'repo-1', autoRestack: true },
+        })
+        .then('REPO.NOT_FOUND');
+      given([])
+        .when({ type: 'SetWebhookSecret', data: { ...ids, sealedSecret: 's' } })
+        .then('REPO.NOT_FOUND');
+    });
+
+    it('given restacks, then the state keeps what Stackyard last published per branch, until untracked', () => {
+      const state = [
+        aRepoRegistered(),
+        aBranchTracked({ branch: 'feature-a' }),
+        aBranchRestacked({ branch: 'feature-a', toSha: 'x'.repeat(40) }),
+        aBranchRestacked({ branch: 'feature-a', toSha: 'y'.repeat(40) }),
+      ].reduce(evolveRepo, repoDecider.initialState());
+      expect(state.publishedHeads.get('feature-a')).toBe('y'.repeat(40));
+      expect(
+        evolveRepo(state, aBranchUntracked({ branch: 'feature-a' }))
+          .publishedHeads.size,
+      ).toBe(0);
     });
   });
 });

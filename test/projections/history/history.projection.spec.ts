@@ -6,6 +6,8 @@ import {
 } from '../../../src/domain/events/stackyard-event';
 import type { MessageMetadata } from '../../../src/domain/message';
 import {
+  hookDeliveryStream,
+  hookQueueStream,
   jobStream,
   repoStream,
   subscriptionStream,
@@ -48,12 +50,20 @@ import {
   aSubscriptionPaused,
   aSubscriptionResumed,
 } from '../../builders/subscription.builders';
+import {
+  aRepoAutoRestackSet,
+  aRepoWebhookSecretRemoved,
+  aRepoWebhookSecretSet,
+  aWebhookDeliveryReceived,
+  aWebhookJobQueued,
+} from '../../builders/hook.builders';
 import { evolveRecorded } from '../../support/evolve-recorded';
 
 /** The event types a timeline leaves out: many, and saying little after the fact. */
 const LEFT_OUT: readonly StackyardEventType[] = [
   'RepoActionProgressed',
   'RepoBranchesObserved',
+  'WebhookJobQueued',
   'SubscriptionCreated',
   'SubscriptionPaused',
   'SubscriptionResumed',
@@ -70,6 +80,14 @@ const SAMPLES: {
   BranchRestacked: [repoStream('repo-1'), aBranchRestacked()],
   BranchUntracked: [repoStream('repo-1'), aBranchUntracked()],
   RepoBranchesObserved: [repoStream('repo-1'), aRepoBranchesObserved()],
+  RepoWebhookSecretSet: [repoStream('repo-1'), aRepoWebhookSecretSet()],
+  RepoWebhookSecretRemoved: [repoStream('repo-1'), aRepoWebhookSecretRemoved()],
+  RepoAutoRestackSet: [repoStream('repo-1'), aRepoAutoRestackSet()],
+  WebhookDeliveryReceived: [
+    hookDeliveryStream('repo-1', 'delivery-1'),
+    aWebhookDeliveryReceived(),
+  ],
+  WebhookJobQueued: [hookQueueStream('repo-1'), aWebhookJobQueued()],
   RepoActionRequested: [jobStream('job-1'), aRepoActionRequested()],
   RepoActionStarted: [jobStream('job-1'), aRepoActionStarted()],
   RepoActionStepStarted: [jobStream('job-1'), aStepStarted()],

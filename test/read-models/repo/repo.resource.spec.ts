@@ -25,6 +25,14 @@ describe('the repo resource', () => {
         { name: 'main', sha: T1, remoteSha: T1 },
         { name: 'other', sha: B, remoteSha: B },
       ],
+      webhookSecretSet: true,
+      autoRestack: true,
+      lastWebhook: {
+        deliveryId: 'd-1',
+        event: 'push',
+        receivedAt: '2026-01-01T00:00:00.000Z',
+        outcome: 'sync_queued',
+      },
     });
     expect(toRepoResource(row)).toEqual({
       repoId: row.repoId,
@@ -45,6 +53,9 @@ describe('the repo resource', () => {
         },
       ],
       untrackedBranches: [{ name: 'other', sha: B }],
+      webhookSecretSet: true,
+      autoRestack: true,
+      lastWebhook: row.lastWebhook,
     });
   });
 

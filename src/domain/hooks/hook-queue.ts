@@ -1,0 +1,75 @@
+import type { HookJobAction, WebhookJobQueued } from '../events/hook.events';
+import type { JobPhase } from '../job/job.state';
+
+/** The last job hooks queued for a repo, per kind of job (`sync_repo`, or a branch's restack). */
+export interface HookQueueState {
+  last: ReadonlyMap<string, WebhookJobQueued['data']>;
+}
+
+export const initialHookQueueState = (): HookQueueState => ({
+  last: new Map(),
+});
+
+/** Jobs of one key coalesce: every sync of the repo, or every restack of one branch. */
+export const hookJobKey = (
+  action: HookJobAction,
+  branchName?: string,
+): string =>
+  action === 'sync_repo' ? action : `${action}:${branchName ?? ''}`;
+
+export function evolveHookQueue(
+  state: HookQueueState,
+  event: WebhookJobQueued,
+): HookQueueState {
+  const { action, branchName } = event.data;
+  return {
+    last: new Map(state.last).set(hookJobKey(action, branchName), event.data),
+  };
+}
+
+export interface HookJobRequest {
+  action: HookJobAction;
+  branchName?: string;
+  deliveryId: string;
+}
+
+export type HookJobDecision =
+  /** The last job of the key has not started: this push rides on it. */
+  | {
+      kind: 'coalesce';
+      job: WebhookJobQueued['data'];
+      phase: 'queued' | 'absent';
+    }
+  | { kind: 'queue'; event: WebhookJobQueued };
+
+/**
+ * Coalescing: a hook queues a job unless the last one hooks queued for the same key has not
+ * started yet (`queued`), in which case the push rides on it. A reserved job whose stream is
+ * still empty (`absent`: its request is being recorded, or its recorder stopped in between)
+ * counts as not started; the caller records its request, which is idempotent. A job that
+ * started, waits to retry or ended may have read the remote before this push: a new one.
+ */
+export function decideHookJob(
+  state: HookQueueState,
+  request: HookJobRequest,
+  lastPhase: JobPhase | undefined,
+  newJobId: string,
+): HookJobDecision {
+  const last = state.last.get(hookJobKey(request.action, request.branchName));
+  if (last && (lastPhase === 'queued' || lastPhase === 'absent'))
+    return { kind: 'coalesce', job: last, phase: lastPhase };
+  return {
+    kind: 'queue',
+    event: {
+      type: 'WebhookJobQueued',
+      data: {
+        jobId: newJobId,
+        action: request.action,
+        ...(request.branchName !== undefined
+          ? { branchName: request.branchName }
+          : {}),
+        deliveryId: request.deliveryId,
+      },
+    },
+  };
+}
