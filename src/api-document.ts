@@ -12,6 +12,9 @@ import { resumeSubscriptionRoutes } from './commands/resume-subscription/resume-
 import { subscriptionRoutes } from './read-models/subscription/subscription.openapi';
 import { registerRepoRoutes } from './commands/register-repo/register-repo.openapi';
 import { requestJobRoutes } from './commands/request-job/request-job.openapi';
+import { receiveHookRoutes } from './commands/receive-hook/receive-hook.openapi';
+import { setRepoSettingsRoutes } from './commands/set-repo-settings/set-repo-settings.openapi';
+import { setWebhookSecretRoutes } from './commands/set-webhook-secret/set-webhook-secret.openapi';
 import { dashboardRoutes } from './read-models/dashboard/dashboard.openapi';
 import type { ApiDocument } from './read-models/docs/api-document.token';
 import { docsRoutes } from './read-models/docs/docs.openapi';
@@ -30,6 +33,9 @@ const ROUTES: readonly RouteConfig[] = [
   ...cancelJobRoutes,
   ...undoJobRoutes,
   ...createTaskRoutes,
+  ...setWebhookSecretRoutes,
+  ...setRepoSettingsRoutes,
+  ...receiveHookRoutes,
   ...repoRoutes,
   ...jobRoutes,
   ...taskRoutes,

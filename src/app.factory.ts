@@ -16,6 +16,7 @@ import {
   expectationHandler,
   frameworkErrors,
 } from './infrastructure/http/http-edge';
+import { parseJsonKeepingRawHookBodies } from './infrastructure/http/raw-body';
 import { addRequestIds, requestIdOf } from './infrastructure/http/request-id';
 import { createLogger, PinoNestLogger } from './infrastructure/logging/logger';
 import { MetricsService } from './infrastructure/metrics/metrics.service';
@@ -85,6 +86,8 @@ export async function createApp(
   server.on('checkExpectation', (request, response) =>
     expectationHandler(request, response, httpLogger),
   );
+  // Forge hooks are signed over their raw bytes: their routes get them unparsed.
+  parseJsonKeepingRawHookBodies(app, BODY_LIMIT_BYTES);
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
   addRequestIds(fastify);

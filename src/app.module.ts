@@ -19,6 +19,12 @@ import { RegisterRepoHandler } from './commands/register-repo/register-repo.hand
 import { RequestJobController } from './commands/request-job/request-job.controller';
 import { RequestJobSyncController } from './commands/request-job/request-job-sync.controller';
 import { RequestJobHandler } from './commands/request-job/request-job.handler';
+import { ReceiveHookController } from './commands/receive-hook/receive-hook.controller';
+import { ReceiveHookHandler } from './commands/receive-hook/receive-hook.handler';
+import { SetRepoSettingsController } from './commands/set-repo-settings/set-repo-settings.controller';
+import { SetRepoSettingsHandler } from './commands/set-repo-settings/set-repo-settings.handler';
+import { SetWebhookSecretController } from './commands/set-webhook-secret/set-webhook-secret.controller';
+import { SetWebhookSecretHandler } from './commands/set-webhook-secret/set-webhook-secret.handler';
 import { CLOCK, systemClock } from './infrastructure/clock/clock';
 import { AuthGuard } from './infrastructure/auth/auth.guard';
 import { APP_CONFIG, type AppConfig } from './infrastructure/config/app-config';
@@ -74,6 +80,9 @@ const COMMAND_HANDLERS = [
   CancelJobHandler,
   UndoJobHandler,
   CreateTaskHandler,
+  SetWebhookSecretHandler,
+  SetRepoSettingsHandler,
+  ReceiveHookHandler,
   CreateSubscriptionHandler,
   DeleteSubscriptionHandler,
   ResumeSubscriptionHandler,
@@ -100,6 +109,9 @@ export class AppModule {
         CancelJobController,
         UndoJobController,
         CreateTaskController,
+        SetWebhookSecretController,
+        SetRepoSettingsController,
+        ReceiveHookController,
         CreateSubscriptionController,
         DeleteSubscriptionController,
         ResumeSubscriptionController,

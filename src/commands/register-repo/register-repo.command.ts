@@ -15,6 +15,8 @@ export class RegisterRepoCommand extends Command<RegisterRepoResult> {
     readonly name: string,
     readonly remoteUrl: string,
     readonly trunk: string,
+    /** The webhook secret in plain; the handler seals it before anything records it. */
+    readonly webhookSecret?: string,
   ) {
     super();
   }

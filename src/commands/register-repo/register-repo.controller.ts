@@ -32,6 +32,7 @@ export class RegisterRepoController {
         input.name,
         input.remoteUrl,
         input.trunk ?? DEFAULT_TRUNK,
+        input.webhookSecret,
       ),
     );
     void reply.status(202).header('location', `/repos/${repoId}`);

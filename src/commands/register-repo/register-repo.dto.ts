@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ALLOWED_PROTOCOLS } from '../../domain/repo/remote-url';
 import { MAX_REPO_NAME_LENGTH } from '../../domain/repo/repo.decider';
+import { WebhookSecretField } from '../set-webhook-secret/set-webhook-secret.dto';
 import { MAX_BRANCH_NAME_LENGTH } from '../../domain/stack/branch-name';
 
 /** The trunk when the request names none. */
@@ -21,5 +22,6 @@ export const RegisterRepoBody = z
       .meta({
         description: `A valid branch name of at most ${MAX_BRANCH_NAME_LENGTH} characters; \`${DEFAULT_TRUNK}\` when absent.`,
       }),
+    webhookSecret: WebhookSecretField.optional(),
   })
   .meta({ id: 'RegisterRepoRequest' });

@@ -2,6 +2,10 @@ import { Inject } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { v5 as uuidv5 } from 'uuid';
 import { repoModel } from '../../domain/repo/repo.decider';
+import {
+  assertWebhookSecret,
+  webhookSecretContext,
+} from '../../domain/repo/webhook-secret';
 import { requestMetadata } from '../../domain/request-metadata';
 import { repoStream } from '../../domain/streams';
 import { CLOCK, type Clock } from '../../infrastructure/clock/clock';
@@ -12,6 +16,10 @@ import {
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
 import { currentRequestId } from '../../infrastructure/logging/request-context';
 import { RepoDirectory } from '../../infrastructure/repo-directory/repo-directory';
+import {
+  SECRET_BOX,
+  type SecretBox,
+} from '../../infrastructure/secrets/secret-box';
 import { RequestJobCommand } from '../request-job/request-job.command';
 import {
   RegisterRepoCommand,
@@ -34,17 +42,26 @@ export class RegisterRepoHandler implements ICommandHandler<RegisterRepoCommand>
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly repos: RepoDirectory,
     private readonly commands: CommandBus,
+    @Inject(SECRET_BOX) private readonly secrets: SecretBox,
   ) {}
 
   async execute(command: RegisterRepoCommand): Promise<RegisterRepoResult> {
-    const { orgId, name, remoteUrl, trunk } = command;
+    const { orgId, name, remoteUrl, trunk, webhookSecret } = command;
     const repoId = uuidv5(`${orgId}\n${name}`, REPO_IDS).replace(/-/g, '');
     const data = { repoId, orgId, name, remoteUrl, trunk };
+    if (webhookSecret !== undefined) assertWebhookSecret(webhookSecret);
+    const sealedSecret =
+      webhookSecret === undefined
+        ? undefined
+        : this.secrets.seal(webhookSecret, webhookSecretContext(repoId));
     const { stream } = await handleCommand(
       this.store,
       repoStream(repoId),
       repoModel,
-      { type: 'RegisterRepo', data },
+      {
+        type: 'RegisterRepo',
+        data: { ...data, ...(sealedSecret ? { sealedSecret } : {}) },
+      },
       {
         metadata: requestMetadata({
           orgId,

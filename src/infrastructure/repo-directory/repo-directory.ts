@@ -99,6 +99,14 @@ export class RepoDirectory
     this.repos.set(repo.repoId, repo);
   }
 
+  /**
+   * The repo of any org: only for a caller that proves its right to the repo otherwise (a
+   * forge hook, by its signature), and answers the same whether it exists or not.
+   */
+  anyOrg(repoId: string): RepoEntry | undefined {
+    return this.repos.get(repoId);
+  }
+
   /** The repo if it exists and belongs to `orgId`; another org's repo is not found either. */
   find(orgId: string, repoId: string): RepoEntry | undefined {
     const repo = this.repos.get(repoId);

@@ -10,6 +10,7 @@ import {
 } from '../../../src/domain/streams';
 import { runInRequest } from '../../../src/infrastructure/logging/request-context';
 import { RepoDirectory } from '../../../src/infrastructure/repo-directory/repo-directory';
+import { secretBox } from '../../../src/infrastructure/secrets/secret-box';
 import { aRepoRegistered } from '../../builders/repo.builders';
 import {
   aCommandFixture,
@@ -40,6 +41,7 @@ function aCommandBusRunning(requestJob: RequestJobHandler): {
 }
 
 const DEMO = aRepoRegistered().data;
+const BOX = secretBox(Buffer.alloc(32, 7));
 
 describe('RegisterRepoHandler', () => {
   let fx: CommandFixture;
@@ -52,7 +54,13 @@ describe('RegisterRepoHandler', () => {
       new RequestJobHandler(fx.store, fx.clock, repos),
     );
     sent = commands.sent;
-    return new RegisterRepoHandler(fx.store, fx.clock, repos, commands.bus);
+    return new RegisterRepoHandler(
+      fx.store,
+      fx.clock,
+      repos,
+      commands.bus,
+      BOX,
+    );
   };
 
   beforeEach(() => {
@@ -199,6 +207,54 @@ describe('RegisterRepoHandler', () => {
       });
       expect(await fx.store.headPosition()).toBe(0);
       expect(sent).toEqual([]);
+    },
+  );
+  it('given a webhook secret, when a repo is registered, then the secret is recorded sealed for that repo only, in the same append', async () => {
+    const plain = 'a-webhook-secret-0123456789';
+    const { repoId } = await handler.execute(
+      new RegisterRepoCommand(
+        DEMO.orgId,
+        DEMO.name,
+        DEMO.remoteUrl,
+        DEMO.trunk,
+        plain,
+      ),
+    );
+
+    const stream = await fx.store.readStream(repoStream(repoId));
+    expect(stream.map((e) => e.type)).toEqual([
+      'RepoRegistered',
+      'RepoWebhookSecretSet',
+    ]);
+    expect(JSON.stringify(stream)).not.toContain(plain);
+    const { sealedSecret } = stream[1]!.data as { sealedSecret: string };
+    expect(BOX.open(sealedSecret, `repo-webhook:${repoId}`)).toBe(plain);
+    expect(() => BOX.open(sealedSecret, 'repo-webhook:another')).toThrow();
+  });
+
+  it.each([
+    ['too short', 'short-secret'],
+    ['too long', 'x'.repeat(257)],
+    ['with a space', 'a secret with spaces in it'],
+  ])(
+    'given a webhook secret %s, when registered, then 400 REPO.INVALID_WEBHOOK_SECRET and nothing appended',
+    async (_, secret) => {
+      const answer = await answerTo(
+        handler.execute(
+          new RegisterRepoCommand(
+            DEMO.orgId,
+            DEMO.name,
+            DEMO.remoteUrl,
+            DEMO.trunk,
+            secret,
+          ),
+        ),
+      );
+      expect(answer).toEqual({
+        status: 400,
+        code: 'REPO.INVALID_WEBHOOK_SECRET',
+      });
+      expect(await fx.store.headPosition()).toBe(0);
     },
   );
 });

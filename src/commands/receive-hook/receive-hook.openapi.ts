@@ -1,0 +1,107 @@
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import {
+  BODY_TOO_LARGE,
+  errorResponse,
+  INTERNAL_ERROR,
+  jsonResponse,
+  UNSUPPORTED_MEDIA_TYPE,
+} from '../../infrastructure/http/api-responses.openapi';
+import { RepoPath } from '../../infrastructure/http/path-params.dto';
+import { HookDeliveryResource } from '../../read-models/repo/hook-delivery.resource';
+
+const NOT_AUTHENTICATED = errorResponse(
+  '`HOOK.UNAUTHORIZED`: the credential is missing or wrong, the repo has no webhook secret, or there is no such repo (one answer for all, so repo ids cannot be probed). Nothing is recorded.',
+);
+const BAD_DELIVERY = errorResponse(
+  'Nothing is recorded. `HOOK.INVALID_DELIVERY_ID` (the delivery id header is not a UUID), `HOOK.INVALID_EVENT` (the event header is missing or malformed), `HOOK.INVALID_JSON` (the body is not JSON), `HOOK.INVALID_PAYLOAD` (the payload lacks what its event has: `ref`, `before`, `after`, `repository`; `details.issues`).',
+);
+const OTHER_REPOSITORY = errorResponse(
+  "`HOOK.REPOSITORY_MISMATCH`: none of the URLs the payload gives for its repository (GitHub: `clone_url`, `ssh_url`, `git_url`, `html_url`, `svn_url`; GitLab: the project's and repository's `git_http_url`, `git_ssh_url`, `web_url`, `homepage`) names the repo's remote, compared by host and path without `.git` and case (a local path as it is). Nothing is recorded.",
+);
+const UNAVAILABLE = errorResponse(
+  'Nothing was recorded; redeliver later. `SERVICE.DRAINING`, `STORE.UNAVAILABLE` as for every command; `SECRETS.UNREADABLE` (the stored secret was sealed with another key: set it again); `HOOK.BUSY` (too many deliveries to the repo at once).',
+);
+const RESPONSES = {
+  200: jsonResponse(
+    'A `ping` (outcome `pong`, recorded), or a delivery id received before (`duplicate: true`, with what came of it then; nothing new is recorded or queued).',
+    HookDeliveryResource,
+  ),
+  202: jsonResponse(
+    'A push, recorded once with what came of it: a coalesced `sync_repo` or `restack_subtree` job queued (`jobId`), the branch moved in the overview, or nothing (its own publish, a tag, an untracked or deleted branch).',
+    HookDeliveryResource,
+  ),
+  204: {
+    description:
+      'An event the service does not take (anything but `push` and `ping`): acknowledged, not recorded.',
+  },
+  400: BAD_DELIVERY,
+  401: NOT_AUTHENTICATED,
+  413: BODY_TOO_LARGE,
+  415: UNSUPPORTED_MEDIA_TYPE,
+  422: OTHER_REPOSITORY,
+  500: INTERNAL_ERROR,
+  503: UNAVAILABLE,
+};
+const ANY_JSON = z
+  .record(z.string(), z.unknown())
+  .meta({ description: "The forge's payload, as it sends it." });
+
+/** `POST /hooks/github/:repoId` and `/hooks/gitlab/:repoId`, as the API document describes them. */
+export const receiveHookRoutes: RouteConfig[] = [
+  {
+    method: 'post',
+    path: '/hooks/github/{repoId}',
+    operationId: 'receiveGithubHook',
+    tags: ['hooks'],
+    summary: "GitHub's push webhook for a repo",
+    description:
+      'Configure on GitHub: payload URL `<service>/hooks/github/{repoId}`, content type `application/json`, the secret set with `PUT /repos/{repoId}/webhook-secret`, the `push` event. No bearer token: `X-Hub-Signature-256` (the HMAC-SHA256 of the raw body with the secret) is checked first, in constant time. A push to trunk queues `sync_repo`, coalesced (at most one not yet started per repo); a push to a tracked branch that is not what Stackyard last published there moves the branch in the overview and, with `autoRestack`, queues `restack_subtree` for it, coalesced likewise. Never runs git.',
+    security: [],
+    request: {
+      params: RepoPath,
+      headers: z.object({
+        'X-Hub-Signature-256': z.string().optional().meta({
+          description: '`sha256=` and the hex HMAC-SHA256 of the raw body.',
+        }),
+        'X-GitHub-Delivery': z.string().optional().meta({
+          description: "The delivery's UUID: a delivery id is taken once.",
+        }),
+        'X-GitHub-Event': z
+          .string()
+          .optional()
+          .meta({ description: '`push` or `ping`; other events get 204.' }),
+      }),
+      body: {
+        required: true,
+        content: { 'application/json': { schema: ANY_JSON } },
+      },
+    },
+    responses: RESPONSES,
+  },
+  {
+    method: 'post',
+    path: '/hooks/gitlab/{repoId}',
+    operationId: 'receiveGitlabHook',
+    tags: ['hooks'],
+    summary: "GitLab's push hook for a repo",
+    description:
+      "As the GitHub route, for a GitLab project hook with the repo's webhook secret as its secret token (`X-Gitlab-Token`, compared in constant time) and push events: `Push Hook` is a push, other events get 204; GitLab has no ping.",
+    security: [],
+    request: {
+      params: RepoPath,
+      headers: z.object({
+        'X-Gitlab-Token': z.string().optional(),
+        'X-Gitlab-Event-UUID': z.string().optional().meta({
+          description: "The delivery's UUID: a delivery id is taken once.",
+        }),
+        'X-Gitlab-Event': z.string().optional(),
+      }),
+      body: {
+        required: true,
+        content: { 'application/json': { schema: ANY_JSON } },
+      },
+    },
+    responses: RESPONSES,
+  },
+];
