@@ -1,6 +1,7 @@
 import type { JobResource } from '../src/read-models/job/job.resource';
 import type { RegisteredRepoResource } from '../src/read-models/repo/repo.resource';
 import { GitFixture } from './support/git-fixture';
+import { deliverGithub } from './support/github-hook';
 import { TestApp } from './support/test-app';
 
 const ORG1 = 'tok-one';
@@ -32,6 +33,51 @@ describe('org isolation with bearer tokens', () => {
     await t.http().get('/health').expect(200);
     await t.http().get('/metrics').expect(200);
     await t.http().get('/docs').expect(200);
+  });
+
+  it("takes forge hooks without a token: the signature is their credential, and the repo stays its org's", async () => {
+    const secret = 'org-one-hook-secret-0123';
+    const created = await t
+      .http()
+      .post('/repos')
+      .set(as(ORG1))
+      .send({ name: 'hooked', remoteUrl: fx.origin, webhookSecret: secret })
+      .expect(202);
+    const repo = created.body as RegisteredRepoResource;
+    await t.jobEnd(repo.initialJobId);
+    const ping = { zen: 'Avoid administrative distraction.', hook_id: 1 };
+
+    const signed = await deliverGithub(t, repo.repoId, {
+      event: 'ping',
+      secret,
+      payload: ping,
+    }).expect(200);
+    expect(signed.body).toMatchObject({ outcome: 'pong' });
+    const unsigned = await deliverGithub(t, repo.repoId, {
+      event: 'ping',
+      secret: null,
+      payload: ping,
+    }).expect(401);
+    expect(unsigned.body).toMatchObject({
+      error: { code: 'HOOK.UNAUTHORIZED' },
+    });
+    // Another org's token changes nothing of it.
+    await t
+      .http()
+      .put(`/repos/${repo.repoId}/settings`)
+      .set(as(ORG2))
+      .send({ autoRestack: true })
+      .expect(404);
+    await t
+      .http()
+      .delete(`/repos/${repo.repoId}/webhook-secret`)
+      .set(as(ORG2))
+      .expect(404);
+    await deliverGithub(t, repo.repoId, {
+      event: 'ping',
+      secret,
+      payload: ping,
+    }).expect(200);
   });
 
   it('shows one org nothing of another, exactly as if it did not exist', async () => {
@@ -71,28 +117,29 @@ describe('org isolation with bearer tokens', () => {
         `/repos/${repo.repoId}/tasks`,
         { title: 'Theirs', branchName: 'other' },
       ],
+      [
+        'put',
+        `/repos/${repo.repoId}/webhook-secret`,
+        { webhookSecret: 'their-webhook-secret-0123' },
+      ],
+      ['delete', `/repos/${repo.repoId}/webhook-secret`],
+      ['put', `/repos/${repo.repoId}/settings`, { autoRestack: true }],
     ];
+    const send = (method: string, path: string, body?: object) =>
+      method === 'get'
+        ? t.http().get(path)
+        : method === 'delete'
+          ? t.http().delete(path)
+          : (method === 'put' ? t.http().put(path) : t.http().post(path)).send(
+              body ?? {},
+            );
     for (const [method, path, body] of probes) {
-      const theirs = await (
-        method === 'get'
-          ? t.http().get(path)
-          : t
-              .http()
-              .post(path)
-              .send(body ?? {})
-      ).set(as(ORG2));
+      const theirs = await send(method, path, body).set(as(ORG2));
       const unknownPath = path
         .replace(repo.repoId, 'nope')
         .replace(jobId, 'nope')
         .replace(taskId, 'nope');
-      const unknown = await (
-        method === 'get'
-          ? t.http().get(unknownPath)
-          : t
-              .http()
-              .post(unknownPath)
-              .send(body ?? {})
-      ).set(as(ORG2));
+      const unknown = await send(method, unknownPath, body).set(as(ORG2));
       expect({
         path,
         status: theirs.status,

@@ -2,10 +2,14 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { FINAL_JOB_EVENTS } from '../../src/domain/events/stackyard-event';
-import { loadConfig } from '../../src/infrastructure/config/app-config';
+import {
+  type AppConfig,
+  loadConfig,
+} from '../../src/infrastructure/config/app-config';
 import {
   EVENT_STORE,
   type EventStore,
@@ -37,16 +41,22 @@ export class TestApp {
     env: Record<string, string> = {},
     /** 0 picks a free one; a restart test passes the previous app's port to keep its URL. */
     port = 0,
+    /** Where the log lines go, and from which level (by default only errors, nowhere). */
+    logs: {
+      destination?: DestinationStream;
+      level?: AppConfig['logLevel'];
+    } = {},
   ): Promise<TestApp> {
     const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'stackyard-e2e-'));
     try {
       const config = {
         ...loadConfig({ STACKYARD_DATA_DIR: dir, ...env }),
-        logLevel: 'error' as const,
+        logLevel: logs.level ?? ('error' as const),
       };
       const app = await createApp(
         config,
         await openStorage(dir, READ_MODEL_SCHEMA),
+        logs.destination ? { logDestination: logs.destination } : {},
       );
       checkResponses(
         app.getHttpAdapter().getInstance(),
