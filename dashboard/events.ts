@@ -21,6 +21,9 @@ export const HISTORY_TYPES = TIMELINE_EVENTS;
 /** Events after which the stack overview (tree, shas, markers) may differ. */
 const STACK_TYPES = REPO_EVENTS;
 
+/** A forge's delivery: the repo's last delivery, and maybe a branch's head. */
+const HOOK_DELIVERY = 'WebhookDeliveryReceived';
+
 export const isJobEvent = (type: string): boolean => JOB_EVENTS.has(type);
 
 /**
@@ -62,6 +65,7 @@ export function refreshesOf(event: {
   if (TASK_EVENTS.has(event.type)) out.push({ kind: 'tasks' });
   if (
     STACK_TYPES.has(event.type) ||
+    event.type === HOOK_DELIVERY ||
     FINAL_JOB_EVENTS.has(event.type) ||
     TASK_EVENTS.has(event.type)
   ) {

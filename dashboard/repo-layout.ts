@@ -5,6 +5,8 @@ import { REPO_WIDE_ACTIONS, type ActionRequest } from './types.js';
 export interface RepoLayout {
   element: HTMLElement;
   title: HTMLElement;
+  /** Webhook secret, autoRestack and the last delivery. */
+  hooks: HTMLElement;
   stack: HTMLElement;
   untracked: HTMLElement;
   jobs: HTMLElement;
@@ -29,6 +31,7 @@ export function repoLayout(
   history: HTMLElement,
 ): RepoLayout {
   const title = h('h2', {}, '…');
+  const hooks = h('p', { class: 'repo-hooks', 'data-testid': 'repo-hooks' });
   const stack = h('div', { 'data-testid': 'stack' });
   const untracked = h('div');
   const jobs = h('div');
@@ -54,6 +57,7 @@ export function repoLayout(
         ),
       ),
     ),
+    hooks,
     h(
       'div',
       { class: 'grid' },
@@ -68,5 +72,5 @@ export function repoLayout(
       panel('Tasks', taskForm, tasks),
     ),
   );
-  return { element, title, stack, untracked, jobs, tasks };
+  return { element, title, hooks, stack, untracked, jobs, tasks };
 }

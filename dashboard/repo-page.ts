@@ -8,6 +8,7 @@ import { isNewer, renderJobs } from './jobs-view.js';
 import { LiveStream, type LiveState } from './live.js';
 import { repoLayout, type RepoLayout } from './repo-layout.js';
 import * as api from './routes.js';
+import { hooksLine } from './hooks-view.js';
 import { renderStack, renderUntracked } from './stack-view.js';
 import { TaskForm, type NewTask } from './task-form.js';
 import { renderTasks, upsertTask } from './tasks-view.js';
@@ -177,6 +178,7 @@ export class RepoPage {
     const repo = this.repo;
     if (!repo || this.disposed) return;
     this.layout.title.textContent = repo.name;
+    this.layout.hooks.replaceChildren(...hooksLine(repo));
     const ctx = {
       job: (id: string) => this.jobs.get(id),
       task: (id: string) => this.tasks?.find((t) => t.taskId === id),

@@ -83,6 +83,17 @@ export interface Repo {
   lastJobId?: string | null;
   branches: Branch[];
   untrackedBranches?: Array<{ name: string; sha: string }>;
+  webhookSecretSet?: boolean;
+  autoRestack?: boolean;
+  lastWebhook?: RepoWebhook | null;
+}
+
+/** The last forge delivery a repo received. */
+export interface RepoWebhook {
+  deliveryId: string;
+  event: string;
+  receivedAt: string;
+  outcome: string;
 }
 
 export type TaskStatus = 'pending_branch_attach' | 'ready' | 'attach_failed';

@@ -15,6 +15,9 @@ describe("the dashboard's event lists", () => {
     expect(kinds('BranchRestacked')).toEqual(['repo']);
     expect(kinds('RepoBranchesObserved', null)).toEqual(['repo']);
     expect(kinds('TaskBranchAttached')).toEqual(['tasks', 'repo']);
+    expect(kinds('WebhookDeliveryReceived', null)).toEqual(['repo']);
+    expect(kinds('RepoAutoRestackSet', null)).toEqual(['repo']);
+    expect(kinds('WebhookJobQueued', null)).toEqual([]);
   });
 
   it("has the repo list follow registrations and tracking, and a job's timeline keep its events but progress ticks", () => {
