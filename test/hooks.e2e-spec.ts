@@ -286,6 +286,22 @@ describe('GitHub push hooks', () => {
         { error: { code: 'HOOK.REPOSITORY_MISMATCH' } },
       ],
     ];
+    // GitHub's default content type: the form's bytes are parsed away before the signature.
+    const form = `payload=${encodeURIComponent(JSON.stringify(push))}`;
+    refusals.push([
+      'a form-encoded body',
+      () =>
+        t
+          .http()
+          .post(`/hooks/github/${repo.repoId}`)
+          .set('content-type', 'application/x-www-form-urlencoded')
+          .set('x-github-event', 'push')
+          .set('x-github-delivery', randomUUID())
+          .set('x-hub-signature-256', githubSignatureOf(SECRET, form))
+          .send(form),
+      415,
+      { error: { code: 'HOOK.UNSUPPORTED_MEDIA_TYPE' } },
+    ]);
     for (const [why, send, status, body] of refusals) {
       const res = await send();
       expect({

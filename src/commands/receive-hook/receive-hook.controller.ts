@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
+import { DomainError } from '../../domain/domain-error';
 import type { HookForge } from '../../domain/events/hook.events';
 import { Public } from '../../infrastructure/auth/public.decorator';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
@@ -87,10 +88,15 @@ export class ReceiveHookController {
 }
 
 /**
- * The body as it came: JSON arrives unparsed (a Buffer); plain text is taken as its UTF-8
- * bytes; no body is empty.
+ * The body as it came: JSON arrives unparsed, as its bytes (what the signature covers). Any
+ * other media type (GitHub's default, form-encoded, among them) was parsed on the way and
+ * its bytes are lost: 415, before anything else is looked at.
  */
 function rawBytesOf(body: unknown): Buffer {
   if (Buffer.isBuffer(body)) return body;
-  return Buffer.from(typeof body === 'string' ? body : '', 'utf8');
+  throw new DomainError(
+    'HOOK.UNSUPPORTED_MEDIA_TYPE',
+    'unsupported_media_type',
+    "A hook's body must be application/json: set the webhook's content type to application/json",
+  );
 }

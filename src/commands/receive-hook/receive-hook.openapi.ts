@@ -5,7 +5,6 @@ import {
   errorResponse,
   INTERNAL_ERROR,
   jsonResponse,
-  UNSUPPORTED_MEDIA_TYPE,
 } from '../../infrastructure/http/api-responses.openapi';
 import { RepoPath } from '../../infrastructure/http/path-params.dto';
 import { HookDeliveryResource } from '../../read-models/repo/hook-delivery.resource';
@@ -38,7 +37,9 @@ const RESPONSES = {
   400: BAD_DELIVERY,
   401: NOT_AUTHENTICATED,
   413: BODY_TOO_LARGE,
-  415: UNSUPPORTED_MEDIA_TYPE,
+  415: errorResponse(
+    "`HOOK.UNSUPPORTED_MEDIA_TYPE`: the body is not `application/json` (a webhook configured with GitHub's default form encoding, say), or there is none; `HTTP.UNSUPPORTED_MEDIA_TYPE`: a media type the service parses for no route. Nothing is recorded.",
+  ),
   422: OTHER_REPOSITORY,
   500: INTERNAL_ERROR,
   503: UNAVAILABLE,
