@@ -47,7 +47,7 @@ import {
   type DeliveryLog,
 } from '../../infrastructure/webhooks/delivery-log.port';
 import {
-  FetchWebhookSender,
+  HttpWebhookSender,
   type WebhookSender,
 } from '../../infrastructure/webhooks/webhook-sender';
 import { SubscriptionConsumer } from './subscription.consumer';
@@ -101,7 +101,7 @@ export class WebhookDeliveryService
   ) {
     this.sender =
       sender ??
-      new FetchWebhookSender(config.webhooks.timeoutMs, () =>
+      new HttpWebhookSender(config.webhooks.timeoutMs, () =>
         clock.now().getTime(),
       );
     this.leases = shared
@@ -132,6 +132,7 @@ export class WebhookDeliveryService
     await Promise.all([...this.consumers.values()].map((c) => c.stop()));
     this.consumers.clear();
     await this.leases?.stop();
+    this.sender.close?.();
   }
 
   private async start(): Promise<void> {
