@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { v7 as uuidv7 } from 'uuid';
@@ -49,6 +50,9 @@ import {
   type ReceiveHookResult,
 } from './receive-hook.command';
 
+/** What an unknown repo's or a secretless repo's credential is checked against, in vain. */
+const NO_SECRET = randomBytes(32).toString('hex');
+
 /** One answer for every delivery that does not prove itself, so repo ids cannot be probed. */
 const notAuthenticated = () =>
   new DomainError(
@@ -90,18 +94,21 @@ export class ReceiveHookHandler implements ICommandHandler<ReceiveHookCommand> {
   async execute(command: ReceiveHookCommand): Promise<ReceiveHookResult> {
     const { forge, repoId, headers, body } = command;
     const entry = this.repos.anyOrg(repoId);
-    if (!entry) throw notAuthenticated();
-    const { state: repo } = await this.repoStates.read(repoStream(repoId));
-    if (repo.sealedSecret === undefined) throw notAuthenticated();
-    const secret = this.secrets.open(
-      repo.sealedSecret,
-      webhookSecretContext(repoId),
-    );
+    const repo = entry
+      ? (await this.repoStates.read(repoStream(repoId))).state
+      : undefined;
+    const secret =
+      repo?.sealedSecret === undefined
+        ? undefined
+        : this.secrets.open(repo.sealedSecret, webhookSecretContext(repoId));
+    // Without a secret the credential is still checked, against none that can match, so
+    // that an unknown repo costs what a known one does.
     const authentic =
       forge === 'github'
-        ? isGithubSignature(secret, body, headers.credential)
-        : isSameToken(secret, headers.credential);
-    if (!authentic) throw notAuthenticated();
+        ? isGithubSignature(secret ?? NO_SECRET, body, headers.credential)
+        : isSameToken(secret ?? NO_SECRET, headers.credential);
+    if (!entry || !repo || secret === undefined || !authentic)
+      throw notAuthenticated();
 
     const delivery = readForgeDelivery(forge, headers, body);
     if (delivery.kind === 'other') return { kind: 'ignored_event' };
