@@ -1,7 +1,6 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import {
   BODY_TOO_LARGE,
-  COMMAND_UNAVAILABLE,
   errorResponse,
   INTERNAL_ERROR,
   jsonResponse,
@@ -32,7 +31,7 @@ export const registerRepoRoutes: RouteConfig[] = [
         'The repo: `/repos/{repoId}`.',
       ),
       400: errorResponse(
-        '`HTTP.BAD_REQUEST` (malformed JSON), `REQUEST.INVALID` (the body fails its schema), `REPO.INVALID_NAME`, `REPO.INVALID_REMOTE_URL`, `BRANCH.INVALID_NAME` (the trunk).',
+        '`HTTP.BAD_REQUEST` (malformed JSON), `REQUEST.INVALID` (the body fails its schema), `REPO.INVALID_NAME`, `REPO.INVALID_REMOTE_URL`, `BRANCH.INVALID_NAME` (the trunk), `REPO.INVALID_WEBHOOK_SECRET` (not 16 to 256 visible ASCII characters).',
       ),
       401: UNAUTHORIZED,
       409: errorResponse(
@@ -41,7 +40,9 @@ export const registerRepoRoutes: RouteConfig[] = [
       413: BODY_TOO_LARGE,
       415: UNSUPPORTED_MEDIA_TYPE,
       500: INTERNAL_ERROR,
-      503: COMMAND_UNAVAILABLE,
+      503: errorResponse(
+        'Nothing was recorded; retry later. `SERVICE.DRAINING`, `STORE.UNAVAILABLE` as for every command; `SECRETS.NOT_CONFIGURED` when a `webhookSecret` is given to a service on a shared database without `STACKYARD_SECRETS_KEY`.',
+      ),
     },
   },
 ];
