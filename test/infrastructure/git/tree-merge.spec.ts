@@ -153,7 +153,7 @@ describe('changesContainedIn', () => {
   });
 
   it('fails for a change upstream lacks or has otherwise: a rename half done, other content, a removed file still there', async () => {
-    const cases = [
+    const cases: Array<Record<string, string>> = [
       { 'a.txt': '2', 'g.txt': 'y', 'h.txt': 'y' },
       { 'a.txt': '3', 'h.txt': 'y' },
       { 'a.txt': '2', 'h.txt': 'y', 'dir/x': 'x' },
