@@ -1,3 +1,4 @@
+import { HOOK_BODY_LIMIT_BYTES } from '../src/infrastructure/http/raw-body';
 import { randomUUID } from 'node:crypto';
 import { githubSignatureOf } from '../src/infrastructure/hooks/hook-signature';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -652,17 +653,52 @@ describe('a repo webhook secret', () => {
     expect(answers.join('\n')).not.toContain('sealedSecret');
   });
 
-  it('refuses a hook body over the limit with 413 and records nothing', async () => {
+  it("takes a push far above the API's body limit (a payload listing many commits), and refuses one over GitHub's 25 MB cap with 413, recording nothing", async () => {
     const repo = await register(t, fx, 'demo');
     await t.jobEnd(repo.initialJobId);
+    const before = fx.originHead('main');
+    const after = fx.advance();
+    // 2,048 commits of about 1 KiB each: 2 MiB, thirty times the API's 64 KiB.
+    const commits = Array.from({ length: 2048 }, (_, i) => ({
+      id: `${i}`.padStart(40, '0'),
+      message: `commit ${i}\n\n${'x'.repeat(1000)}`,
+      modified: [`src/file-${i}.ts`],
+    }));
+    const big = await deliverGithub(t, repo.repoId, {
+      secret: SECRET,
+      payload: {
+        ...aGithubPush({
+          ref: 'refs/heads/main',
+          before,
+          after,
+          cloneUrl: fx.origin,
+        }),
+        commits,
+      },
+    }).expect(202);
+    expect(big.body).toMatchObject({ outcome: 'sync_queued' });
+    expect((await t.jobEnd(big.body.jobId as string)).type).toBe(
+      'RepoActionCompleted',
+    );
+
     const head = await t.store.headPosition();
     const res = await deliverGithub(t, repo.repoId, {
       secret: SECRET,
-      payload: { padding: 'x'.repeat(70 * 1024) },
+      payload: { padding: 'x'.repeat(HOOK_BODY_LIMIT_BYTES) },
     }).expect(413);
     expect(res.body).toMatchObject({
       error: { code: 'HTTP.PAYLOAD_TOO_LARGE' },
     });
+    expect(await t.store.headPosition()).toBe(head);
+    // Every other route keeps the API's limit.
+    await t
+      .http()
+      .post(`/repos/${repo.repoId}/actions`)
+      .set('content-type', 'application/json')
+      .send(
+        JSON.stringify({ action: 'sync_repo', padding: 'x'.repeat(70 * 1024) }),
+      )
+      .expect(413);
     expect(await t.store.headPosition()).toBe(head);
   });
 

@@ -4,6 +4,13 @@ import type { FastifyRequest, RawServerDefault } from 'fastify';
 /** Routes whose handler gets the body's raw bytes (a `Buffer`), unparsed: the forge hooks. */
 export const RAW_BODY_ROUTE_PREFIX = '/hooks/';
 
+/**
+ * The body limit of the hook routes: GitHub caps a delivery at 25 MB, and a push of many
+ * commits (its payload lists up to 2,048) is far above the API's 64 KiB; refused, it would
+ * be a push to trunk that syncs nothing. Every other route keeps the API's limit.
+ */
+export const HOOK_BODY_LIMIT_BYTES = 25 * 1024 * 1024;
+
 const keepsRawBody = (request: FastifyRequest): boolean =>
   request.routeOptions.url?.startsWith(RAW_BODY_ROUTE_PREFIX) ?? false;
 
@@ -18,6 +25,11 @@ export function parseJsonKeepingRawHookBodies(
   bodyLimit: number,
 ): void {
   const fastify = app.getHttpAdapter().getInstance();
+  // A route's own limit comes before the parser's; routes are added at init, after this.
+  fastify.addHook('onRoute', (route) => {
+    if (route.url.startsWith(RAW_BODY_ROUTE_PREFIX))
+      route.bodyLimit = HOOK_BODY_LIMIT_BYTES;
+  });
   const json = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser<RawServerDefault>(
     'application/json',
