@@ -28,6 +28,8 @@ describe('the API at its edges', () => {
       '/repos/unknown/actions',
       '/repos/unknown/tasks',
       '/jobs/unknown/cancel',
+      '/subscriptions',
+      '/subscriptions/unknown/resume',
     ]) {
       const xml = await t
         .http()
@@ -72,6 +74,10 @@ describe('the API at its edges', () => {
       '/jobs/unknown?minPosition=1.5',
       '/tasks/unknown?minPosition=x',
       '/events?lastEventId=x',
+      '/subscriptions?minPosition=x',
+      '/subscriptions/unknown?minPosition=-1',
+      '/subscriptions/unknown/deliveries?limit=0',
+      '/subscriptions/unknown/deliveries?limit=101',
     ]) {
       const res = await t.http().get(path);
       expect({ path, status: res.status, code: code(res) }).toEqual({

@@ -15,6 +15,7 @@ describe('org isolation with bearer tokens', () => {
     fx = new GitFixture();
     t = await TestApp.start(undefined, {
       STACKYARD_TOKENS: `${ORG1}=org1,${ORG2}=org2`,
+      STACKYARD_WEBHOOK_HOSTS: '127.0.0.1',
     });
   });
 
@@ -246,5 +247,43 @@ describe('org isolation with bearer tokens', () => {
       cursor = body.nextCursor;
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
+  });
+
+  it("answers 404 for another org's subscription on every route, and lists none of it", async () => {
+    // Nothing listens on the discard port: deliveries fail and are retried, unseen here.
+    const created = await t
+      .http()
+      .post('/subscriptions')
+      .set(as(ORG1))
+      .send({ url: 'http://127.0.0.1:9/hook' })
+      .expect(201);
+    const { subscriptionId } = created.body as { subscriptionId: string };
+    for (const [method, path] of [
+      ['get', `/subscriptions/${subscriptionId}`],
+      ['get', `/subscriptions/${subscriptionId}/deliveries`],
+      ['post', `/subscriptions/${subscriptionId}/resume`],
+      ['delete', `/subscriptions/${subscriptionId}`],
+    ] as const) {
+      const res = await t.http()[method](path).set(as(ORG2));
+      expect({ path, status: res.status, body: res.body as unknown }).toEqual({
+        path,
+        status: 404,
+        body: {
+          error: expect.objectContaining({ code: 'SUBSCRIPTION.NOT_FOUND' }),
+        },
+      });
+    }
+    const theirs = await t
+      .http()
+      .get('/subscriptions')
+      .set(as(ORG2))
+      .expect(200);
+    expect(theirs.body).toEqual({ items: [] });
+    // Still there, and still the owner's.
+    await t
+      .http()
+      .get(`/subscriptions/${subscriptionId}`)
+      .set(as(ORG1))
+      .expect(200);
   });
 });
