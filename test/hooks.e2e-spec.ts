@@ -677,7 +677,7 @@ describe('a repo webhook secret', () => {
       },
     }).expect(202);
     expect(big.body).toMatchObject({ outcome: 'sync_queued' });
-    expect((await t.jobEnd(big.body.jobId as string)).type).toBe(
+    expect((await t.jobEnd((big.body as { jobId: string }).jobId)).type).toBe(
       'RepoActionCompleted',
     );
 
