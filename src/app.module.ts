@@ -72,6 +72,10 @@ import { SubscriptionController } from './read-models/subscription/subscription.
 import { SubscriptionQueries } from './read-models/subscription/subscription.queries';
 import { DELIVERY_LOG } from './infrastructure/webhooks/delivery-log.port';
 import { SqlDeliveryLog } from './infrastructure/read-model-db/sql-delivery-log';
+import {
+  COMMAND_LOAD,
+  ServerCommandLoad,
+} from './infrastructure/http/command-load';
 import { DataSource } from 'typeorm';
 
 const COMMAND_HANDLERS = [
@@ -156,6 +160,7 @@ export class AppModule {
           useFactory: (db: DataSource) => new SqlDeliveryLog(db),
           inject: [DataSource],
         },
+        { provide: COMMAND_LOAD, useClass: ServerCommandLoad },
         WebhookDeliveryService,
         MetricsService,
         ShutdownState,

@@ -1,10 +1,12 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import {
+  BODY_TOO_LARGE,
   COMMAND_UNAVAILABLE,
   errorResponse,
   INTERNAL_ERROR,
   jsonResponse,
   UNAUTHORIZED,
+  UNSUPPORTED_MEDIA_TYPE,
 } from '../../infrastructure/http/api-responses.openapi';
 import { SubscriptionPath } from '../../infrastructure/http/path-params.dto';
 import { SubscriptionResource } from '../../read-models/subscription/subscription.resource';
@@ -20,8 +22,10 @@ export const resumeSubscriptionRoutes: RouteConfig[] = [
     description:
       'Delivery goes on from the checkpoint, with the event that could not be delivered first: nothing is skipped. Resuming an active subscription answers the same.',
     request: { params: SubscriptionPath },
+    // Takes no body; one that is sent is still parsed, hence the 400, 413 and 415.
     responses: {
       200: jsonResponse('The subscription, `active`.', SubscriptionResource),
+      400: errorResponse('`HTTP.BAD_REQUEST`: a malformed JSON body.'),
       401: UNAUTHORIZED,
       404: errorResponse(
         "`SUBSCRIPTION.NOT_FOUND`: no such subscription in the caller's org.",
@@ -29,6 +33,8 @@ export const resumeSubscriptionRoutes: RouteConfig[] = [
       409: errorResponse(
         '`SUBSCRIPTION.DELETED`: a deleted subscription is not resumed; `EVENT_STORE.CONCURRENCY`: other writers kept winning the race.',
       ),
+      413: BODY_TOO_LARGE,
+      415: UNSUPPORTED_MEDIA_TYPE,
       500: INTERNAL_ERROR,
       503: COMMAND_UNAVAILABLE,
     },

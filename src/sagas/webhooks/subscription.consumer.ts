@@ -41,6 +41,13 @@ export interface ConsumerOptions {
   flushMs: number;
   now: () => number;
   random?: () => number;
+  /**
+   * While it is busy (commands waiting on the event loop), each event waits `restMs` before
+   * its delivery: deliveries give way to accepts, and still go on, slowly, under a load that
+   * does not end.
+   */
+  yieldTo?: { readonly busy: boolean };
+  restMs?: number;
 }
 
 export interface ConsumerDeps {
@@ -159,6 +166,10 @@ export class SubscriptionConsumer {
   private async deliver(event: RecordedEvent): Promise<boolean> {
     const { target, options } = this;
     const body = webhookPayload(event);
+    if (options.yieldTo?.busy) {
+      await sleep(options.restMs ?? 20, this.stopping.signal);
+      if (this.stopped) return false;
+    }
     for (let attempt = 1; ; attempt++) {
       const at = new Date(options.now()).toISOString();
       const outcome = await this.deps.sender.send(

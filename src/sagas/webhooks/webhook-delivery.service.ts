@@ -35,6 +35,10 @@ import {
 } from '../../infrastructure/event-store/fold-then-follow';
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
 import {
+  COMMAND_LOAD,
+  type CommandLoad,
+} from '../../infrastructure/http/command-load';
+import {
   SECRET_BOX,
   type SecretBox,
 } from '../../infrastructure/secrets/secret-box';
@@ -98,6 +102,9 @@ export class WebhookDeliveryService
     @Inject(FOLLOWER_CHECKPOINTS)
     private readonly checkpoints: FollowerCheckpoints | null = null,
     @Optional() @Inject(WEBHOOK_SENDER) sender: WebhookSender | null = null,
+    @Optional()
+    @Inject(COMMAND_LOAD)
+    private readonly load: CommandLoad | null = null,
   ) {
     this.sender =
       sender ??
@@ -226,6 +233,7 @@ export class WebhookDeliveryService
         pageSize: 200,
         flushMs: 250,
         now: () => this.clock.now().getTime(),
+        ...(this.load ? { yieldTo: this.load, restMs: 20 } : {}),
       },
     );
     this.consumers.set(id, started);

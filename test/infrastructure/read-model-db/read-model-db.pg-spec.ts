@@ -175,6 +175,9 @@ describe('read-model database on PostgreSQL', () => {
           'projection_checkpoints',
           READ_MODEL_MIGRATIONS_TABLE.postgres,
           'repos',
+          'subscription_cursors',
+          'subscription_deliveries',
+          'subscriptions',
           'tasks',
         ].sort(),
       );
@@ -182,8 +185,9 @@ describe('read-model database on PostgreSQL', () => {
         `SELECT name FROM "${schema}"."${READ_MODEL_MIGRATIONS_TABLE.postgres}"`,
       );
       // The present schema in one migration, and since: the follower checkpoints, undo on
-      // the jobs, the history's actor and job index.
-      expect(applied).toHaveLength(4);
+      // the jobs, the history's actor and job index, the repos' webhook columns, the
+      // subscriptions with their delivery tables.
+      expect(applied).toHaveLength(6);
     } finally {
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await admin.destroy();

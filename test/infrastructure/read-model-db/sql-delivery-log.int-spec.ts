@@ -1,0 +1,3 @@
+import { deliveryLogContract } from './sql-delivery-log.contract';
+
+deliveryLogContract('sqlite');
