@@ -8,6 +8,7 @@ import { JobPage } from './job-page.js';
 import { LiveIndicator } from './live-indicator.js';
 import { LiveStream, type LiveState } from './live.js';
 import { RepoPage } from './repo-page.js';
+import { SubscriptionsPage } from './subscriptions-page.js';
 import { registerForm, renderRepoList } from './repo-list-view.js';
 import { readRepos, UP_TO_HEAD } from './routes.js';
 import { TokenForm } from './token-form.js';
@@ -35,7 +36,7 @@ byId('overlays').append(banner.element, tokenForm.element);
 let repos: Repo[] = [];
 /** The repo the side list marks: the shown repo's, or the shown job's. */
 let selected: string | undefined;
-let page: RepoPage | JobPage | undefined;
+let page: RepoPage | JobPage | SubscriptionsPage | undefined;
 let reposStream: LiveStream | undefined;
 const reads = new Coalescer(report);
 
@@ -102,19 +103,21 @@ function route(): void {
     return;
   }
   const shown =
-    current.page === 'repo'
-      ? new RepoPage(current.repoId, host)
-      : new JobPage(current.jobId, {
-          ...host,
-          repo: (repoId) => {
-            selected = repoId;
-            renderRepos();
-          },
-          repoName: (repoId) => repos.find((r) => r.repoId === repoId)?.name,
-          open: (jobId) => {
-            location.hash = jobHref(jobId);
-          },
-        });
+    current.page === 'subscriptions'
+      ? new SubscriptionsPage(host)
+      : current.page === 'repo'
+        ? new RepoPage(current.repoId, host)
+        : new JobPage(current.jobId, {
+            ...host,
+            repo: (repoId) => {
+              selected = repoId;
+              renderRepos();
+            },
+            repoName: (repoId) => repos.find((r) => r.repoId === repoId)?.name,
+            open: (jobId) => {
+              location.hash = jobHref(jobId);
+            },
+          });
   page = shown;
   main.replaceChildren(shown.element);
   shown.start().catch(report);

@@ -13,6 +13,7 @@ export declare const JOB_EVENTS: EventKind;
 export declare const FINAL_JOB_EVENTS: EventKind;
 export declare const TASK_EVENTS: EventKind;
 export declare const TIMELINE_EVENTS: EventKind;
+export declare const SUBSCRIPTION_EVENTS: EventKind;
 
 /** Every job action and job status of this build (the job list's filters). */
 export declare const JOB_ACTIONS: readonly string[];

@@ -1,4 +1,9 @@
-import { jobHref, parseRoute, repoHref } from '../../dashboard/hash-route';
+import {
+  jobHref,
+  parseRoute,
+  repoHref,
+  SUBSCRIPTIONS_HREF,
+} from '../../dashboard/hash-route';
 
 describe("the dashboard's pages by URL hash", () => {
   it('names a repo page and a job page by their escaped id, and anything else home', () => {
@@ -29,5 +34,10 @@ describe("the dashboard's pages by URL hash", () => {
         { page: 'repo', repoId: id },
         { page: 'job', jobId: id },
       ]);
+  });
+
+  it("names the org's subscriptions page", () => {
+    expect(parseRoute(SUBSCRIPTIONS_HREF)).toEqual({ page: 'subscriptions' });
+    expect(parseRoute('#/subscriptions/x')).toEqual({ page: 'home' });
   });
 });

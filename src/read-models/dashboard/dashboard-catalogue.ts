@@ -7,6 +7,7 @@ import {
   JOB_EVENTS,
   REPO_EVENTS,
   type StackyardEventType,
+  SUBSCRIPTION_EVENTS,
   TASK_EVENTS,
   TIMELINE_EVENTS,
 } from '../../domain/events/stackyard-event';
@@ -19,6 +20,7 @@ const KINDS: Readonly<Record<string, EventKind<StackyardEventType>>> = {
   FINAL_JOB_EVENTS,
   TASK_EVENTS,
   TIMELINE_EVENTS,
+  SUBSCRIPTION_EVENTS,
 };
 
 /**

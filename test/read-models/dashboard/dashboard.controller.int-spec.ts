@@ -17,6 +17,7 @@ import {
   FINAL_JOB_EVENTS,
   JOB_EVENTS,
   REPO_EVENTS,
+  SUBSCRIPTION_EVENTS,
   TASK_EVENTS,
   TIMELINE_EVENTS,
 } from '../../../src/domain/events/stackyard-event';
@@ -141,6 +142,7 @@ describe('the dashboard routes', () => {
       FINAL_JOB_EVENTS,
       TASK_EVENTS,
       TIMELINE_EVENTS,
+      SUBSCRIPTION_EVENTS,
     };
     const lists = { JOB_ACTIONS, JOB_STATUSES };
     expect(Object.keys(loaded).sort()).toEqual(
