@@ -60,6 +60,8 @@ export interface ConsumerDeps {
     failingSince: string,
     event: RecordedEvent,
   ): Promise<void>;
+  /** The loop ended on an error of its own (the store or the log failing): start it again. */
+  failed?(): void;
   logger: { warn(message: string): void; error(message: string): void };
 }
 
@@ -98,11 +100,12 @@ export class SubscriptionConsumer {
   }
 
   start(): void {
-    this.running ??= this.run().catch((error: unknown) =>
+    this.running ??= this.run().catch((error: unknown) => {
       this.deps.logger.error(
         `subscription ${this.target.subscriptionId}: delivery stopped: ${String(error)}`,
-      ),
-    );
+      );
+      if (!this.stopped) this.deps.failed?.();
+    });
   }
 
   /** Abandons a delivery in flight, writes the cursor, and settles once the loop is over. */

@@ -64,6 +64,9 @@ import {
 /** Names the worker's checkpoint; bump the version when `KnownSubscription` changes shape. */
 const CHECKPOINT = { name: 'webhook-subscriptions', version: 1 } as const;
 
+/** How long a consumer whose loop failed waits before it starts again. */
+const RESTART_MS = 1000;
+
 /** Lets a test or the bench send deliveries its own way (a fake sender). */
 export const WEBHOOK_SENDER = Symbol('WebhookSender');
 
@@ -90,6 +93,7 @@ export class WebhookDeliveryService
   private starting: Promise<void> | undefined;
   /** Starts and stops in order per subscription, so that two never overlap. */
   private readonly transitions = new Map<string, Promise<void>>();
+  private readonly restarts = new Set<NodeJS.Timeout>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -133,6 +137,7 @@ export class WebhookDeliveryService
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    for (const timer of this.restarts) clearTimeout(timer);
     await this.starting?.catch(() => undefined);
     await this.follower?.close();
     await Promise.all([...this.transitions.values()]);
@@ -222,6 +227,7 @@ export class WebhookDeliveryService
         log: this.log,
         pause: (reason, failingSince, event) =>
           this.pause(subscription, reason, failingSince, event),
+        failed: () => this.restartLater(id, started),
         logger: this.logger,
       },
       {
@@ -238,6 +244,20 @@ export class WebhookDeliveryService
     );
     this.consumers.set(id, started);
     started.start();
+  }
+
+  /**
+   * A consumer whose loop failed (its store or log unreachable) is dropped and its
+   * subscription reconciled again a second later, from its cursor: nothing is skipped.
+   */
+  private restartLater(id: string, failed: SubscriptionConsumer): void {
+    if (this.consumers.get(id) !== failed) return;
+    this.consumers.delete(id);
+    const timer = setTimeout(() => {
+      this.restarts.delete(timer);
+      if (!this.stopping) this.reconcile(id);
+    }, RESTART_MS);
+    this.restarts.add(timer);
   }
 
   /** The signing secret, from the subscription's first event, opened for this consumer. */

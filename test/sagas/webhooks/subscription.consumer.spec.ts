@@ -251,4 +251,26 @@ describe('a subscription consumer', () => {
     await consumer.stop();
     expect(sender.sent.map((s) => s.id)).toEqual(before.map((e) => e.eventId));
   });
+
+  it('reports a loop that failed on its own, so that it is started again', async () => {
+    log.cursor = () => Promise.reject(new Error('database away'));
+    let failed!: () => void;
+    const reported = new Promise<void>((resolve) => (failed = resolve));
+    const consumer = new SubscriptionConsumer(
+      target(),
+      {
+        store,
+        sender,
+        log,
+        pause: () => Promise.resolve(),
+        failed,
+        logger: { warn: () => undefined, error: () => undefined },
+      },
+      options(),
+    );
+    consumers.push(consumer);
+    consumer.start();
+    await reported;
+    expect(sender.sent).toEqual([]);
+  });
 });
