@@ -262,7 +262,10 @@ export function projectionRunnerContract(engine: ReadModelEngine): void {
           .map((e) => e.globalPosition),
       );
       expect(live.checkpoints.map((c) => [c.name, c.position])).toEqual(
-        ['history', 'jobs', 'repos', 'tasks'].map((name) => [name, head]),
+        ['history', 'jobs', 'repos', 'subscriptions', 'tasks'].map((name) => [
+          name,
+          head,
+        ]),
       );
 
       const { position } = await rebuildReadModels(
