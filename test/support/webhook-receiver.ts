@@ -34,6 +34,8 @@ export type Answer = number | 'hang';
 export class WebhookReceiver {
   readonly received: Received[] = [];
   answer: (delivery: Received, index: number) => Answer = () => 200;
+  /** Where a 3xx answer points (its `Location`), if anywhere. */
+  redirectTo: string | undefined;
   private readonly waiters: Array<{
     test: (received: readonly Received[]) => boolean;
     resolve: () => void;
@@ -131,7 +133,12 @@ export class WebhookReceiver {
         }
         delivery.answered = answer;
         this.received.push(delivery);
-        res.writeHead(answer, { 'content-type': 'text/plain' });
+        res.writeHead(answer, {
+          'content-type': 'text/plain',
+          ...(answer >= 300 && answer < 400 && this.redirectTo
+            ? { location: this.redirectTo }
+            : {}),
+        });
         res.end('ok');
         this.wake();
       });
