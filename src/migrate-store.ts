@@ -10,8 +10,12 @@ import {
   migrateSqliteToPostgres,
 } from './infrastructure/event-store/migrate-sqlite-to-postgres';
 import { PostgresEventStore } from './infrastructure/event-store/postgres-event-store';
+import { carryDeliveryCursors } from './infrastructure/read-model-db/carry-delivery-cursors';
 import { readModelTarget } from './infrastructure/read-model-db/read-model-data-source';
-import { EVENTS_FILE } from './infrastructure/storage/storage';
+import {
+  EVENTS_FILE,
+  READ_MODELS_FILE,
+} from './infrastructure/storage/storage';
 import { READ_MODEL_PROJECTORS } from './projections/projectors';
 import { rebuildReadModels } from './projections/rebuild-read-models';
 import { READ_MODEL_SCHEMA } from './read-models/read-model.schema';
@@ -93,15 +97,21 @@ async function main(): Promise<void> {
       throw new Error(
         `the events are copied and verified, but the PostgreSQL store reports its head at ${head}, not at the last copied position ${migrated.lastPosition}`,
       );
+    const target = readModelTarget(database.url, { schema: database.schema });
     try {
       ({ position } = await rebuildReadModels(
         store,
-        {
-          target: readModelTarget(database.url, { schema: database.schema }),
-          schema: READ_MODEL_SCHEMA,
-        },
+        { target, schema: READ_MODEL_SCHEMA },
         READ_MODEL_PROJECTORS,
       ));
+      // The webhook subscriptions' checkpoints are no read model: carried over, not rebuilt.
+      const carried = await carryDeliveryCursors(
+        join(config.dataDir, READ_MODELS_FILE),
+        target,
+        READ_MODEL_SCHEMA,
+      );
+      if (carried > 0)
+        out(`carried the delivery checkpoints of ${carried} subscription(s)`);
     } catch (error) {
       throw new Error(
         `the events are copied and verified, but rebuilding the read models failed (run npm run rebuild-read-models with the same settings): ${String(error)}`,

@@ -187,16 +187,35 @@ export async function openReadModelDataSource(
 }
 
 /**
- * Drops the read models' own tables (every entity's and the migrations record), nothing
- * else: on PostgreSQL the schema may hold other tables, which TypeORM's `dropDatabase` would
- * drop too. A SQLite read-model file holds nothing else, and is emptied whole as before.
- * On PostgreSQL the drop is one transaction.
+ * Tables of the read-model database that are no read model: durable consumer state (each
+ * outbound webhook subscription's cursor and its newest attempts) that nothing can rebuild
+ * from the store. A rebuild keeps them, or every subscription would deliver its whole history
+ * again; their migration makes them only where they are missing.
+ */
+export const KEPT_THROUGH_REBUILD: readonly string[] = [
+  'subscription_cursors',
+  'subscription_deliveries',
+];
+
+/**
+ * Drops the read models' own tables (every entity's and the migrations record) but those
+ * `KEPT_THROUGH_REBUILD`, nothing else: on PostgreSQL the schema may hold other tables, which
+ * TypeORM's `dropDatabase` would drop too; a SQLite read-model file holds nothing else, and
+ * every table of it goes but the kept ones. The drop is one transaction.
  */
 export async function dropReadModelTables(
   dataSource: DataSource,
 ): Promise<void> {
+  const kept = new Set(KEPT_THROUGH_REBUILD);
   if (readModelEngine(dataSource) === 'sqlite') {
-    await dataSource.dropDatabase();
+    const rows = await dataSource.query<Array<{ name: string }>>(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+    );
+    const tables = rows.map((r) => r.name).filter((name) => !kept.has(name));
+    await dataSource.transaction(async (tx) => {
+      for (const table of tables)
+        await tx.query(`DROP TABLE IF EXISTS "${table.replaceAll('"', '""')}"`);
+    });
     return;
   }
   const { driver } = dataSource;
@@ -206,7 +225,10 @@ export async function dropReadModelTables(
       ? driver.escape(table)
       : `${driver.escape(schema)}.${driver.escape(table)}`;
   const tables = [
-    ...dataSource.entityMetadatas.map((m) => qualified(m.tableName)),
+    ...dataSource.entityMetadatas
+      .map((m) => m.tableName)
+      .filter((name) => !kept.has(name))
+      .map(qualified),
     qualified(READ_MODEL_MIGRATIONS_TABLE.postgres),
   ];
   await dataSource.transaction(async (tx) => {

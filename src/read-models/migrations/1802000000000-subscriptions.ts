@@ -4,7 +4,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Outbound webhooks: the `subscriptions` read model (SubscriptionEntity), and the delivery
  * worker's own tables, its checkpoint per subscription (`subscription_cursors`) and its
  * newest attempts (`subscription_deliveries`). Listed for both engines: it branches on the
- * engine for the types, as FollowerCheckpoints1797000000000 does.
+ * engine for the types, as FollowerCheckpoints1797000000000 does. The two delivery tables are
+ * kept through a rebuild (`KEPT_THROUGH_REBUILD`): made only where missing, so that the
+ * migrations run again after the drop leave their rows.
  */
 export class Subscriptions1802000000000 implements MigrationInterface {
   name = 'Subscriptions1802000000000';
@@ -31,12 +33,12 @@ export class Subscriptions1802000000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX "subscriptions_org_created" ON "subscriptions" ("orgId", "createdAt")`,
     );
-    await q.query(`CREATE TABLE "subscription_cursors" (
+    await q.query(`CREATE TABLE IF NOT EXISTS "subscription_cursors" (
       "subscriptionId" ${text} PRIMARY KEY NOT NULL,
       "position" ${position} NOT NULL,
       "failingSince" ${text},
       "updatedAt" ${text} NOT NULL)`);
-    await q.query(`CREATE TABLE "subscription_deliveries" (
+    await q.query(`CREATE TABLE IF NOT EXISTS "subscription_deliveries" (
       "attemptId" ${text} PRIMARY KEY NOT NULL,
       "subscriptionId" ${text} NOT NULL,
       "eventId" ${text} NOT NULL,
@@ -48,7 +50,7 @@ export class Subscriptions1802000000000 implements MigrationInterface {
       "latencyMs" integer NOT NULL,
       "at" ${text} NOT NULL)`);
     await q.query(
-      `CREATE INDEX "subscription_deliveries_newest" ON "subscription_deliveries" ("subscriptionId", "attemptId")`,
+      `CREATE INDEX IF NOT EXISTS "subscription_deliveries_newest" ON "subscription_deliveries" ("subscriptionId", "attemptId")`,
     );
   }
 

@@ -16,6 +16,10 @@ import {
 } from '../../../src/infrastructure/event-store/migrate-sqlite-to-postgres';
 import { PostgresEventStore } from '../../../src/infrastructure/event-store/postgres-event-store';
 import { SqliteEventStore } from '../../../src/infrastructure/event-store/sqlite-event-store';
+import { openReadModelDataSource } from '../../../src/infrastructure/read-model-db/read-model-data-source';
+import { SqlDeliveryLog } from '../../../src/infrastructure/read-model-db/sql-delivery-log';
+import { READ_MODELS_FILE } from '../../../src/infrastructure/storage/storage';
+import { READ_MODEL_SCHEMA } from '../../../src/read-models/read-model.schema';
 import {
   aRepoActionProgressed,
   aRepoActionRequested,
@@ -284,6 +288,17 @@ describe('migrate-store: a SQLite history into an empty PostgreSQL store', () =>
 
   it('runs as a command: copies, prints progress, both checksums and a summary, and rebuilds the read models from the copy, without printing the password', async () => {
     const password = 'migrate-secret-pw';
+    // A webhook subscription's checkpoint in the SQLite read models: consumer state, carried.
+    const readModels = await openReadModelDataSource(
+      join(dir, READ_MODELS_FILE),
+      READ_MODEL_SCHEMA,
+    );
+    await new SqlDeliveryLog(readModels).record(
+      'sub-1',
+      { position: 12, failingSince: null },
+      [],
+    );
+    await readModels.destroy();
     const run = await runCli(['--batch-size', '5'], {
       STACKYARD_DATA_DIR: dir,
       STACKYARD_DATABASE_URL: urlWithPassword(password),
@@ -301,6 +316,9 @@ describe('migrate-store: a SQLite history into an empty PostgreSQL store', () =>
     expect(checksums?.[2]).toBe(checksums?.[1]);
     expect(out).toMatch(
       /^migrated 19 events of 7 streams in \d+\.\d\d s \(\d+ events\/s\); read models rebuilt to position 19 in \d+\.\d\d s; appends continue at position 20$/m,
+    );
+    expect(out).toContain(
+      'carried the delivery checkpoints of 1 subscription(s)',
     );
     expect(`${run.stdout}${run.stderr}`).not.toContain(
       new URL(urlWithPassword(password)).password,
@@ -333,6 +351,10 @@ describe('migrate-store: a SQLite history into an empty PostgreSQL store', () =>
       ]);
       const task = await admin.query(`SELECT "taskId" FROM ${q('tasks')}`);
       expect(task.rows).toEqual([{ taskId: 'task-1' }]);
+      const cursors = await admin.query(
+        `SELECT "subscriptionId", "position"::int AS "position" FROM ${q('subscription_cursors')}`,
+      );
+      expect(cursors.rows).toEqual([{ subscriptionId: 'sub-1', position: 12 }]);
     });
   });
 

@@ -4,6 +4,7 @@ import { InMemoryEventStore } from '../../../src/infrastructure/event-store/in-m
 import {
   connectReadModelDataSource,
   dropReadModelTables,
+  KEPT_THROUGH_REBUILD,
   openReadModelDataSource,
   READ_MODEL_MIGRATIONS_TABLE,
   readModelTarget,
@@ -241,13 +242,26 @@ describe('read-model database on PostgreSQL', () => {
         `SELECT "type" FROM "events" ORDER BY 1`,
       );
 
-    it('drops the read models’ own tables and nothing else', async () => {
+    it('drops the read models’ own tables and nothing else, keeping the delivery cursors and attempts', async () => {
+      await db.ds.query(
+        `INSERT INTO "subscription_cursors" VALUES ('sub-1', 7, NULL, 'now')`,
+      );
       await dropReadModelTables(db.ds);
 
       const left = await db.ds.query<Array<{ tablename: string }>>(
-        `SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`,
+        `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`,
       );
-      expect(left.map((t) => t.tablename)).toEqual(['events']);
+      expect(left.map((t) => t.tablename)).toEqual([
+        'events',
+        ...KEPT_THROUGH_REBUILD,
+      ]);
+      // Migrating again makes the read models and leaves the kept tables' rows.
+      await db.ds.runMigrations();
+      expect(
+        await db.ds.query(
+          `SELECT "subscriptionId", "position"::int AS "position" FROM "subscription_cursors"`,
+        ),
+      ).toEqual([{ subscriptionId: 'sub-1', position: 7 }]);
       expect(await otherRows()).toEqual([
         { type: 'Kept' },
         { type: 'Kept too' },
