@@ -713,4 +713,50 @@ describe('outbound webhooks', () => {
     expect(since.length).toBeGreaterThan(0);
     expect(ids(hooks.firstArrivals())).toEqual(ids(all));
   });
+
+  it('pauses a subscription whose secret does not open under another key, with that reason, and delivers nothing unsigned', async () => {
+    const hooks = await receiver();
+    const key = (byte: string) => byte.repeat(64);
+    const t = await start({ STACKYARD_SECRETS_KEY: key('a') });
+    const created = await subscribe(t, { url: hooks.url });
+    const one = await register(t, 'one');
+    await jobsEnded(t.store, one.initialJobId);
+    const before = await deliverable(
+      t.store,
+      created.subscriptionId,
+      'org-one',
+    );
+    await hooks.until(() => hooks.firstArrivals().length >= before.length);
+    await t.close();
+    const delivered = hooks.received.length;
+
+    const other = await start({
+      STACKYARD_SECRETS_KEY: key('b'),
+      STACKYARD_WEBHOOK_PAUSE_AFTER_MS: '200',
+    });
+    const two = await register(other, 'two');
+    await jobsEnded(other.store, two.initialJobId);
+    const paused = await eventIn(
+      other.store,
+      subscriptionStream(created.subscriptionId),
+      'SubscriptionPaused',
+    );
+    const reason = (paused.data as { reason: string }).reason;
+    expect(reason).toMatch(/^the signing secret cannot be opened: /);
+    expect(reason).toContain('another key');
+    const read = (
+      await other
+        .http()
+        .get(
+          `/subscriptions/${created.subscriptionId}?minPosition=${paused.globalPosition}`,
+        )
+        .set('authorization', `Bearer ${ONE}`)
+        .expect(200)
+    ).body as SubscriptionResource;
+    expect(read).toMatchObject({ state: 'paused', pausedReason: reason });
+    expect(read.failingSince).not.toBeNull();
+    // Nothing went out under the other key; what came before is signed with the secret.
+    expect(hooks.received.length).toBe(delivered);
+    hooks.verifyAll(created.secret!);
+  });
 });

@@ -61,7 +61,9 @@ export interface ConsumerDeps {
     event: RecordedEvent,
   ): Promise<void>;
   /** The loop ended on an error of its own (the store or the log failing): start it again. */
-  failed?(): void;
+  failed?(error: unknown): void;
+  /** The loop read its first page: a failure of the consumer's own is over. */
+  recovered?(): void;
   logger: { warn(message: string): void; error(message: string): void };
 }
 
@@ -101,10 +103,11 @@ export class SubscriptionConsumer {
 
   start(): void {
     this.running ??= this.run().catch((error: unknown) => {
-      this.deps.logger.error(
-        `subscription ${this.target.subscriptionId}: delivery stopped: ${String(error)}`,
-      );
-      if (!this.stopped) this.deps.failed?.();
+      if (!this.stopped) this.deps.failed?.(error);
+      else
+        this.deps.logger.error(
+          `subscription ${this.target.subscriptionId}: delivery stopped: ${String(error)}`,
+        );
     });
   }
 
@@ -138,8 +141,13 @@ export class SubscriptionConsumer {
     const ownStream = subscriptionStream(target.subscriptionId);
     this.timer = setInterval(() => void this.flush(), this.options.flushMs);
     this.timer.unref();
+    let recovered = false;
     try {
       for await (const batch of subscription) {
+        if (!recovered) {
+          recovered = true;
+          this.deps.recovered?.();
+        }
         for (const event of batch) {
           if (this.stopped) return;
           // Its own end, met in order: nothing recorded after the deletion goes out, however

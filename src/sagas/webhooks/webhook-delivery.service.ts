@@ -27,7 +27,6 @@ import {
 import {
   EVENT_STORE,
   type EventStore,
-  type RecordedEvent,
 } from '../../infrastructure/event-store/event-store.port';
 import {
   type Follower,
@@ -54,6 +53,7 @@ import {
   HttpWebhookSender,
   type WebhookSender,
 } from '../../infrastructure/webhooks/webhook-sender';
+import { retryDelayMs } from './delivery.backoff';
 import { SubscriptionConsumer } from './subscription.consumer';
 import { SubscriptionLeases } from './subscription-leases';
 import {
@@ -63,9 +63,6 @@ import {
 
 /** Names the worker's checkpoint; bump the version when `KnownSubscription` changes shape. */
 const CHECKPOINT = { name: 'webhook-subscriptions', version: 1 } as const;
-
-/** How long a consumer whose loop failed waits before it starts again. */
-const RESTART_MS = 1000;
 
 /** Lets a test or the bench send deliveries its own way (a fake sender). */
 export const WEBHOOK_SENDER = Symbol('WebhookSender');
@@ -94,6 +91,8 @@ export class WebhookDeliveryService
   /** Starts and stops in order per subscription, so that two never overlap. */
   private readonly transitions = new Map<string, Promise<void>>();
   private readonly restarts = new Set<NodeJS.Timeout>();
+  /** Subscriptions whose consumer cannot run (see `failed`), while they wait to try again. */
+  private readonly failures = new Map<string, ConsumerFailure>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -138,6 +137,7 @@ export class WebhookDeliveryService
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     for (const timer of this.restarts) clearTimeout(timer);
+    this.restarts.clear();
     await this.starting?.catch(() => undefined);
     await this.follower?.close();
     await Promise.all([...this.transitions.values()]);
@@ -217,8 +217,13 @@ export class WebhookDeliveryService
       return;
     }
     if (consumer || !subscription) return;
-    const secret = await this.openSecret(id);
-    if (secret === undefined || this.stopping) return;
+    let secret: string;
+    try {
+      secret = await this.openSecret(id);
+    } catch (error) {
+      return this.failed(subscription, errorText(error));
+    }
+    if (this.stopping || this.consumers.has(id)) return;
     const started = new SubscriptionConsumer(
       { ...subscription, secret },
       {
@@ -226,15 +231,28 @@ export class WebhookDeliveryService
         sender: this.sender,
         log: this.log,
         pause: (reason, failingSince, event) =>
-          this.pause(subscription, reason, failingSince, event),
-        failed: () => this.restartLater(id, started),
+          this.pause(
+            subscription,
+            reason,
+            failingSince,
+            event.globalPosition,
+            event.eventId,
+          ),
+        failed: (error) => {
+          if (this.consumers.get(id) !== started) return;
+          this.consumers.delete(id);
+          void this.failed(
+            subscription,
+            `delivery stopped: ${errorText(error)}`,
+          ).catch((e: unknown) =>
+            this.logger.error(`subscription ${id}: ${String(e)}`),
+          );
+        },
+        recovered: () => this.failures.delete(id),
         logger: this.logger,
       },
       {
-        retry: {
-          baseMs: this.config.webhooks.retryBaseMs,
-          capMs: this.config.webhooks.retryCapMs,
-        },
+        retry: this.retryPolicy,
         pauseAfterMs: this.config.webhooks.pauseAfterMs,
         pageSize: 200,
         flushMs: 250,
@@ -246,35 +264,88 @@ export class WebhookDeliveryService
     started.start();
   }
 
+  private get retryPolicy(): { baseMs: number; capMs: number } {
+    return {
+      baseMs: this.config.webhooks.retryBaseMs,
+      capMs: this.config.webhooks.retryCapMs,
+    };
+  }
+
   /**
-   * A consumer whose loop failed (its store or log unreachable) is dropped and its
-   * subscription reconciled again a second later, from its cursor: nothing is skipped.
+   * A subscription whose consumer cannot run (its secret does not open, its loop failed on
+   * the store or the log) is tried again with the deliveries' backoff, from its cursor, so
+   * nothing is skipped; meanwhile its cursor says since when it fails, and on a shared
+   * database its lease is given up, so another instance (with a working key or store) may
+   * take it. Failing for longer than the pause bound pauses it with the reason, as failed
+   * deliveries do.
    */
-  private restartLater(id: string, failed: SubscriptionConsumer): void {
-    if (this.consumers.get(id) !== failed) return;
-    this.consumers.delete(id);
+  private async failed(
+    subscription: KnownSubscription,
+    reason: string,
+  ): Promise<void> {
+    const id = subscription.subscriptionId;
+    const now = this.clock.now().getTime();
+    let failure = this.failures.get(id);
+    if (!failure) {
+      const cursor = await this.log.cursor(id).catch(() => undefined);
+      const stored = cursor?.failingSince ?? null;
+      failure = {
+        since:
+          stored !== null &&
+          (subscription.resumedAt === null || stored > subscription.resumedAt)
+            ? stored
+            : new Date(now).toISOString(),
+        attempt: 0,
+        position: Math.max(cursor?.position ?? 0, subscription.createdPosition),
+      };
+      this.failures.set(id, failure);
+    }
+    failure.attempt++;
+    if (now - Date.parse(failure.since) >= this.config.webhooks.pauseAfterMs) {
+      try {
+        await this.pause(subscription, reason, failure.since, failure.position);
+        this.failures.delete(id);
+        return;
+      } catch (error) {
+        this.logger.warn(
+          `subscription ${id}: pause not recorded (${String(error)}); trying again`,
+        );
+      }
+    }
+    const waitMs = Math.max(1, retryDelayMs(failure.attempt, this.retryPolicy));
+    // Never the secret: the reason says why it does not open, not what it holds.
+    this.logger.error(
+      `subscription ${id}: ${reason}; trying again in ${waitMs} ms, and paused if it fails for longer than STACKYARD_WEBHOOK_PAUSE_AFTER_MS (a paused subscription resumes from its checkpoint once the cause is fixed; recreating it would lose the events in between)`,
+    );
+    await this.log
+      .record(
+        id,
+        { position: failure.position, failingSince: failure.since },
+        [],
+      )
+      .catch(() => undefined);
+    await this.leases?.drop(id);
     const timer = setTimeout(() => {
       this.restarts.delete(timer);
       if (!this.stopping) this.reconcile(id);
-    }, RESTART_MS);
+    }, waitMs);
     this.restarts.add(timer);
   }
 
   /** The signing secret, from the subscription's first event, opened for this consumer. */
-  private async openSecret(id: string): Promise<string | undefined> {
+  private async openSecret(id: string): Promise<string> {
     const [first] = await this.store.readStream(subscriptionStream(id), {
       maxCount: 1,
     });
     const created = first && narrow(first, SUBSCRIPTION_EVENTS);
-    if (created?.type !== 'SubscriptionCreated') return undefined;
+    if (created?.type !== 'SubscriptionCreated')
+      throw new Error('its SubscriptionCreated is not in the store');
     try {
       return this.secrets.open(created.data.sealedSecret, `subscription:${id}`);
     } catch (error) {
-      // Never the secret: the error says why it does not open, not what it holds.
-      this.logger.error(
-        `subscription ${id}: its secret cannot be opened (${(error as Error).message}); nothing is delivered until it is recreated`,
+      throw new Error(
+        `the signing secret cannot be opened: ${(error as Error).message}`,
       );
-      return undefined;
     }
   }
 
@@ -283,7 +354,8 @@ export class WebhookDeliveryService
     subscription: KnownSubscription,
     reason: string,
     failingSince: string,
-    event: RecordedEvent,
+    position: number,
+    causationId?: string,
   ): Promise<void> {
     const id = subscription.subscriptionId;
     this.logger.warn(
@@ -295,12 +367,12 @@ export class WebhookDeliveryService
       subscriptionModel,
       {
         type: 'PauseSubscription',
-        data: { reason, failingSince, position: event.globalPosition },
+        data: { reason, failingSince, position },
       },
       {
         metadata: {
           correlationId: id,
-          causationId: event.eventId,
+          ...(causationId === undefined ? {} : { causationId }),
           actor: 'system:webhooks',
           orgId: subscription.orgId,
           at: this.clock.now().toISOString(),
@@ -309,3 +381,16 @@ export class WebhookDeliveryService
     );
   }
 }
+
+/** A subscription that cannot deliver for a reason of its own consumer's. */
+interface ConsumerFailure {
+  /** Since when it fails (kept across restarts in its cursor). */
+  since: string;
+  /** Tries so far, for the backoff. */
+  attempt: number;
+  /** Where delivery stands: the pause's position. */
+  position: number;
+}
+
+const errorText = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
