@@ -66,6 +66,7 @@ import { READ_MODEL_PROGRESS } from './read-models/read-model-progress.port';
 import { TaskController } from './read-models/task/task.controller';
 import { TaskQueries } from './read-models/task/task.queries';
 import { JobRunnerService } from './sagas/job-runner/job-runner.service';
+import { HookReservationsService } from './sagas/hook-reservations.service';
 import { TaskAttachService } from './sagas/task-attach.service';
 import { WebhookDeliveryService } from './sagas/webhooks/webhook-delivery.service';
 import { SubscriptionController } from './read-models/subscription/subscription.controller';
@@ -155,6 +156,7 @@ export class AppModule {
           inject: [EVENT_STORE],
         },
         TaskAttachService,
+        HookReservationsService,
         {
           provide: DELIVERY_LOG,
           useFactory: (db: DataSource) => new SqlDeliveryLog(db),

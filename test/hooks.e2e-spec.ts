@@ -4,72 +4,32 @@ import { githubSignatureOf } from '../src/infrastructure/hooks/hook-signature';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecordedEvent } from '../src/infrastructure/event-store/event-store.port';
-import { ProjectionRunnerService } from '../src/projections/projection-runner.service';
-import type {
-  RegisteredRepoResource,
-  RepoResource,
-} from '../src/read-models/repo/repo.resource';
+import type { RegisteredRepoResource } from '../src/read-models/repo/repo.resource';
 import { GitFixture } from './support/git-fixture';
 import { aGithubPush, deliverGithub } from './support/github-hook';
+import {
+  eventsAfter,
+  readRepo,
+  registerRepo,
+  registerStack as registerWithStack,
+  requested,
+} from './support/hook-repos';
 import { readSse } from './support/sse';
 import { GatedGit, TestApp } from './support/test-app';
 
 const SECRET = `hook-secret-${randomUUID()}`;
 
-/** The events recorded after `position`. */
-async function eventsAfter(
-  t: TestApp,
-  position: number,
-): Promise<RecordedEvent[]> {
-  const page = await t.store.readAll({ fromPosition: position + 1 });
-  return page.events;
-}
-
-async function register(
+/** Registers the fixture's repo, with the secret unless null. */
+const register = (
   t: TestApp,
   fx: GitFixture,
   name: string,
-  /** null registers the repo without a secret. */
   webhookSecret: string | null = SECRET,
-): Promise<RegisteredRepoResource> {
-  const res = await t
-    .http()
-    .post('/repos')
-    .send({
-      name,
-      remoteUrl: fx.origin,
-      ...(webhookSecret !== null ? { webhookSecret } : {}),
-    })
-    .expect(202);
-  return res.body as RegisteredRepoResource;
-}
+) => registerRepo(t, fx, name, webhookSecret);
 
 /** Registers the fixture's repo with the secret, clones it and tracks its stack. */
-async function registerStack(
-  t: TestApp,
-  fx: GitFixture,
-  name = 'demo',
-): Promise<RegisteredRepoResource> {
-  const repo = await register(t, fx, name);
-  await t.jobEnd(repo.initialJobId);
-  const adopt = await t
-    .http()
-    .post(`/repos/${repo.repoId}/actions`)
-    .send({ action: 'adopt_stack' })
-    .expect(202);
-  const end = await t.jobEnd((adopt.body as { jobId: string }).jobId);
-  expect(end.type).toBe('RepoActionCompleted');
-  return repo;
-}
-
-async function readRepo(t: TestApp, repoId: string): Promise<RepoResource> {
-  await t.app
-    .get(ProjectionRunnerService)
-    .runner.waitForPosition(await t.store.headPosition());
-  const res = await t.http().get(`/repos/${repoId}`).expect(200);
-  return res.body as RepoResource;
-}
+const registerStack = (t: TestApp, fx: GitFixture, name = 'demo') =>
+  registerWithStack(t, fx, SECRET, name);
 
 /** Whether, on the origin, `ancestor` is in the history of `branch`. */
 function onTopOf(fx: GitFixture, branch: string, ancestor: string): boolean {
@@ -83,9 +43,6 @@ function onTopOf(fx: GitFixture, branch: string, ancestor: string): boolean {
     ).status === 0
   );
 }
-
-const requested = (events: RecordedEvent[]) =>
-  events.filter((e) => e.type === 'RepoActionRequested');
 
 describe('GitHub push hooks', () => {
   let fx: GitFixture;
@@ -733,5 +690,8 @@ describe('a repo webhook secret', () => {
     expect((await t.jobEnd((res.body as { jobId: string }).jobId)).type).toBe(
       'RepoActionCompleted',
     );
+    // The token is the plain secret: no log line may carry it.
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.join('')).not.toContain(SECRET);
   });
 });

@@ -15,9 +15,13 @@ export const taskStream = (taskId: string): string => `${TASK_PREFIX}${taskId}`;
 /** One forge delivery to one repo: made once, so a replayed delivery id finds it. */
 export const hookDeliveryStream = (repoId: string, deliveryId: string): string =>
   `${HOOK_DELIVERY_PREFIX}${repoId}-${deliveryId}`;
-/** The jobs hooks queued for a repo, read to coalesce the next ones. */
-export const hookQueueStream = (repoId: string): string =>
-  `${HOOK_QUEUE_PREFIX}${repoId}`;
+/**
+ * The jobs hooks queued for one key of a repo (its sync, or one branch's restack), read to
+ * coalesce the next ones. `keyId` is the key as the queue names it in a stream id (a branch
+ * name hashed): each key has its stream, so hooks for different keys never conflict.
+ */
+export const hookQueueStream = (repoId: string, keyId: string): string =>
+  `${HOOK_QUEUE_PREFIX}${repoId}-${keyId}`;
 export const subscriptionStream = (subscriptionId: string): string =>
   `${SUBSCRIPTION_PREFIX}${subscriptionId}`;
 

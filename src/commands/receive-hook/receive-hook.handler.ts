@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { Inject } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { v7 as uuidv7 } from 'uuid';
 import { DomainError } from '../../domain/domain-error';
 import type {
   HookOutcome,
@@ -9,11 +7,15 @@ import type {
 } from '../../domain/events/hook.events';
 import {
   HOOK_EVENTS,
-  narrow,
   REPO_EVENTS,
   narrowAll,
 } from '../../domain/events/stackyard-event';
+import { foldEvents } from '../../domain/decider';
 import { decidePush } from '../../domain/hooks/push.decision';
+import { hookUnauthorized } from '../../domain/hooks/hook-unauthorized';
+import { decidesAgain } from '../../domain/hooks/redelivery';
+import { jobModel } from '../../domain/job/job.decider';
+import type { JobPhase } from '../../domain/job/job.state';
 import {
   evolveRepo,
   initialRepoState,
@@ -22,7 +24,11 @@ import {
 import { isSameRepository } from '../../domain/repo/same-repository';
 import { webhookSecretContext } from '../../domain/repo/webhook-secret';
 import type { MessageMetadata } from '../../domain/message';
-import { hookDeliveryStream, repoStream } from '../../domain/streams';
+import {
+  hookDeliveryStream,
+  jobStream,
+  repoStream,
+} from '../../domain/streams';
 import { CLOCK, type Clock } from '../../infrastructure/clock/clock';
 import { ConcurrencyError } from '../../infrastructure/event-store/event-store.errors';
 import {
@@ -44,37 +50,35 @@ import {
   type SecretBox,
 } from '../../infrastructure/secrets/secret-box';
 import { type ForgeDelivery, readForgeDelivery } from './forge-delivery';
-import { HookJobQueue } from './hook-job.queue';
+import { HookJobQueue, hookJobId } from './hook-job.queue';
 import {
   ReceiveHookCommand,
   type ReceiveHookResult,
 } from './receive-hook.command';
 
-/** What an unknown repo's or a secretless repo's credential is checked against, in vain. */
-const NO_SECRET = randomBytes(32).toString('hex');
-
-/** One answer for every delivery that does not prove itself, so repo ids cannot be probed. */
-const notAuthenticated = () =>
-  new DomainError(
-    'HOOK.UNAUTHORIZED',
-    'unauthorized',
-    "The delivery's signature does not verify against a webhook secret of this repo",
-  );
-
 /**
  * Takes a forge's delivery to a repo. Before anything else it checks the delivery's
  * credential (GitHub's HMAC of the raw body, GitLab's token) against the repo's secret, in
- * constant time; an unknown repo, a repo without a secret and a bad credential are the same
- * 401, and nothing is recorded. Then it reads the delivery (coded 400s), refuses a payload
- * about another repository (422), and records the delivery once in its own stream (a
- * replayed delivery id finds it and records nothing). A push to trunk queues a coalesced
- * `sync_repo`; a foreign push to a tracked branch moves it in the overview and, with
- * `autoRestack`, queues a coalesced `restack_subtree`. It never runs git.
+ * constant time; an unknown repo, a repo without a secret, a secret that cannot be opened
+ * (sealed under another key) and a bad credential are the same 401, and nothing is recorded.
+ * Then it reads the delivery (coded 400s), refuses a payload about another repository (422),
+ * and records the delivery in its own stream: a delivery id seen before is a duplicate that
+ * records nothing, unless the job its last decision queued or rode on failed or was
+ * cancelled (a forge's "Redeliver"): then it is decided again. A push to trunk queues a
+ * coalesced `sync_repo`; a foreign push to a tracked branch moves it in the overview and,
+ * with `autoRestack`, queues a coalesced `restack_subtree`. It never runs git.
+ *
+ * The job a decision queues has an id derived from the delivery (and its round), so that two
+ * copies of one delivery at once reserve the same job: one records the delivery, the other
+ * answers as its duplicate, and no job is queued that no delivery record names.
  */
 @CommandHandler(ReceiveHookCommand)
 export class ReceiveHookHandler implements ICommandHandler<ReceiveHookCommand> {
   private readonly repoStates: StreamFoldCache<RepoState>;
   private readonly jobs: HookJobQueue;
+  private readonly logger = new Logger('ReceiveHook');
+  /** Repos whose sealed secret could not be opened, warned about once each. */
+  private readonly unreadable = new Set<string>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -88,27 +92,23 @@ export class ReceiveHookHandler implements ICommandHandler<ReceiveHookCommand> {
       (state, events) =>
         narrowAll(events, REPO_EVENTS).reduce(evolveRepo, state),
     );
-    this.jobs = new HookJobQueue(store, () => uuidv7());
+    this.jobs = new HookJobQueue(store);
   }
 
   async execute(command: ReceiveHookCommand): Promise<ReceiveHookResult> {
     const { forge, repoId, headers, body } = command;
+    // The HTTP edge refused unknown and secretless repos before reading the body; this is
+    // the same check on the repo stream, which is the truth.
     const entry = this.repos.anyOrg(repoId);
-    const repo = entry
-      ? (await this.repoStates.read(repoStream(repoId))).state
-      : undefined;
-    const secret =
-      repo?.sealedSecret === undefined
-        ? undefined
-        : this.secrets.open(repo.sealedSecret, webhookSecretContext(repoId));
-    // Without a secret the credential is still checked, against none that can match, so
-    // that an unknown repo costs what a known one does.
+    if (!entry) throw hookUnauthorized();
+    const repo = (await this.repoStates.read(repoStream(repoId))).state;
+    const secret = this.openSecret(repoId, repo.sealedSecret);
+    if (secret === undefined) throw hookUnauthorized();
     const authentic =
       forge === 'github'
-        ? isGithubSignature(secret ?? NO_SECRET, body, headers.credential)
-        : isSameToken(secret ?? NO_SECRET, headers.credential);
-    if (!entry || !repo || secret === undefined || !authentic)
-      throw notAuthenticated();
+        ? isGithubSignature(secret, body, headers.credential)
+        : isSameToken(secret, headers.credential);
+    if (!authentic) throw hookUnauthorized();
 
     const delivery = readForgeDelivery(forge, headers, body);
     if (delivery.kind === 'other') return { kind: 'ignored_event' };
@@ -122,8 +122,12 @@ export class ReceiveHookHandler implements ICommandHandler<ReceiveHookCommand> {
         "The delivery is about another repository than this repo's remote",
       );
     const streamId = hookDeliveryStream(repoId, delivery.deliveryId);
-    const earlier = await this.recorded(streamId);
-    if (earlier) return earlier;
+    const earlier = await this.readDelivery(streamId);
+    if (
+      earlier.last &&
+      !decidesAgain(await this.phaseOf(earlier.last.data.jobId))
+    )
+      return answerOf(earlier.last, true);
 
     const at = this.clock.now().toISOString();
     const metadata = (jobId?: string): MessageMetadata => ({
@@ -139,6 +143,7 @@ export class ReceiveHookHandler implements ICommandHandler<ReceiveHookCommand> {
       repo,
       delivery,
       metadata,
+      hookJobId(repoId, delivery.deliveryId, earlier.version + 1),
     );
     const received: WebhookDeliveryReceived = {
       type: 'WebhookDeliveryReceived',
@@ -157,23 +162,47 @@ export class ReceiveHookHandler implements ICommandHandler<ReceiveHookCommand> {
       await this.store.appendToStream(
         streamId,
         [{ ...received, metadata: metadata() }],
-        { expectedVersion: 'no_stream' },
+        {
+          expectedVersion: earlier.version < 0 ? 'no_stream' : earlier.version,
+        },
       );
     } catch (error) {
-      // The same delivery at the same time: it rode on the same job, and is recorded once.
+      // Another copy of the delivery decided this round first: it reserved the same job
+      // (derived from the delivery), and its record is the answer.
       const first =
-        error instanceof ConcurrencyError && (await this.recorded(streamId));
-      if (first) return first;
+        error instanceof ConcurrencyError &&
+        (await this.readDelivery(streamId)).last;
+      if (first) return answerOf(first, true);
       throw error;
     }
-    return {
-      kind: 'received',
-      deliveryId: delivery.deliveryId,
-      event: delivery.event,
-      outcome,
-      jobId: jobId ?? null,
-      duplicate: false,
-    };
+    return answerOf(received, false);
+  }
+
+  /**
+   * The repo's webhook secret in plain, or undefined without one. A secret that cannot be
+   * opened (sealed under another key: the key changed, instances with different keys, a
+   * shared database without `STACKYARD_SECRETS_KEY`) is no secret to the caller, who gets
+   * the same 401 as for a wrong signature; the operator gets a warning, once per repo.
+   */
+  private openSecret(
+    repoId: string,
+    sealed: string | undefined,
+  ): string | undefined {
+    if (sealed === undefined) return undefined;
+    try {
+      const secret = this.secrets.open(sealed, webhookSecretContext(repoId));
+      this.unreadable.delete(repoId);
+      return secret;
+    } catch (error) {
+      if (!this.unreadable.has(repoId)) {
+        this.unreadable.add(repoId);
+        const code = error instanceof DomainError ? error.code : 'unknown';
+        this.logger.warn(
+          `repo ${repoId}: its webhook secret cannot be opened (${code}); its hooks are refused with 401 until the secret is set again or the key is fixed`,
+        );
+      }
+      return undefined;
+    }
   }
 
   private async decide(
@@ -181,6 +210,7 @@ export class ReceiveHookHandler implements ICommandHandler<ReceiveHookCommand> {
     repo: RepoState,
     delivery: Exclude<ForgeDelivery, { kind: 'other' }>,
     metadata: (jobId?: string) => MessageMetadata,
+    newJobId: string,
   ): Promise<{ outcome: HookOutcome; branch?: string; jobId?: string }> {
     if (delivery.kind === 'ping') return { outcome: 'pong' };
     const decision = decidePush(repo, delivery.push);
@@ -195,6 +225,7 @@ export class ReceiveHookHandler implements ICommandHandler<ReceiveHookCommand> {
         deliveryId: delivery.deliveryId,
       },
       metadata,
+      newJobId,
     );
     const outcome: HookOutcome =
       decision.action === 'sync_repo'
@@ -207,20 +238,39 @@ export class ReceiveHookHandler implements ICommandHandler<ReceiveHookCommand> {
     return { outcome, branch: decision.branch, jobId };
   }
 
-  /** The delivery as first recorded, answered again as a duplicate; undefined if new. */
-  private async recorded(
-    streamId: string,
-  ): Promise<ReceiveHookResult | undefined> {
-    const [first] = await this.store.readStream(streamId, { maxCount: 1 });
-    const event = first && narrow(first, HOOK_EVENTS);
-    if (event?.type !== 'WebhookDeliveryReceived') return undefined;
-    return {
-      kind: 'received',
-      deliveryId: event.data.deliveryId,
-      event: event.data.event,
-      outcome: event.data.outcome,
-      jobId: event.data.jobId ?? null,
-      duplicate: true,
-    };
+  /** The delivery's last decision and its stream's version (-1: a new delivery id). */
+  private async readDelivery(streamId: string): Promise<{
+    last: WebhookDeliveryReceived | undefined;
+    version: number;
+  }> {
+    const events = await this.store.readStream(streamId);
+    const received = narrowAll(events, HOOK_EVENTS).filter(
+      (e) => e.type === 'WebhookDeliveryReceived',
+    );
+    return { last: received.at(-1), version: events.length - 1 };
   }
+
+  /** The phase of the job a delivery named, if it named one. */
+  private async phaseOf(
+    jobId: string | undefined,
+  ): Promise<JobPhase | undefined> {
+    if (jobId === undefined) return undefined;
+    const events = await this.store.readStream(jobStream(jobId));
+    return foldEvents(jobModel.decider, narrowAll(events, jobModel.kind)).phase;
+  }
+}
+
+/** What a delivery's decision is answered with. */
+function answerOf(
+  event: WebhookDeliveryReceived,
+  duplicate: boolean,
+): ReceiveHookResult {
+  return {
+    kind: 'received',
+    deliveryId: event.data.deliveryId,
+    event: event.data.event,
+    outcome: event.data.outcome,
+    jobId: event.data.jobId ?? null,
+    duplicate,
+  };
 }

@@ -2,8 +2,8 @@ import type { Event } from '../message';
 
 /**
  * Events of the inbound forge webhooks: `hook-delivery-<repoId>-<deliveryId>` (one delivery,
- * its audit record and its dedupe key) and `hook-queue-<repoId>` (the jobs hooks queued for a
- * repo, what coalescing reads).
+ * its audit record and its dedupe key) and `hook-queue-<repoId>-<keyId>` (the jobs hooks
+ * queued for one key of a repo, its sync or a branch's restack: what coalescing reads).
  */
 
 /** The forges whose push hooks the service takes. */
@@ -39,9 +39,10 @@ export interface HookPush {
 }
 
 /**
- * A verified delivery of a forge's hook, recorded once per delivery id (its stream is new):
- * the audit record of the delivery and what came of it. `jobId` is the job it queued or
- * coalesced into.
+ * A verified delivery of a forge's hook and what came of it: its audit record. First recorded
+ * expecting no stream, so a delivery id is taken once; recorded again (expecting the stream's
+ * version) only when a redelivery finds the job of the last one failed or cancelled and is
+ * decided again. `jobId` is the job it queued or coalesced into.
  */
 export type WebhookDeliveryReceived = Event<
   'WebhookDeliveryReceived',
@@ -64,8 +65,9 @@ export type HookJobAction = (typeof HOOK_JOB_ACTIONS)[number];
 
 /**
  * A hook reserved job `jobId` for a repo, before the job's own stream records its request:
- * the coalescing of the next hooks reads the last one of each kind (`sync_repo`, or
- * `restack_subtree` of a branch) and its job's stream.
+ * the coalescing of the next hooks of the same key (`sync_repo`, or `restack_subtree` of a
+ * branch) reads the last one and its job's stream. A reservation whose request is missing
+ * (a stop in between) gets it from the next hook of the key or the reservations follower.
  */
 export type WebhookJobQueued = Event<
   'WebhookJobQueued',

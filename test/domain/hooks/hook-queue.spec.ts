@@ -81,4 +81,14 @@ describe('coalescing the jobs hooks queue', () => {
       job: { jobId: 'job-2' },
     });
   });
+  it.each(['queued', 'running', 'completed', 'error'] as const)(
+    'given the last job of the key is the one this delivery derives (a copy of it reserved it), when it is %s, then it is the delivery\'s own and nothing more is queued',
+    (phase) => {
+      const last = aWebhookJobQueued({ jobId: 'job-d2' });
+      expect(decideHookJob(given(last), SYNC, phase, 'job-d2')).toEqual({
+        kind: 'own',
+        job: last.data,
+      });
+    },
+  );
 });

@@ -87,7 +87,7 @@ const SAMPLES: {
     hookDeliveryStream('repo-1', 'delivery-1'),
     aWebhookDeliveryReceived(),
   ],
-  WebhookJobQueued: [hookQueueStream('repo-1'), aWebhookJobQueued()],
+  WebhookJobQueued: [hookQueueStream('repo-1', 'sync'), aWebhookJobQueued()],
   RepoActionRequested: [jobStream('job-1'), aRepoActionRequested()],
   RepoActionStarted: [jobStream('job-1'), aRepoActionStarted()],
   RepoActionStepStarted: [jobStream('job-1'), aStepStarted()],
