@@ -16,7 +16,9 @@ import {
   expectationHandler,
   frameworkErrors,
 } from './infrastructure/http/http-edge';
+import { refuseHookBodiesEarly } from './infrastructure/http/hook-body-gate';
 import { parseJsonKeepingRawHookBodies } from './infrastructure/http/raw-body';
+import { RepoDirectory } from './infrastructure/repo-directory/repo-directory';
 import { addRequestIds, requestIdOf } from './infrastructure/http/request-id';
 import { createLogger, PinoNestLogger } from './infrastructure/logging/logger';
 import { MetricsService } from './infrastructure/metrics/metrics.service';
@@ -92,6 +94,11 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   addRequestIds(fastify);
   addAbortedAccessLines(fastify);
+  // After the request ids: a hook refused before its body is read is answered with one.
+  const repos = app.get(RepoDirectory);
+  refuseHookBodiesEarly(fastify, BODY_LIMIT_BYTES, (repoId) =>
+    repos.takesHooks(repoId),
+  );
   // Every response's latency by route pattern: the accept latency of the actions route,
   // among others. Fastify measures from the request's arrival.
   fastify.addHook('onResponse', (request, reply, done) => {

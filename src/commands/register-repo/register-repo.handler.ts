@@ -74,6 +74,7 @@ export class RegisterRepoHandler implements ICommandHandler<RegisterRepoCommand>
     );
     // Known to commands at once: a client may act on the repo the moment it has the 202.
     this.repos.add(data);
+    if (sealedSecret) this.repos.webhookSecretSet(repoId, true);
     const initialJob = await this.commands.execute(
       new RequestJobCommand(orgId, repoId, { action: 'sync_repo' }, undefined),
     );

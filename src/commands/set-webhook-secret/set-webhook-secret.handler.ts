@@ -61,6 +61,7 @@ export class SetWebhookSecretHandler implements ICommandHandler<SetWebhookSecret
         }),
       },
     );
+    this.repos.webhookSecretSet(repoId, sealedSecret !== undefined);
     return { state };
   }
 }

@@ -7,11 +7,13 @@ export const RAW_BODY_ROUTE_PREFIX = '/hooks/';
 /**
  * The body limit of the hook routes: GitHub caps a delivery at 25 MB, and a push of many
  * commits (its payload lists up to 2,048) is far above the API's 64 KiB; refused, it would
- * be a push to trunk that syncs nothing. Every other route keeps the API's limit.
+ * be a push to trunk that syncs nothing. Every other route keeps the API's limit. Only JSON
+ * is read under it: `hook-body-gate.ts` refuses any other media type before the body is read.
  */
 export const HOOK_BODY_LIMIT_BYTES = 25 * 1024 * 1024;
 
-const keepsRawBody = (request: FastifyRequest): boolean =>
+/** Whether the request is to a forge hook's route (known once routed, before the body). */
+export const keepsRawBody = (request: FastifyRequest): boolean =>
   request.routeOptions.url?.startsWith(RAW_BODY_ROUTE_PREFIX) ?? false;
 
 /**

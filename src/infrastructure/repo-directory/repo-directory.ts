@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { RepoRegistered } from '../../domain/events/repo.events';
 import { eventKind, narrow } from '../../domain/events/stackyard-event';
+import { repoIdOfStream } from '../../domain/streams';
 import {
   EVENT_STORE,
   type EventStore,
@@ -21,11 +22,21 @@ import {
 
 export type RepoEntry = RepoRegistered['data'];
 
-/** The one event the directory reads. */
-const REGISTRATIONS = eventKind(['RepoRegistered']);
+/** What the directory reads: registrations, and whether a repo has a webhook secret. */
+const REGISTRATIONS = eventKind([
+  'RepoRegistered',
+  'RepoWebhookSecretSet',
+  'RepoWebhookSecretRemoved',
+]);
 
 /** Names the directory's checkpoint (every registered repo); bump the version on change. */
-const CHECKPOINT = { name: 'repo-directory', version: 1 } as const;
+const CHECKPOINT = { name: 'repo-directory', version: 2 } as const;
+
+/** The directory's checkpoint: every registered repo, and those with a webhook secret. */
+interface RepoDirectoryCheckpoint {
+  repos: RepoEntry[];
+  withWebhookSecret: string[];
+}
 
 /**
  * Every registered repo by id, kept in memory from `RepoRegistered` events: the cheap
@@ -41,12 +52,16 @@ const CHECKPOINT = { name: 'repo-directory', version: 1 } as const;
  * would cost the whole history. A repo the handler added ahead of its event being folded
  * may be in a checkpoint already: its registration is in the store by then, so the
  * checkpoint holds nothing the store does not.
+ *
+ * It also knows which repos have a webhook secret, so that a forge hook to an unknown or
+ * secretless repo is refused before its body is read (`infrastructure/http/raw-body.ts`).
  */
 @Injectable()
 export class RepoDirectory
   implements OnApplicationBootstrap, BeforeApplicationShutdown
 {
   private readonly repos = new Map<string, RepoEntry>();
+  private readonly withWebhookSecret = new Set<string>();
   private follower: Follower | undefined;
   private readonly logger = new Logger('RepoDirectory');
 
@@ -65,7 +80,22 @@ export class RepoDirectory
   async onApplicationBootstrap(): Promise<void> {
     const addRegistered = (e: RecordedEvent) => {
       const event = narrow(e, REGISTRATIONS);
-      if (event) this.add(event.data);
+      const repoId = repoIdOfStream(e.streamId);
+      switch (event?.type) {
+        case 'RepoRegistered':
+          this.add(event.data);
+          return;
+        case 'RepoWebhookSecretSet':
+        case 'RepoWebhookSecretRemoved':
+          if (repoId !== undefined)
+            this.webhookSecretSet(
+              repoId,
+              event.type === 'RepoWebhookSecretSet',
+            );
+          return;
+        case undefined:
+          return;
+      }
     };
     const checkpoints = this.checkpoints;
     this.follower = await foldThenFollow(this.store, {
@@ -82,9 +112,16 @@ export class RepoDirectory
               logger: this.logger,
               // Registrations are rare: save after each batch of them.
               everyEvents: 1,
-              snapshot: (): RepoEntry[] => [...this.repos.values()],
-              restore: (repos: RepoEntry[]) =>
-                repos.forEach((r) => this.add(r)),
+              snapshot: (): RepoDirectoryCheckpoint => ({
+                repos: [...this.repos.values()],
+                withWebhookSecret: [...this.withWebhookSecret],
+              }),
+              restore: (state: RepoDirectoryCheckpoint) => {
+                state.repos.forEach((r) => this.add(r));
+                state.withWebhookSecret.forEach((id) =>
+                  this.withWebhookSecret.add(id),
+                );
+              },
             },
           }
         : {}),
@@ -97,6 +134,24 @@ export class RepoDirectory
 
   add(repo: RepoEntry): void {
     this.repos.set(repo.repoId, repo);
+  }
+
+  /**
+   * Notes that `repoId` has a webhook secret now, or has none: the handlers that record it
+   * call this at once, so that the repo's hooks are taken the moment they have answered.
+   */
+  webhookSecretSet(repoId: string, set: boolean): void {
+    if (set) this.withWebhookSecret.add(repoId);
+    else this.withWebhookSecret.delete(repoId);
+  }
+
+  /**
+   * Whether `repoId` is a registered repo with a webhook secret: a forge hook to any other
+   * cannot verify, and is refused before its body is read. Folded from the store, so on
+   * another instance a secret just set may be seen a moment later (that hook gets 401).
+   */
+  takesHooks(repoId: string): boolean {
+    return this.repos.has(repoId) && this.withWebhookSecret.has(repoId);
   }
 
   /**
