@@ -148,7 +148,7 @@ function evolveRegistered(
         ...next,
         branches: row.branches.map((b) =>
           b.name === branch
-            ? { ...unobserved(b), baseSha, sha: toSha, lastJobId: jobId }
+            ? { ...settled(b), baseSha, sha: toSha, lastJobId: jobId }
             : moved && b.parent === branch
               ? unobserved(b)
               : b,
@@ -168,7 +168,7 @@ function evolveRegistered(
         branches: row.branches.map((b) => {
           const observed = seen.get(b.name);
           return {
-            ...unobserved(b),
+            ...(observed ? settled(b) : unobserved(b)),
             sha: observed?.sha ?? b.sha,
             // Observations made before it was kept say nothing of it.
             ...(observed?.onParentHead !== undefined
@@ -201,7 +201,11 @@ function evolveRegistered(
 /**
  * A delivery is the repo's last one; a push that moved trunk or a tracked branch other than
  * by Stackyard gives it its new head, and its children (observed against the old one) are
- * read from their bases again: they need a restack.
+ * read from their bases again: they need a restack. Forges do not promise to deliver pushes
+ * in order, so a push moves the head only from where the row has it (`before` is the row's
+ * head, or the row knows none). A branch keeps the last push that came early (Y→Z while it
+ * is at X) and moves on through it when the push leading to it (X→Y) comes: Z. Trunk needs
+ * no such memory: every push to it queues a sync, whose observation sets its head.
  */
 function evolveDelivery(
   row: RepoRow,
@@ -220,7 +224,10 @@ function evolveDelivery(
   };
   if (!push || branch === undefined || !MOVED_BY_PUSH.has(outcome))
     return withDelivery;
+  const movesFrom = (sha: string | null | undefined) =>
+    sha === null || sha === undefined || sha === push.before;
   if (branch === row.trunk) {
+    if (!movesFrom(row.trunkSha)) return withDelivery;
     return {
       ...withDelivery,
       trunkSha: push.after,
@@ -229,16 +236,35 @@ function evolveDelivery(
       ),
     };
   }
+  const current = row.branches.find((b) => b.name === branch);
+  if (!current) return withDelivery;
+  if (!movesFrom(current.sha))
+    return {
+      ...withDelivery,
+      branches: row.branches.map((b) =>
+        b.name === branch
+          ? { ...b, laterPush: { before: push.before, after: push.after } }
+          : b,
+      ),
+    };
+  const early = current.laterPush;
+  const head = early?.before === push.after ? early.after : push.after;
   return {
     ...withDelivery,
     branches: row.branches.map((b) =>
       b.name === branch
-        ? { ...unobserved(b), sha: push.after }
+        ? { ...settled(b), sha: head }
         : b.parent === branch
           ? unobserved(b)
           : b,
     ),
   };
+}
+
+/** The branch whose head is known now: nothing observed of it holds, no early push waits. */
+function settled(branch: RepoBranchRow): RepoBranchRow {
+  const { laterPush: _dropped, ...rest } = unobserved(branch);
+  return rest;
 }
 
 /** The branch without what an observation said of its place on its parent. */

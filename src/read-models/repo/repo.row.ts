@@ -16,6 +16,12 @@ export interface RepoBranchRow {
    * the parent's head since; then the recorded base stands in for the merge-base.
    */
   onParentHead?: boolean;
+  /**
+   * A forge's push to the branch that came out of order (its `before` was not the head the
+   * row had): kept until the push that leads to its `before` comes, which then moves the
+   * branch on to its `after`. Dropped by an observation or a restack, which say the head.
+   */
+  laterPush?: { before: string; after: string };
 }
 
 /** The last forge delivery a repo received (see `WebhookDeliveryReceived`). */

@@ -156,4 +156,44 @@ describe('repo projection of hooks and settings', () => {
       expect(after.lastWebhook).toMatchObject({ outcome });
     },
   );
+  it.each([
+    ['trunk', 'main', 'sync_queued'],
+    ['a tracked branch', 'feature-a', 'branch_moved'],
+  ] as const)(
+    'given two pushes to %s delivered out of order (Y→Z before X→Y), then the older never puts it back',
+    (_, branch, outcome) => {
+      const history = aStackedRepo();
+      const x = branch === 'main' ? T1 : A;
+      const [y, z] = [sha('e'), sha('f')];
+      const push = (id: string, before: string, after: string) =>
+        history.append(
+          hookDeliveryStream('repo-1', id),
+          [
+            aWebhookDeliveryReceived({
+              deliveryId: id,
+              outcome,
+              branch,
+              push: { ref: `refs/heads/${branch}`, before, after, deleted: false },
+            }),
+          ],
+          OWNED,
+        );
+      const headOf = () => {
+        const row = foldRow(repoProjection, history.events)!;
+        return branch === 'main'
+          ? row.trunkSha
+          : row.branches.find((b) => b.name === branch)!.sha;
+      };
+      push('d-1', y, z);
+      // Y→Z does not start where the row is (X): it moves nothing yet.
+      expect(headOf()).toBe(x);
+      push('d-2', x, y);
+      // A branch goes on through the early push to Z; trunk stops at Y, where the sync
+      // every trunk push queues observes its real head.
+      expect(headOf()).toBe(branch === 'main' ? y : z);
+      // An old push delivered again moves nothing back.
+      push('d-3', x, y);
+      expect(headOf()).toBe(branch === 'main' ? y : z);
+    },
+  );
 });
