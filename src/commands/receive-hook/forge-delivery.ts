@@ -33,19 +33,25 @@ const GITLAB_EVENT = /^[A-Za-z ]{1,64}$/;
 
 /**
  * Reads a verified delivery of `forge`: its delivery id (a UUID, lower-cased), its event and,
- * for a push or a ping, its payload. Every fault is a coded 400: `HOOK.INVALID_DELIVERY_ID`,
- * `HOOK.INVALID_EVENT`, `HOOK.INVALID_JSON`, `HOOK.INVALID_PAYLOAD`.
+ * for a push or a ping, its payload. GitLab's delivery id is its `Idempotency-Key` when it
+ * sends one (stable across its retries), else `X-Gitlab-Event-UUID`. Every fault is a coded
+ * 400: `HOOK.INVALID_DELIVERY_ID`, `HOOK.INVALID_EVENT`, `HOOK.INVALID_JSON`,
+ * `HOOK.INVALID_PAYLOAD`.
  */
 export function readForgeDelivery(
   forge: HookForge,
   headers: HookHeaders,
   body: Buffer,
 ): ForgeDelivery {
-  const deliveryId = headers.deliveryId?.trim();
+  const idempotencyKey =
+    forge === 'gitlab'
+      ? headers.idempotencyKey?.trim() || undefined
+      : undefined;
+  const deliveryId = idempotencyKey ?? headers.deliveryId?.trim();
   if (deliveryId === undefined || !UUID.test(deliveryId))
     throw new ValidationError(
       'HOOK.INVALID_DELIVERY_ID',
-      `The delivery id header (${forge === 'github' ? 'X-GitHub-Delivery' : 'X-Gitlab-Event-UUID'}) must be a UUID`,
+      `The delivery id header (${forge === 'github' ? 'X-GitHub-Delivery' : idempotencyKey !== undefined ? 'Idempotency-Key' : 'X-Gitlab-Event-UUID'}) must be a UUID`,
     );
   const id = deliveryId.toLowerCase();
   const event = headers.event?.trim();

@@ -7,6 +7,11 @@ export interface HookHeaders {
   credential: string | undefined;
   /** `X-GitHub-Delivery`, or GitLab's `X-Gitlab-Event-UUID`. */
   deliveryId: string | undefined;
+  /**
+   * GitLab's `Idempotency-Key` (GitLab 17.4 and later): the same on every retry of a
+   * delivery, which `X-Gitlab-Event-UUID` is not promised to be; preferred when present.
+   */
+  idempotencyKey?: string | undefined;
   /** `X-GitHub-Event`, or GitLab's `X-Gitlab-Event`. */
   event: string | undefined;
 }

@@ -46,12 +46,16 @@ export class ReceiveHookController {
     );
   }
 
-  /** The same for GitLab's push hook (`X-Gitlab-Token`, `X-Gitlab-Event-UUID`). */
+  /**
+   * The same for GitLab's push hook (`X-Gitlab-Token`; `Idempotency-Key`, else
+   * `X-Gitlab-Event-UUID`, as the delivery id).
+   */
   @Post('gitlab/:repoId')
   async gitlab(
     @Param('repoId') repoId: string,
     @Headers('x-gitlab-token') token: string | undefined,
     @Headers('x-gitlab-event-uuid') deliveryId: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('x-gitlab-event') event: string | undefined,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -59,7 +63,7 @@ export class ReceiveHookController {
     return this.receive(
       'gitlab',
       repoId,
-      { credential: token, deliveryId, event },
+      { credential: token, deliveryId, idempotencyKey, event },
       body,
       reply,
     );

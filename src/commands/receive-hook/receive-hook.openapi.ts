@@ -10,7 +10,7 @@ import { RepoPath } from '../../infrastructure/http/path-params.dto';
 import { HookDeliveryResource } from '../../read-models/repo/hook-delivery.resource';
 
 const NOT_AUTHENTICATED = errorResponse(
-  '`HOOK.UNAUTHORIZED`: the credential is missing or wrong, the repo has no webhook secret, or there is no such repo (one answer for all, so repo ids cannot be probed). Nothing is recorded.',
+  "`HOOK.UNAUTHORIZED`: the credential is missing or wrong, the repo has no webhook secret, its secret cannot be opened (sealed under another `STACKYARD_SECRETS_KEY`; the service logs a warning), or there is no such repo (one answer for all, so repo ids cannot be probed by the answer; an unknown or secretless repo's is given before the body is read). Nothing is recorded.",
 );
 const BAD_DELIVERY = errorResponse(
   'Nothing is recorded. `HOOK.INVALID_DELIVERY_ID` (the delivery id header is not a UUID), `HOOK.INVALID_EVENT` (the event header is missing or malformed), `HOOK.INVALID_JSON` (the body is not JSON), `HOOK.INVALID_PAYLOAD` (the payload lacks what its event has: `ref`, `before`, `after`, `repository`; `details.issues`).',
@@ -19,15 +19,15 @@ const OTHER_REPOSITORY = errorResponse(
   "`HOOK.REPOSITORY_MISMATCH`: none of the URLs the payload gives for its repository (GitHub: `clone_url`, `ssh_url`, `git_url`, `html_url`, `svn_url`; GitLab: the project's and repository's `git_http_url`, `git_ssh_url`, `web_url`, `homepage`) names the repo's remote, compared by host and path without `.git` and case (a local path as it is). Nothing is recorded.",
 );
 const UNAVAILABLE = errorResponse(
-  'Nothing was recorded; redeliver later. `SERVICE.DRAINING`, `STORE.UNAVAILABLE` as for every command; `SECRETS.UNREADABLE` (the stored secret was sealed with another key: set it again); `HOOK.BUSY` (too many deliveries to the repo at once).',
+  "Redeliver later. `SERVICE.DRAINING` as for every command (nothing recorded). `HOOK.BUSY`: too many hook bodies being received at once (with `Retry-After`, before the body is read; nothing recorded), or too many deliveries for the same sync or branch at once. `STORE.UNAVAILABLE`: the store failed midway; the delivery may have reserved its job, whose request the service then records itself, but the delivery itself is not recorded, so a redelivery is taken as new (and finds that job).",
 );
 const RESPONSES = {
   200: jsonResponse(
-    'A `ping` (outcome `pong`, recorded), or a delivery id received before (`duplicate: true`, with what came of it then; nothing new is recorded or queued).',
+    "A `ping` (outcome `pong`, recorded), or a delivery id received before (`duplicate: true`, with what came of it then; nothing new is recorded or queued), unless the job it queued or rode on failed or was cancelled (then see 202).",
     HookDeliveryResource,
   ),
   202: jsonResponse(
-    'A push, recorded once with what came of it: a coalesced `sync_repo` or `restack_subtree` job queued (`jobId`), the branch moved in the overview, or nothing (its own publish, a tag, an untracked or deleted branch).',
+    "A push, recorded with what came of it: a coalesced `sync_repo` or `restack_subtree` job queued (`jobId`), the branch moved in the overview, or nothing (its own publish, a tag, an untracked or deleted branch). Also a redelivery (the same delivery id) whose earlier job failed or was cancelled: decided again, with its new job.",
     HookDeliveryResource,
   ),
   204: {
@@ -94,7 +94,12 @@ export const receiveHookRoutes: RouteConfig[] = [
       headers: z.object({
         'X-Gitlab-Token': z.string().optional(),
         'X-Gitlab-Event-UUID': z.string().optional().meta({
-          description: "The delivery's UUID: a delivery id is taken once.",
+          description:
+            "The delivery's UUID, when no `Idempotency-Key` is sent: a delivery id is taken once.",
+        }),
+        'Idempotency-Key': z.string().optional().meta({
+          description:
+            'GitLab 17.4 and later: a UUID that stays the same on every retry of a delivery; the delivery id when present.',
         }),
         'X-Gitlab-Event': z.string().optional(),
       }),
