@@ -123,6 +123,8 @@ async function load(
 
 async function startService(
   dataDir: string,
+  /** The receivers' ports: the allow-list names each (an entry without one is 80 and 443). */
+  ports: readonly number[],
 ): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   const child = await spawnServer(
@@ -131,7 +133,7 @@ async function startService(
       PORT: String(port),
       STACKYARD_DATA_DIR: dataDir,
       STACKYARD_STEP_TIMEOUT_MS: '0',
-      STACKYARD_WEBHOOK_HOSTS: '127.0.0.1',
+      STACKYARD_WEBHOOK_HOSTS: ports.map((p) => `127.0.0.1:${p}`).join(','),
       LOG_LEVEL: 'log',
     },
     'listening on',
@@ -265,7 +267,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0]!;
 
   // Without subscriptions: the reference accepts/s.
-  const plain = await startService(join(dir, 'data-plain'));
+  const plain = await startService(join(dir, 'data-plain'), receivers.ports);
   let without;
   try {
     const held = await json(`${plain.base}/repos`, {
@@ -280,7 +282,7 @@ async function main(): Promise<void> {
   }
 
   // With 10 subscriptions, one per receiver.
-  const hooked = await startService(join(dir, 'data-hooks'));
+  const hooked = await startService(join(dir, 'data-hooks'), receivers.ports);
   let withHooks;
   let deliveredPerSecond;
   let delivered;
@@ -309,7 +311,7 @@ async function main(): Promise<void> {
 
   // The lag at a steady rate, on a service of its own: the backlog of queued jobs the load
   // above leaves (none of them runs) would weigh on it (the runner's checkpoints).
-  const steady = await startService(join(dir, 'data-steady'));
+  const steady = await startService(join(dir, 'data-steady'), receivers.ports);
   try {
     const held = await json(`${steady.base}/repos`, {
       method: 'POST',

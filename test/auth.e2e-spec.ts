@@ -15,7 +15,7 @@ describe('org isolation with bearer tokens', () => {
     fx = new GitFixture();
     t = await TestApp.start(undefined, {
       STACKYARD_TOKENS: `${ORG1}=org1,${ORG2}=org2`,
-      STACKYARD_WEBHOOK_HOSTS: '127.0.0.1',
+      STACKYARD_WEBHOOK_HOSTS: '127.0.0.1:9',
     });
   });
 

@@ -31,7 +31,7 @@ describe("the dashboard's outbound webhooks page", () => {
     let down = true;
     receiver.answer = () => (down ? 503 : 200);
     const t = await session.start({
-      STACKYARD_WEBHOOK_HOSTS: '127.0.0.1',
+      STACKYARD_WEBHOOK_HOSTS: `127.0.0.1:${receiver.port}`,
       STACKYARD_WEBHOOK_RETRY_BASE_MS: '5',
       STACKYARD_WEBHOOK_RETRY_CAP_MS: '20',
       STACKYARD_WEBHOOK_PAUSE_AFTER_MS: '100',

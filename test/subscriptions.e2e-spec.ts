@@ -51,7 +51,10 @@ describe('outbound webhooks', () => {
   async function start(env: Record<string, string> = {}): Promise<TestApp> {
     const t = await TestApp.start(join(dir, 'data'), {
       STACKYARD_TOKENS: TOKENS,
-      STACKYARD_WEBHOOK_HOSTS: '127.0.0.1',
+      // The receivers made so far, each by its port: an entry without one allows 80 and 443.
+      STACKYARD_WEBHOOK_HOSTS: receivers
+        .map((r) => `127.0.0.1:${r.port}`)
+        .join(','),
       STACKYARD_WEBHOOK_RETRY_BASE_MS: '5',
       STACKYARD_WEBHOOK_RETRY_CAP_MS: '40',
       ...env,
@@ -157,9 +160,9 @@ describe('outbound webhooks', () => {
     events.map((e) => e.id ?? e.eventId);
 
   it("delivers every event of the org's run, in order, signed, and none of another org's", async () => {
-    const t = await start();
     const hooks = await receiver();
     const other = await receiver();
+    const t = await start();
     const created = await subscribe(t, { url: hooks.url });
     expect(created).toMatchObject({
       url: hooks.url,
@@ -233,11 +236,11 @@ describe('outbound webhooks', () => {
   });
 
   it('narrows deliveries by repo and by event type', async () => {
+    const byRepo = await receiver();
+    const byType = await receiver();
     const t = await start();
     const one = await register(t, 'one');
     await jobsEnded(t.store, one.initialJobId);
-    const byRepo = await receiver();
-    const byType = await receiver();
     const repoSub = await subscribe(t, { url: byRepo.url, repoId: one.repoId });
     const typeSub = await subscribe(t, {
       url: byType.url,
@@ -276,8 +279,8 @@ describe('outbound webhooks', () => {
   });
 
   it('retries a receiver that answers 500 for a while: everything arrives, no gap, repeats only by event id', async () => {
-    const t = await start();
     const hooks = await receiver();
+    const t = await start();
     // The first twelve deliveries fail, whatever they carry.
     hooks.answer = (_, index) => (index < 12 ? 500 : 200);
     const created = await subscribe(t, { url: hooks.url });
@@ -342,9 +345,9 @@ describe('outbound webhooks', () => {
   });
 
   it('follows no redirect: a 3xx is a failed delivery, retried at the same URL', async () => {
-    const t = await start();
     const hooks = await receiver();
     const elsewhere = await receiver();
+    const t = await start();
     hooks.redirectTo = elsewhere.url;
     hooks.answer = (_, index) => (index < 3 ? 307 : 200);
     const created = await subscribe(t, { url: hooks.url });
@@ -364,10 +367,10 @@ describe('outbound webhooks', () => {
   });
 
   it('keeps delivering to others and accepting while one receiver hangs', async () => {
-    const t = await start({ STACKYARD_WEBHOOK_TIMEOUT_MS: '600000' });
     const hung = await receiver();
-    hung.answer = () => 'hang';
     const hooks = await receiver();
+    const t = await start({ STACKYARD_WEBHOOK_TIMEOUT_MS: '600000' });
+    hung.answer = () => 'hang';
     await subscribe(t, { url: hung.url });
     const created = await subscribe(t, { url: hooks.url });
     const one = await register(t, 'one');
@@ -468,8 +471,8 @@ describe('outbound webhooks', () => {
   });
 
   it('pauses a subscription failing for longer than the bound, and a resume delivers the rest from the checkpoint', async () => {
-    const t = await start({ STACKYARD_WEBHOOK_PAUSE_AFTER_MS: '200' });
     const hooks = await receiver();
+    const t = await start({ STACKYARD_WEBHOOK_PAUSE_AFTER_MS: '200' });
     // Delivers a few, then fails until told otherwise.
     let down = false;
     hooks.answer = () => (down ? 503 : 200);
@@ -524,9 +527,9 @@ describe('outbound webhooks', () => {
   });
 
   it('stops delivering at the deletion', async () => {
-    const t = await start();
     const hooks = await receiver();
     const control = await receiver();
+    const t = await start();
     const created = await subscribe(t, { url: hooks.url });
     await subscribe(t, { url: control.url });
     const one = await register(t, 'one');
@@ -565,8 +568,8 @@ describe('outbound webhooks', () => {
   });
 
   it("answers 404 for another org's subscription, on every route", async () => {
-    const t = await start();
     const hooks = await receiver();
+    const t = await start();
     const mine = await subscribe(t, { url: hooks.url });
     for (const [method, path] of [
       ['get', `/subscriptions/${mine.subscriptionId}`],
@@ -595,8 +598,8 @@ describe('outbound webhooks', () => {
   });
 
   it('replays a create with the same Idempotency-Key, secret included, and refuses the key for another request', async () => {
-    const t = await start();
     const hooks = await receiver();
+    const t = await start();
     const post = (body: object) =>
       t
         .http()
@@ -619,8 +622,8 @@ describe('outbound webhooks', () => {
   });
 
   it('keeps the secret out of every answer, the SSE stream, the history and the stored events', async () => {
-    const t = await start();
     const hooks = await receiver();
+    const t = await start();
     const secret = `given-secret-${'s'.repeat(20)}`;
     const created = await subscribe(t, { url: hooks.url, secret });
     expect(created).not.toHaveProperty('secret');
@@ -758,5 +761,84 @@ describe('outbound webhooks', () => {
     // Nothing went out under the other key; what came before is signed with the secret.
     expect(hooks.received.length).toBe(delivered);
     hooks.verifyAll(created.secret!);
+  });
+
+  it('allows an entry without a port only on 80 and 443, and never connects a name to a loopback address the allow-list does not name', async () => {
+    const hooks = await receiver();
+    const t = await start({
+      STACKYARD_WEBHOOK_HOSTS: `localhost:${hooks.port},127.0.0.2`,
+    });
+    const res = await t
+      .http()
+      .post('/subscriptions')
+      .set('authorization', `Bearer ${ONE}`)
+      .send({ url: `http://127.0.0.2:${hooks.port}/hooks` });
+    expect({ status: res.status, code: code(res) }).toEqual({
+      status: 400,
+      code: 'SUBSCRIPTION.HOST_NOT_ALLOWED',
+    });
+    await subscribe(t, { url: 'http://127.0.0.2/hooks' });
+
+    // localhost is allowed by name, but resolves to a loopback address no entry names (an
+    // entry naming that address, at any port, would let it through).
+    const byName = await subscribe(t, {
+      url: `http://localhost:${hooks.port}/hooks`,
+    });
+    const one = await register(t, 'one');
+    await jobsEnded(t.store, one.initialJobId);
+    // The refused attempts are written at the stop; read after a start on the same data dir.
+    await t.close();
+    const again = await start({
+      STACKYARD_WEBHOOK_HOSTS: `localhost:${hooks.port},127.0.0.2`,
+    });
+    const listed = (
+      await again
+        .http()
+        .get(`/subscriptions/${byName.subscriptionId}/deliveries`)
+        .set('authorization', `Bearer ${ONE}`)
+        .expect(200)
+    ).body as DeliveryListResource;
+    expect(listed.items.length).toBeGreaterThan(0);
+    for (const d of listed.items)
+      expect(d).toMatchObject({
+        statusCode: null,
+        error: 'ADDRESS_NOT_ALLOWED',
+      });
+    expect(hooks.received).toEqual([]);
+  });
+
+  it('pauses a subscription whose host the allow-list no longer names, at the start, with the reason', async () => {
+    const hooks = await receiver();
+    const t = await start();
+    const created = await subscribe(t, { url: hooks.url });
+    const one = await register(t, 'one');
+    await jobsEnded(t.store, one.initialJobId);
+    await t.close();
+    const delivered = hooks.received.length;
+
+    const narrowed = await start({
+      STACKYARD_WEBHOOK_HOSTS: '127.0.0.1:1',
+    });
+    const paused = await eventIn(
+      narrowed.store,
+      subscriptionStream(created.subscriptionId),
+      'SubscriptionPaused',
+    );
+    const reason = (paused.data as { reason: string }).reason;
+    expect(reason).toContain(`127.0.0.1:${hooks.port}`);
+    expect(reason).toContain('no longer in the webhook allow-list');
+    const two = await register(narrowed, 'two');
+    await jobsEnded(narrowed.store, two.initialJobId);
+    const read = (
+      await narrowed
+        .http()
+        .get(
+          `/subscriptions/${created.subscriptionId}?minPosition=${paused.globalPosition}`,
+        )
+        .set('authorization', `Bearer ${ONE}`)
+        .expect(200)
+    ).body as SubscriptionResource;
+    expect(read).toMatchObject({ state: 'paused', pausedReason: reason });
+    expect(hooks.received.length).toBe(delivered);
   });
 });

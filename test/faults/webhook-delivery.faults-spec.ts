@@ -55,7 +55,7 @@ describe('outbound webhooks across a SIGKILL of the service', () => {
         tmpDir,
         env: {
           STACKYARD_TOKENS: `${TOKEN}=org-one,tok-two=org-two`,
-          STACKYARD_WEBHOOK_HOSTS: '127.0.0.1',
+          STACKYARD_WEBHOOK_HOSTS: `127.0.0.1:${receiverPort}`,
           STACKYARD_WEBHOOK_RETRY_BASE_MS: '10',
           STACKYARD_WEBHOOK_RETRY_CAP_MS: '100',
           LOG_LEVEL: 'verbose',

@@ -66,7 +66,7 @@ describe('outbound webhooks on two instances', () => {
           STACKYARD_INSTANCE_ID: `instance-${i}`,
           STACKYARD_SECRETS_KEY: key,
           STACKYARD_LEASE_MS: '1500',
-          STACKYARD_WEBHOOK_HOSTS: '127.0.0.1',
+          STACKYARD_WEBHOOK_HOSTS: `127.0.0.1:${receiver!.port}`,
           STACKYARD_WEBHOOK_RETRY_BASE_MS: '10',
           STACKYARD_WEBHOOK_RETRY_CAP_MS: '100',
         },
@@ -74,8 +74,8 @@ describe('outbound webhooks on two instances', () => {
       instances.push(instance);
       return instance;
     };
-    const [a, b] = [await start(0), await start(1)];
     receiver = await WebhookReceiver.start();
+    const [a, b] = [await start(0), await start(1)];
     const secret = `pg-webhook-secret-${randomUUID()}`;
     const created = await a.post<CreatedSubscriptionResource>(
       '/subscriptions',

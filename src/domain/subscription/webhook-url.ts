@@ -6,7 +6,8 @@ import { ValidationError } from '../domain-error';
  * is recorded, so that a tenant cannot point the service at an internal address.
  *
  * Allow-list entries are `host`, `*.domain` (any name below the domain, not the domain
- * itself) or either with `:port`; without a port any port of the host is allowed. Hosts are
+ * itself) or either with `:port`; without a port only the web's own ports, 80 and 443, are
+ * allowed (an internal service on another port of an allowed host stays out). Hosts are
  * compared after WHATWG URL parsing, which lower-cases names and writes IP addresses in
  * their one canonical form (`http://0x7f.1/` is `127.0.0.1`), so no spelling slips past.
  */
@@ -51,7 +52,8 @@ export function hostAllowed(
     url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : '80';
   return allowedHosts.some((entry) => {
     const { name, port: entryPort } = splitEntry(entry.toLowerCase());
-    if (entryPort !== undefined && entryPort !== port) return false;
+    if (entryPort !== undefined ? entryPort !== port : !WEB_PORTS.has(port))
+      return false;
     if (name.startsWith('*.')) {
       const domain = name.slice(1);
       return host.endsWith(domain) && host.length > domain.length;
@@ -59,6 +61,9 @@ export function hostAllowed(
     return host === name;
   });
 }
+
+/** The ports an entry without one allows. */
+const WEB_PORTS = new Set(['80', '443']);
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port`. */
 function splitEntry(entry: string): { name: string; port?: string } {

@@ -15,6 +15,7 @@ import {
   subscriptionStream,
 } from '../../domain/streams';
 import { subscriptionModel } from '../../domain/subscription/subscription.decider';
+import { hostAllowed } from '../../domain/subscription/webhook-url';
 import {
   FOLLOWER_CHECKPOINTS,
   type FollowerCheckpoints,
@@ -111,8 +112,10 @@ export class WebhookDeliveryService
   ) {
     this.sender =
       sender ??
-      new HttpWebhookSender(config.webhooks.timeoutMs, () =>
-        clock.now().getTime(),
+      new HttpWebhookSender(
+        config.webhooks.timeoutMs,
+        () => clock.now().getTime(),
+        config.webhookHosts,
       );
     this.leases = shared
       ? new SubscriptionLeases(shared.store, {
@@ -217,6 +220,18 @@ export class WebhookDeliveryService
       return;
     }
     if (consumer || !subscription) return;
+    // The allow-list may have changed since the subscription was made: a URL it no longer
+    // names is not delivered to, and the org learns why from the pause.
+    if (!hostAllowed(new URL(subscription.url), this.config.webhookHosts)) {
+      const cursor = await this.log.cursor(id);
+      await this.pause(
+        subscription,
+        `the URL's host ${new URL(subscription.url).host} is no longer in the webhook allow-list (STACKYARD_WEBHOOK_HOSTS)`,
+        cursor?.failingSince ?? this.clock.now().toISOString(),
+        Math.max(cursor?.position ?? 0, subscription.createdPosition),
+      );
+      return;
+    }
     let secret: string;
     try {
       secret = await this.openSecret(id);

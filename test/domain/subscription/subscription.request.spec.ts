@@ -23,11 +23,12 @@ describe('webhook URLs', () => {
 
   it.each([
     'https://hooks.example.com/stackyard',
-    'http://hooks.example.com:9000/x?team=a',
+    'http://hooks.example.com/x?team=a',
+    'http://hooks.example.com:443/',
     'https://a.example.org/',
     'https://deep.a.example.org/',
     'https://10.0.0.5:8443/',
-    'http://[::1]:3000/',
+    'http://[::1]/',
     'https://HOOKS.Example.com/',
     // The listed address in another spelling: the same address.
     'http://167772165:8443/',
@@ -41,6 +42,10 @@ describe('webhook URLs', () => {
     ['https://hooks.example.com.evil.net/', 'SUBSCRIPTION.HOST_NOT_ALLOWED'],
     ['https://10.0.0.5/', 'SUBSCRIPTION.HOST_NOT_ALLOWED'],
     ['https://10.0.0.5:8444/', 'SUBSCRIPTION.HOST_NOT_ALLOWED'],
+    // An entry without a port allows 80 and 443 only.
+    ['http://hooks.example.com:9000/', 'SUBSCRIPTION.HOST_NOT_ALLOWED'],
+    ['http://[::1]:3000/', 'SUBSCRIPTION.HOST_NOT_ALLOWED'],
+    ['https://a.example.org:8080/', 'SUBSCRIPTION.HOST_NOT_ALLOWED'],
     ['ftp://hooks.example.com/', 'SUBSCRIPTION.INVALID_URL'],
     ['file:///etc/passwd', 'SUBSCRIPTION.INVALID_URL'],
     ['https://user:pw@hooks.example.com/', 'SUBSCRIPTION.INVALID_URL'],
@@ -59,7 +64,7 @@ describe('webhook URLs', () => {
 
   it('compares hosts in their canonical form, so another spelling of an address is that address', () => {
     expect(
-      codeOf(() => checkWebhookUrl('http://0x7f.1/', ['127.0.0.1'])),
+      codeOf(() => checkWebhookUrl('http://0x7f.1/', ['127.0.0.1:80'])),
     ).toBeUndefined();
     expect(codeOf(() => checkWebhookUrl('http://0x7f.1/', ['10.0.0.1']))).toBe(
       'SUBSCRIPTION.HOST_NOT_ALLOWED',
