@@ -841,4 +841,52 @@ describe('outbound webhooks', () => {
     expect(read).toMatchObject({ state: 'paused', pausedReason: reason });
     expect(hooks.received.length).toBe(delivered);
   });
+
+  it('caps the subscriptions an org keeps with a coded 409, counts no deleted one, and lists at most limit', async () => {
+    const hooks = await receiver();
+    const t = await start({ STACKYARD_WEBHOOK_MAX_PER_ORG: '2' });
+    const post = (token = ONE, key?: string) => {
+      const req = t
+        .http()
+        .post('/subscriptions')
+        .set('authorization', `Bearer ${token}`);
+      if (key) void req.set('idempotency-key', key);
+      return req.send({ url: hooks.url });
+    };
+    const first = (await post(ONE, 'cap-1').expect(201))
+      .body as CreatedSubscriptionResource;
+    await post().expect(201);
+    const before = await t.store.headPosition();
+    const refused = await post();
+    expect({ status: refused.status, code: code(refused) }).toEqual({
+      status: 409,
+      code: 'SUBSCRIPTION.LIMIT_REACHED',
+    });
+    expect(await t.store.headPosition()).toBe(before);
+    // A retry of a create that counted still gets its answer; another org has its own cap.
+    expect((await post(ONE, 'cap-1').expect(200)).body).toMatchObject({
+      subscriptionId: first.subscriptionId,
+    });
+    await post(TWO).expect(201);
+    // A deleted one no longer counts.
+    await t
+      .http()
+      .delete(`/subscriptions/${first.subscriptionId}`)
+      .set('authorization', `Bearer ${ONE}`)
+      .expect(200);
+    await post().expect(201);
+
+    const list = (limit?: number) =>
+      t
+        .http()
+        .get(`/subscriptions${limit ? `?limit=${limit}` : ''}`)
+        .set('authorization', `Bearer ${ONE}`);
+    expect(
+      ((await list().expect(200)).body as SubscriptionListResource).items,
+    ).toHaveLength(3);
+    const newest = (await list(1).expect(200)).body as SubscriptionListResource;
+    expect(newest.items).toHaveLength(1);
+    expect(newest.items[0]!.state).toBe('active');
+    expect((await list(101)).status).toBe(400);
+  });
 });

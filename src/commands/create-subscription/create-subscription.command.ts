@@ -18,6 +18,8 @@ export class CreateSubscriptionCommand extends Command<CreateSubscriptionResult>
     /** Checked for shape only; the handler applies the domain's rules. */
     readonly input: SubscriptionRequestInput,
     readonly idempotencyKey: string | undefined,
+    /** The org's subscriptions not deleted, as the controller read them: the cap's count. */
+    readonly orgSubscriptions: number,
   ) {
     super();
   }

@@ -42,7 +42,12 @@ export class CreateSubscriptionController {
     const idempotencyKey = parseIdempotencyKey(key);
     const { subscriptionId, stream, replayed, generatedSecret } =
       await this.commands.execute(
-        new CreateSubscriptionCommand(orgId, input, idempotencyKey),
+        new CreateSubscriptionCommand(
+          orgId,
+          input,
+          idempotencyKey,
+          await this.subscriptions.countKept(orgId),
+        ),
       );
     void reply
       .status(replayed ? 200 : 201)

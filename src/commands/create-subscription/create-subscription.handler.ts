@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
-import { NotFoundError } from '../../domain/domain-error';
+import { ConflictError, NotFoundError } from '../../domain/domain-error';
 import {
   narrow,
   SUBSCRIPTION_EVENTS,
@@ -74,6 +74,22 @@ export class CreateSubscriptionHandler implements ICommandHandler<CreateSubscrip
       idempotencyKey === undefined
         ? uuidv7()
         : uuidv5(`${orgId}\n${idempotencyKey}`, IDEMPOTENT_SUBSCRIPTION_IDS);
+    const { maxPerOrg } = this.config.webhooks;
+    // A retry of a create that counted is let through to its replay.
+    if (
+      command.orgSubscriptions >= maxPerOrg &&
+      (idempotencyKey === undefined ||
+        (
+          await this.store.readStream(subscriptionStream(subscriptionId), {
+            maxCount: 1,
+          })
+        ).length === 0)
+    )
+      throw new ConflictError(
+        'SUBSCRIPTION.LIMIT_REACHED',
+        `The org has ${command.orgSubscriptions} subscriptions, the most this service allows (STACKYARD_WEBHOOK_MAX_PER_ORG = ${maxPerOrg}); delete one first`,
+        { limit: maxPerOrg },
+      );
     const context = subscriptionSecretContext(subscriptionId);
     const secret =
       request.secret ?? `whsec_${randomBytes(32).toString('base64url')}`;

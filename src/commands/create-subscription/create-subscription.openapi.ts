@@ -51,7 +51,7 @@ export const createSubscriptionRoutes: RouteConfig[] = [
         "`REPO.NOT_FOUND`: `repoId` names no repo of the caller's org.",
       ),
       409: errorResponse(
-        '`EVENT_STORE.CONCURRENCY`: other writers kept winning the race.',
+        '`SUBSCRIPTION.LIMIT_REACHED`: the org has `STACKYARD_WEBHOOK_MAX_PER_ORG` subscriptions that are not deleted (`details.limit`); nothing was recorded. `EVENT_STORE.CONCURRENCY`: other writers kept winning the race.',
       ),
       413: BODY_TOO_LARGE,
       415: UNSUPPORTED_MEDIA_TYPE,

@@ -81,6 +81,11 @@ export interface WebhookDeliveryConfig {
    * is paused (`STACKYARD_WEBHOOK_PAUSE_AFTER_MS`, default 3 days).
    */
   pauseAfterMs: number;
+  /**
+   * The most subscriptions (not deleted) one org may have (`STACKYARD_WEBHOOK_MAX_PER_ORG`,
+   * default 25): each costs a consumer and its reads of the store.
+   */
+  maxPerOrg: number;
 }
 
 /** A shared PostgreSQL database. */
@@ -154,6 +159,7 @@ function loadConfigFrom(read: EnvReader): AppConfig {
         'STACKYARD_WEBHOOK_PAUSE_AFTER_MS',
         3 * 24 * 3_600_000,
       ),
+      maxPerOrg: read.integer('STACKYARD_WEBHOOK_MAX_PER_ORG', 25, 1, 10_000),
     },
   };
   return config;

@@ -6,7 +6,10 @@ import {
   type ReadModelProgress,
 } from '../read-model-progress.port';
 import { ReadQuery } from '../read-queries.dto';
-import { DeliveriesQuery } from './subscription.queries.dto';
+import {
+  DeliveriesQuery,
+  SubscriptionsQuery,
+} from './subscription.queries.dto';
 import { SubscriptionQueries } from './subscription.queries';
 import type {
   DeliveryListResource,
@@ -27,9 +30,13 @@ export class SubscriptionController {
     @Org() orgId: string,
     @Query() query: unknown,
   ): Promise<SubscriptionListResource> {
-    const { minPosition } = parseInput(ReadQuery, query, 'query');
+    const { minPosition, limit } = parseInput(
+      SubscriptionsQuery,
+      query,
+      'query',
+    );
     await this.projections.reach(minPosition);
-    return { items: await this.subscriptions.list(orgId) };
+    return { items: await this.subscriptions.list(orgId, limit) };
   }
 
   @Get(':subscriptionId')

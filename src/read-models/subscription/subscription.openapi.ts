@@ -8,7 +8,10 @@ import {
 } from '../../infrastructure/http/api-responses.openapi';
 import { SubscriptionPath } from '../../infrastructure/http/path-params.dto';
 import { ReadQuery } from '../read-queries.dto';
-import { DeliveriesQuery } from './subscription.queries.dto';
+import {
+  DeliveriesQuery,
+  SubscriptionsQuery,
+} from './subscription.queries.dto';
 import {
   DeliveryListResource,
   SubscriptionListResource,
@@ -26,8 +29,8 @@ export const subscriptionRoutes: RouteConfig[] = [
     path: '/subscriptions',
     operationId: 'listSubscriptions',
     tags: ['subscriptions'],
-    summary: "The org's outbound webhooks, newest first",
-    request: { query: ReadQuery },
+    summary: "The org's outbound webhooks, newest first (at most `limit`)",
+    request: { query: SubscriptionsQuery },
     responses: {
       200: jsonResponse('The subscriptions.', SubscriptionListResource),
       400: INVALID_QUERY,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, Not } from 'typeorm';
 import { subscriptionNotFound } from '../../domain/subscription/subscription.decider';
 import {
   EVENT_STORE,
@@ -44,10 +44,23 @@ export class SubscriptionQueries {
     return this.describe(await this.row(orgId, subscriptionId));
   }
 
-  async list(orgId: string): Promise<SubscriptionResource[]> {
+  /**
+   * How many subscriptions the org has that are not deleted, once the read model has folded
+   * everything committed now (briefly waited for): what the per-org cap counts.
+   */
+  async countKept(orgId: string): Promise<number> {
+    await this.projections.catchUpToHead(1000).catch(() => undefined);
+    return this.db.manager.count(SubscriptionEntity, {
+      where: { orgId, state: Not('deleted') },
+    });
+  }
+
+  /** The org's newest `limit` subscriptions. */
+  async list(orgId: string, limit: number): Promise<SubscriptionResource[]> {
     const rows = await this.db.manager.find(SubscriptionEntity, {
       where: { orgId },
       order: { createdAt: 'DESC', subscriptionId: 'DESC' },
+      take: limit,
     });
     return Promise.all(rows.map((row) => this.describe(row)));
   }

@@ -45,6 +45,7 @@ describe('loadConfig', () => {
         retryBaseMs: 1_000,
         retryCapMs: 600_000,
         pauseAfterMs: 259_200_000,
+        maxPerOrg: 25,
       },
     });
   });
@@ -56,13 +57,18 @@ describe('loadConfig', () => {
         STACKYARD_WEBHOOK_RETRY_BASE_MS: '5',
         STACKYARD_WEBHOOK_RETRY_CAP_MS: '40',
         STACKYARD_WEBHOOK_PAUSE_AFTER_MS: '0',
+        STACKYARD_WEBHOOK_MAX_PER_ORG: '3',
       }).webhooks,
     ).toEqual({
       timeoutMs: 250,
       retryBaseMs: 5,
       retryCapMs: 40,
       pauseAfterMs: 0,
+      maxPerOrg: 3,
     });
+    expect(refusal({ STACKYARD_WEBHOOK_MAX_PER_ORG: '0' })).toContain(
+      'STACKYARD_WEBHOOK_MAX_PER_ORG',
+    );
     expect(refusal({ STACKYARD_WEBHOOK_TIMEOUT_MS: '0' })).toContain(
       'STACKYARD_WEBHOOK_TIMEOUT_MS',
     );
