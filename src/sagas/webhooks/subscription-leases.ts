@@ -13,6 +13,8 @@ export interface SubscriptionLeasesOptions {
   /** Told when this instance took or lost a subscription, to start or stop its consumer. */
   changed(subscriptionId: string): void;
   logger: { warn(message: string): void };
+  /** This instance's clock (tests pass their own). */
+  now?: () => number;
 }
 
 /**
@@ -22,10 +24,18 @@ export interface SubscriptionLeasesOptions {
  * subscriptions go to another once its leases expire. The lease is not the fence: two
  * holders in a takeover race only deliver an event twice, which at-least-once allows, and a
  * cursor only moves forward.
+ *
+ * A lease is also given up here, on this instance's own clock, a quarter of the ttl before it
+ * would expire unrenewed: when renewals fail (the database unreachable), the consumer stops
+ * before another instance may take the subscription over, instead of delivering beside it.
+ * The deadline counts from when the acquire or renewal was asked, so it is never later than
+ * the store's.
  */
 export class SubscriptionLeases {
   private readonly held = new Map<string, Lease>();
   private readonly wanted = new Set<string>();
+  /** Per held subscription: the timer that gives it up unless a renewal comes first. */
+  private readonly expiries = new Map<string, NodeJS.Timeout>();
   private heartbeat: NodeJS.Timeout | undefined;
   private beat: Promise<void> | undefined;
   private stopped = false;
@@ -37,6 +47,38 @@ export class SubscriptionLeases {
 
   holds(subscriptionId: string): boolean {
     return this.held.has(subscriptionId);
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** Holds `lease` until a quarter of the ttl before `askedAt + ttl`, unless renewed. */
+  private hold(id: string, lease: Lease, askedAt: number): void {
+    this.held.set(id, lease);
+    clearTimeout(this.expiries.get(id));
+    const { ttlMs } = this.options;
+    const timer = setTimeout(
+      () => {
+        if (this.expiries.get(id) !== timer) return;
+        this.expiries.delete(id);
+        if (!this.held.has(id)) return;
+        this.held.delete(id);
+        this.options.logger.warn(
+          `subscription ${id}: lease not renewed in time, deliveries stop before it expires`,
+        );
+        this.options.changed(id);
+      },
+      Math.max(0, askedAt + ttlMs - Math.ceil(ttlMs / 4) - this.now()),
+    );
+    timer.unref();
+    this.expiries.set(id, timer);
+  }
+
+  private unhold(id: string): void {
+    this.held.delete(id);
+    clearTimeout(this.expiries.get(id));
+    this.expiries.delete(id);
   }
 
   start(): void {
@@ -59,7 +101,7 @@ export class SubscriptionLeases {
     this.wanted.delete(subscriptionId);
     const lease = this.held.get(subscriptionId);
     if (!lease) return;
-    this.held.delete(subscriptionId);
+    this.unhold(subscriptionId);
     await this.leases.release(lease).catch(() => undefined);
   }
 
@@ -69,7 +111,7 @@ export class SubscriptionLeases {
     clearInterval(this.heartbeat);
     await this.beat;
     const all = [...this.held.values()];
-    this.held.clear();
+    for (const id of [...this.held.keys()]) this.unhold(id);
     await Promise.all(
       all.map((lease) => this.leases.release(lease).catch(() => undefined)),
     );
@@ -91,13 +133,16 @@ export class SubscriptionLeases {
   private async renewAndAsk(): Promise<void> {
     const held = [...this.held.values()];
     if (held.length > 0) {
+      const askedAt = this.now();
       const renewed = await this.leases.renewMany(held, this.options.ttlMs);
       held.forEach((lease, i) => {
         const now = renewed[i];
         const id = lease.name.slice('subscription:'.length);
-        if (now) this.held.set(id, now);
+        // Given up meanwhile (dropped, or its deadline passed): not taken back here.
+        if (this.held.get(id) !== lease) return;
+        if (now) this.hold(id, now, askedAt);
         else {
-          this.held.delete(id);
+          this.unhold(id);
           this.options.logger.warn(
             `subscription ${id}: lease lost, another instance delivers it`,
           );
@@ -108,6 +153,7 @@ export class SubscriptionLeases {
     for (const id of this.wanted) {
       if (this.stopped) return;
       if (this.held.has(id)) continue;
+      const askedAt = this.now();
       const lease = await this.leases.acquire(
         subscriptionLeaseName(id),
         this.options.holder,
@@ -118,7 +164,7 @@ export class SubscriptionLeases {
         await this.leases.release(lease);
         continue;
       }
-      this.held.set(id, lease);
+      this.hold(id, lease, askedAt);
       this.options.changed(id);
     }
   }

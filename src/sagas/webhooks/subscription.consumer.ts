@@ -64,6 +64,11 @@ export interface ConsumerDeps {
   failed?(error: unknown): void;
   /** The loop read its first page: a failure of the consumer's own is over. */
   recovered?(): void;
+  /**
+   * Whether this consumer still owns the subscription (on a shared database: its lease is
+   * held here); the cursor is written only while it does.
+   */
+  owns?(): boolean;
   logger: { warn(message: string): void; error(message: string): void };
 }
 
@@ -251,6 +256,8 @@ export class SubscriptionConsumer {
   private async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
     if (!this.dirty) return;
+    // Another instance may deliver it now: its cursor is that one's to write.
+    if (this.deps.owns && !this.deps.owns()) return;
     const attempts = this.attempts;
     this.attempts = [];
     this.dirty = false;

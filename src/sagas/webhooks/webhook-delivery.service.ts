@@ -264,6 +264,7 @@ export class WebhookDeliveryService
           );
         },
         recovered: () => this.failures.delete(id),
+        owns: () => this.leases?.holds(id) ?? true,
         logger: this.logger,
       },
       {
