@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { apiDocument } from './api-document';
 import { CancelJobController } from './commands/cancel-job/cancel-job.controller';
@@ -162,7 +162,10 @@ export class AppModule {
           useFactory: (db: DataSource) => new SqlDeliveryLog(db),
           inject: [DataSource],
         },
-        { provide: COMMAND_LOAD, useClass: ServerCommandLoad },
+        ServerCommandLoad,
+        { provide: COMMAND_LOAD, useExisting: ServerCommandLoad },
+        // Counts the commands in flight once the auth guard has let them through.
+        { provide: APP_INTERCEPTOR, useExisting: ServerCommandLoad },
         WebhookDeliveryService,
         MetricsService,
         ShutdownState,

@@ -377,18 +377,23 @@ describe('outbound webhooks', () => {
     // The hanging receiver holds its first delivery.
     await hung.until((r) => r.length >= 1);
 
-    const accepted: number[] = [];
-    const jobs = [one.initialJobId];
-    for (let i = 0; i < 5; i++) {
-      const res = await t
-        .http()
-        .post(`/repos/${one.repoId}/actions`)
-        .set('authorization', `Bearer ${ONE}`)
-        .send({ action: 'sync_repo' });
-      accepted.push(res.status);
-      jobs.push((res.body as JobResource).jobId);
-    }
-    expect(accepted).toEqual([202, 202, 202, 202, 202]);
+    // Eight commands at once: more than enough to count as busy while they are in flight.
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        t
+          .http()
+          .post(`/repos/${one.repoId}/actions`)
+          .set('authorization', `Bearer ${ONE}`)
+          .send({ action: 'sync_repo' }),
+      ),
+    );
+    expect(answers.map((res) => res.status)).toEqual(
+      Array.from({ length: 8 }, () => 202),
+    );
+    const jobs = [
+      one.initialJobId,
+      ...answers.map((res) => (res.body as JobResource).jobId),
+    ];
     await jobsEnded(t.store, ...jobs);
     const expected = await deliverable(
       t.store,

@@ -18,6 +18,7 @@ import type {
   WebhookSender,
 } from '../../infrastructure/webhooks/webhook-sender';
 import { type BackoffPolicy, retryDelayMs } from './delivery.backoff';
+import { restBeforeDelivery } from './delivery-rest';
 import { webhookPayload } from './webhook-payload';
 
 /** A subscription as its consumer delivers it: the secret opened, ready to sign. */
@@ -42,8 +43,8 @@ export interface ConsumerOptions {
   now: () => number;
   random?: () => number;
   /**
-   * While it is busy (commands waiting on the event loop), each event waits `restMs` before
-   * its delivery: deliveries give way to accepts, and still go on, slowly, under a load that
+   * While it is busy (commands waiting on the event loop), every other event waits `restMs`
+   * before its delivery: deliveries give way to accepts, and still go on under a load that
    * does not end.
    */
   yieldTo?: { readonly busy: boolean };
@@ -93,6 +94,8 @@ export class SubscriptionConsumer {
   private dirty = false;
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Whether the last delivery rested first (see `restBeforeDelivery`). */
+  private restedLast = false;
   /** Deliveries that reached their receiver; for tests and the bench. */
   delivered = 0;
 
@@ -182,7 +185,12 @@ export class SubscriptionConsumer {
   private async deliver(event: RecordedEvent): Promise<boolean> {
     const { target, options } = this;
     const body = webhookPayload(event);
-    if (options.yieldTo?.busy) {
+    const rest = restBeforeDelivery(
+      options.yieldTo?.busy ?? false,
+      this.restedLast,
+    );
+    this.restedLast = rest;
+    if (rest) {
       await sleep(options.restMs ?? 20, this.stopping.signal);
       if (this.stopped) return false;
     }
