@@ -1,5 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -27,6 +34,31 @@ const URL =
  * holder of its lease only, and when that instance is killed the other takes it over from
  * the checkpoint, so the receiver still gets every event of the org, in order.
  */
+/** The local TCP ports of the sockets a process holds open (Linux, from /proc). */
+function socketPorts(pid: number): Set<number> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+      if (inode) inodes.add(inode);
+    } catch {
+      // Closed while listed.
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ['tcp', 'tcp6']) {
+    for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8')
+      .split('\n')
+      .slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length > 9 && inodes.has(fields[9]!))
+        ports.add(parseInt(fields[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports;
+}
+
 describe('outbound webhooks on two instances', () => {
   let root: string;
   let schema: string;
@@ -95,9 +127,15 @@ describe('outbound webhooks on two instances', () => {
       `SELECT holder FROM ${schema}.stackyard_leases WHERE name = $1`,
       [`subscription:${id}`],
     );
-    expect(holders.rows).toHaveLength(1);
     const holder = holders.rows[0]!.holder;
     const [dying, surviving] = holder === 'instance-0' ? [a, b] : [b, a];
+    // Every delivery so far came over a connection of the lease holder's process, none over
+    // one of the other instance's (on loopback, the sender's port names its process).
+    const from = new Set(receiver.received.map((r) => r.remotePort));
+    const holderPorts = socketPorts(dying.pid);
+    const otherPorts = socketPorts(surviving.pid);
+    expect([...from].filter((p) => !holderPorts.has(p))).toEqual([]);
+    expect([...from].filter((p) => otherPorts.has(p))).toEqual([]);
     await dying.kill();
 
     const jobs = [repo.body.initialJobId];

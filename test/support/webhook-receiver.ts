@@ -20,6 +20,8 @@ export interface Received {
   raw: string;
   /** The receiver's answer to it. */
   answered: number | 'hung';
+  /** The sender's port of the connection it came on (which process sent it, on loopback). */
+  remotePort: number;
 }
 
 /** How the receiver answers the next delivery: a status, or never. */
@@ -116,13 +118,14 @@ export class WebhookReceiver {
       req.on('end', () => {
         const body = JSON.parse(raw) as Omit<
           Received,
-          'headers' | 'raw' | 'answered'
+          'headers' | 'raw' | 'answered' | 'remotePort'
         >;
         const delivery: Received = {
           ...body,
           headers: req.headers,
           raw,
           answered: 'hung',
+          remotePort: req.socket.remotePort ?? 0,
         };
         const answer = this.answer(delivery, this.received.length);
         if (answer === 'hang') {

@@ -279,6 +279,9 @@ export class SubscriptionConsumer {
         this.deps.logger.warn(
           `subscription ${this.target.subscriptionId}: cursor not written (${String(error)})`,
         );
+        // The lines not written go with the next write, before the newer ones, still bounded
+        // to the newest DELIVERIES_KEPT.
+        this.attempts = [...attempts, ...this.attempts].slice(-DELIVERIES_KEPT);
         this.dirty = true;
       })
       .finally(() => {

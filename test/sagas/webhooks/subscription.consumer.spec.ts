@@ -45,6 +45,8 @@ class FakeSender implements WebhookSender {
 class MemoryLog implements DeliveryLog {
   stored = new Map<string, DeliveryCursor>();
   attemptsKept: DeliveryAttempt[] = [];
+  /** Writes to refuse before the next succeeds (the database unreachable). */
+  refuse = 0;
   cursor(id: string) {
     return Promise.resolve(this.stored.get(id));
   }
@@ -56,6 +58,10 @@ class MemoryLog implements DeliveryLog {
     cursor: DeliveryCursor,
     attempts: readonly DeliveryAttempt[],
   ) {
+    if (this.refuse > 0) {
+      this.refuse--;
+      return Promise.reject(new Error('database unreachable'));
+    }
     const old = this.stored.get(id);
     this.stored.set(id, {
       position: Math.max(old?.position ?? 0, cursor.position),
@@ -174,6 +180,27 @@ describe('a subscription consumer', () => {
       jobId: null,
       data: { n: 0 },
     });
+  });
+
+  it('keeps the attempts of a write that failed for the next one, in order', async () => {
+    const mine = await appendOrgEvents(store, 'org-1', 2);
+    sender.answer = (i) =>
+      i < 2
+        ? { ok: false, status: 500, latencyMs: 0 }
+        : { ok: true, status: 200, latencyMs: 1 };
+    log.refuse = 1;
+    const consumer = start();
+    await sender.until(() => sender.sent.length >= 4);
+    await consumer.stop();
+    expect(
+      log.attemptsKept.map((a) => [a.eventId, a.attempt, a.statusCode]),
+    ).toEqual([
+      [mine[0]!.eventId, 1, 500],
+      [mine[0]!.eventId, 2, 500],
+      [mine[0]!.eventId, 3, 200],
+      [mine[1]!.eventId, 1, 200],
+    ]);
+    expect(log.stored.get('sub-1')?.position).toBe(mine[1]!.globalPosition);
   });
 
   it('retries an event until it is delivered, then goes on, and writes its cursor', async () => {
