@@ -424,6 +424,10 @@ describe('outbound webhooks', () => {
       [`http://user:pw@127.0.0.1:${hooks.port}/`, 'SUBSCRIPTION.INVALID_URL'],
       [`ftp://127.0.0.1:${hooks.port}/`, 'SUBSCRIPTION.INVALID_URL'],
       [`http://127.0.0.1:${hooks.port}/#x`, 'SUBSCRIPTION.INVALID_URL'],
+      [
+        `http://127.0.0.1:${hooks.port}/hooks?token=xoxb-1`,
+        'SUBSCRIPTION.INVALID_URL',
+      ],
       ['not a url', 'SUBSCRIPTION.INVALID_URL'],
     ];
     for (const [url, wanted] of refused) {

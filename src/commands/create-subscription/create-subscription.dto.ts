@@ -9,7 +9,7 @@ export const CreateSubscriptionBody = z
   .strictObject({
     url: z.string().max(2048).meta({
       description:
-        "Where deliveries are POSTed: http or https, no credentials, a host (and port) of the service's allow-list (`STACKYARD_WEBHOOK_HOSTS`).",
+        "Where deliveries are POSTed: http or https, no credentials, no query, a host (and port) of the service's allow-list (`STACKYARD_WEBHOOK_HOSTS`).",
     }),
     repoId: z.string().max(200).nullable().optional().meta({
       description: "Only this repo's events; all of the org's when absent.",

@@ -44,7 +44,7 @@ export const createSubscriptionRoutes: RouteConfig[] = [
         'The subscription: `/subscriptions/{subscriptionId}`.',
       ),
       400: errorResponse(
-        'Nothing was recorded. `HTTP.BAD_REQUEST` (malformed JSON), `REQUEST.INVALID` (the body or the `Idempotency-Key` header fails its schema), `SUBSCRIPTION.INVALID_URL` (not http or https, credentials or a fragment in it), `SUBSCRIPTION.HOST_NOT_ALLOWED` (the host and port are not in `STACKYARD_WEBHOOK_HOSTS`), `SUBSCRIPTION.INVALID_EVENT_TYPE`, `SUBSCRIPTION.INVALID_SECRET`.',
+        'Nothing was recorded. `HTTP.BAD_REQUEST` (malformed JSON), `REQUEST.INVALID` (the body or the `Idempotency-Key` header fails its schema), `SUBSCRIPTION.INVALID_URL` (not http or https, credentials, a query or a fragment in it), `SUBSCRIPTION.HOST_NOT_ALLOWED` (the host and port are not in `STACKYARD_WEBHOOK_HOSTS`), `SUBSCRIPTION.INVALID_EVENT_TYPE`, `SUBSCRIPTION.INVALID_SECRET`.',
       ),
       401: UNAUTHORIZED,
       404: errorResponse(

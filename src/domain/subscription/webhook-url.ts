@@ -1,8 +1,8 @@
 import { ValidationError } from '../domain-error';
 
 /**
- * Where a subscription may send its deliveries: an http or https URL with no credentials and
- * no fragment, whose host (and port) the operator's allow-list names. Refused before anything
+ * Where a subscription may send its deliveries: an http or https URL with no credentials, no
+ * query and no fragment, whose host (and port) the operator's allow-list names. Refused before anything
  * is recorded, so that a tenant cannot point the service at an internal address.
  *
  * Allow-list entries are `host`, `*.domain` (any name below the domain, not the domain
@@ -31,6 +31,12 @@ export function checkWebhookUrl(
     );
   if (url.hash !== '' || raw.includes('#'))
     throw invalid('url must not have a fragment ("#")');
+  // Where Slack-style URLs put their token: the URL is answered by every read, the SSE
+  // stream, the history and the dashboard, so it must hold nothing secret.
+  if (url.search !== '' || raw.includes('?'))
+    throw invalid(
+      'url must not have a query ("?"): it is shown by reads, the history and the event stream, so it must not carry a token; deliveries are authenticated by their signature',
+    );
   if (!hostAllowed(url, allowedHosts))
     throw new ValidationError(
       'SUBSCRIPTION.HOST_NOT_ALLOWED',

@@ -23,7 +23,7 @@ describe('webhook URLs', () => {
 
   it.each([
     'https://hooks.example.com/stackyard',
-    'http://hooks.example.com/x?team=a',
+    'http://hooks.example.com/x/team-a',
     'http://hooks.example.com:443/',
     'https://a.example.org/',
     'https://deep.a.example.org/',
@@ -51,6 +51,8 @@ describe('webhook URLs', () => {
     ['https://user:pw@hooks.example.com/', 'SUBSCRIPTION.INVALID_URL'],
     ['https://token@hooks.example.com/', 'SUBSCRIPTION.INVALID_URL'],
     ['https://hooks.example.com/#frag', 'SUBSCRIPTION.INVALID_URL'],
+    ['https://hooks.example.com/x?token=abc', 'SUBSCRIPTION.INVALID_URL'],
+    ['https://hooks.example.com/x?', 'SUBSCRIPTION.INVALID_URL'],
     ['/relative', 'SUBSCRIPTION.INVALID_URL'],
   ])('refuses %s', (url, code) => {
     expect(codeOf(() => checkWebhookUrl(url, allowed))).toBe(code);
