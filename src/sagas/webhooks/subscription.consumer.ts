@@ -63,8 +63,11 @@ export interface ConsumerDeps {
   ): Promise<void>;
   /** The loop ended on an error of its own (the store or the log failing): start it again. */
   failed?(error: unknown): void;
-  /** The loop read its first page: a failure of the consumer's own is over. */
-  recovered?(): void;
+  /**
+   * The consumer read the store on starting: a failure of its own (not of its receiver) is
+   * over. True when there was one, whose `failingSince` the consumer then clears.
+   */
+  recovered?(): boolean;
   /**
    * Whether this consumer still owns the subscription (on a shared database: its lease is
    * held here); the cursor is written only while it does.
@@ -141,6 +144,17 @@ export class SubscriptionConsumer {
         ? failingSince
         : null;
     if (this.stopped) return;
+    // One small read first: the store answers again, so a failure of the consumer's own is
+    // over, and its time must not count towards pausing the receiver's failures later.
+    await this.deps.store.readAll({
+      fromPosition: this.position + 1,
+      limit: 1,
+    });
+    if (this.deps.recovered?.()) {
+      this.failingSince = null;
+      this.dirty = true;
+    }
+    if (this.stopped) return;
     const subscription = this.deps.store.subscribe({
       fromPosition: this.position + 1,
       batchSize: this.options.pageSize,
@@ -149,13 +163,8 @@ export class SubscriptionConsumer {
     const ownStream = subscriptionStream(target.subscriptionId);
     this.timer = setInterval(() => void this.flush(), this.options.flushMs);
     this.timer.unref();
-    let recovered = false;
     try {
       for await (const batch of subscription) {
-        if (!recovered) {
-          recovered = true;
-          this.deps.recovered?.();
-        }
         for (const event of batch) {
           if (this.stopped) return;
           // Its own end, met in order: nothing recorded after the deletion goes out, however

@@ -223,13 +223,22 @@ export class WebhookDeliveryService
     // The allow-list may have changed since the subscription was made: a URL it no longer
     // names is not delivered to, and the org learns why from the pause.
     if (!hostAllowed(new URL(subscription.url), this.config.webhookHosts)) {
-      const cursor = await this.log.cursor(id);
-      await this.pause(
-        subscription,
-        `the URL's host ${new URL(subscription.url).host} is no longer in the webhook allow-list (STACKYARD_WEBHOOK_HOSTS)`,
-        cursor?.failingSince ?? this.clock.now().toISOString(),
-        Math.max(cursor?.position ?? 0, subscription.createdPosition),
-      );
+      const reason = `the URL's host ${new URL(subscription.url).host} is no longer in the webhook allow-list (STACKYARD_WEBHOOK_HOSTS)`;
+      try {
+        const cursor = await this.log.cursor(id);
+        await this.pause(
+          subscription,
+          reason,
+          cursor?.failingSince ?? this.clock.now().toISOString(),
+          Math.max(cursor?.position ?? 0, subscription.createdPosition),
+        );
+      } catch (error) {
+        // Not recorded (the store or the log failing): tried again with the backoff.
+        return this.failed(
+          subscription,
+          `${reason}; the pause was not recorded (${errorText(error)})`,
+        );
+      }
       return;
     }
     let secret: string;

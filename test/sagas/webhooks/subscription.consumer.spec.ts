@@ -182,6 +182,40 @@ describe('a subscription consumer', () => {
     });
   });
 
+  it('clears a failingSince of its own failure once it reads the store again, so that it never counts towards a later pause', async () => {
+    const mine = await appendOrgEvents(store, 'org-1', 1);
+    log.stored.set('sub-1', {
+      position: mine[0]!.globalPosition,
+      failingSince: '2020-01-01T00:00:00.000Z',
+    });
+    // The receiver fails from now on: only the new failure counts, so no pause comes at once.
+    sender.answer = () => ({ ok: false, status: 503, latencyMs: 0 });
+    const consumer = new SubscriptionConsumer(
+      target(),
+      {
+        store,
+        sender,
+        log,
+        pause: (reason, _since, event) => {
+          paused.push({ reason, position: event.globalPosition });
+          return Promise.resolve();
+        },
+        recovered: () => true,
+        logger: { warn: () => undefined, error: () => undefined },
+      },
+      options({ pauseAfterMs: 60_000 }),
+    );
+    consumers.push(consumer);
+    consumer.start();
+    await appendOrgEvents(store, 'org-1', 1);
+    await sender.until(() => sender.sent.length >= 3);
+    await consumer.stop();
+    expect(paused).toEqual([]);
+    expect(log.stored.get('sub-1')?.failingSince).not.toBe(
+      '2020-01-01T00:00:00.000Z',
+    );
+  });
+
   it('keeps the attempts of a write that failed for the next one, in order', async () => {
     const mine = await appendOrgEvents(store, 'org-1', 2);
     sender.answer = (i) =>
