@@ -4,7 +4,6 @@ import {
   isDeliverable,
 } from '../../domain/subscription/deliverable';
 import type {
-  EventStore,
   EventSubscription,
   RecordedEvent,
 } from '../../infrastructure/event-store/event-store.port';
@@ -19,6 +18,7 @@ import type {
 } from '../../infrastructure/webhooks/webhook-sender';
 import { type BackoffPolicy, retryDelayMs } from './delivery.backoff';
 import { restBeforeDelivery } from './delivery-rest';
+import type { ConsumerReads } from './shared-tail';
 import { webhookPayload } from './webhook-payload';
 
 /** A subscription as its consumer delivers it: the secret opened, ready to sign. */
@@ -52,7 +52,8 @@ export interface ConsumerOptions {
 }
 
 export interface ConsumerDeps {
-  store: EventStore;
+  /** The store, or the instance's shared tail of it (`SharedTail`). */
+  store: ConsumerReads;
   sender: WebhookSender;
   log: DeliveryLog;
   /** Records `SubscriptionPaused`; the consumer has stopped when it is called. */

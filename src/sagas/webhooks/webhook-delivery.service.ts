@@ -55,6 +55,7 @@ import {
   type WebhookSender,
 } from '../../infrastructure/webhooks/webhook-sender';
 import { retryDelayMs } from './delivery.backoff';
+import { SharedTail } from './shared-tail';
 import { SubscriptionConsumer } from './subscription.consumer';
 import { SubscriptionLeases } from './subscription-leases';
 import {
@@ -84,6 +85,8 @@ export class WebhookDeliveryService
   private readonly known = new Map<string, KnownSubscription>();
   private readonly consumers = new Map<string, SubscriptionConsumer>();
   private readonly leases: SubscriptionLeases | undefined;
+  /** The one reader of the store's newest events that every consumer at the head reads. */
+  private readonly tail: SharedTail;
   private readonly sender: WebhookSender;
   private readonly logger = new Logger('Webhooks');
   private follower: Follower | undefined;
@@ -117,6 +120,11 @@ export class WebhookDeliveryService
         () => clock.now().getTime(),
         config.webhookHosts,
       );
+    this.tail = new SharedTail(store, {
+      keep: 2000,
+      retryMs: 1000,
+      logger: this.logger,
+    });
     this.leases = shared
       ? new SubscriptionLeases(shared.store, {
           holder: config.instanceId,
@@ -146,11 +154,13 @@ export class WebhookDeliveryService
     await Promise.all([...this.transitions.values()]);
     await Promise.all([...this.consumers.values()].map((c) => c.stop()));
     this.consumers.clear();
+    await this.tail.close();
     await this.leases?.stop();
     this.sender.close?.();
   }
 
   private async start(): Promise<void> {
+    await this.tail.start();
     const checkpoints = this.checkpoints;
     this.follower = await foldThenFollow(this.store, {
       filter: { streamPrefix: SUBSCRIPTION_STREAM_PREFIX },
@@ -251,7 +261,7 @@ export class WebhookDeliveryService
     const started = new SubscriptionConsumer(
       { ...subscription, secret },
       {
-        store: this.store,
+        store: this.tail,
         sender: this.sender,
         log: this.log,
         pause: (reason, failingSince, event) =>
