@@ -5,7 +5,6 @@ import {
   countsAsCommand,
   ServerCommandLoad,
 } from '../../../src/infrastructure/http/command-load';
-import { restBeforeDelivery } from '../../../src/sagas/webhooks/delivery-rest';
 
 /** An HTTP execution context around a request as the auth guard left it. */
 const http = (request: { method: string; orgId?: string }) =>
@@ -62,16 +61,5 @@ describe('command load', () => {
     ).catch(() => undefined);
     await failing;
     expect(load.busy).toBe(false);
-  });
-
-  it('rests a delivery only while busy, and never two in a row: half of them go at once under a load that does not end', () => {
-    let rested = false;
-    const underLoad = Array.from({ length: 6 }, () => {
-      rested = restBeforeDelivery(true, rested);
-      return rested;
-    });
-    expect(underLoad).toEqual([true, false, true, false, true, false]);
-    expect(restBeforeDelivery(false, false)).toBe(false);
-    expect(restBeforeDelivery(false, true)).toBe(false);
   });
 });
