@@ -1,15 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { subscriptionStream } from '../../domain/streams';
-import { subscriptionModel } from '../../domain/subscription/subscription.decider';
 import { CLOCK, type Clock } from '../../infrastructure/clock/clock';
 import {
   EVENT_STORE,
   type EventStore,
   type RecordedEvent,
 } from '../../infrastructure/event-store/event-store.port';
-import { handleCommand } from '../../infrastructure/event-store/handle-command';
-import { currentRequestId } from '../../infrastructure/logging/request-context';
+import { changeSubscription } from '../subscription-change';
 import { DeleteSubscriptionCommand } from './delete-subscription.command';
 
 @CommandHandler(DeleteSubscriptionCommand)
@@ -19,24 +16,12 @@ export class DeleteSubscriptionHandler implements ICommandHandler<DeleteSubscrip
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute({
-    orgId,
-    subscriptionId,
-  }: DeleteSubscriptionCommand): Promise<RecordedEvent[]> {
-    const { stream } = await handleCommand(
+  execute(command: DeleteSubscriptionCommand): Promise<RecordedEvent[]> {
+    return changeSubscription(
       this.store,
-      subscriptionStream(subscriptionId),
-      subscriptionModel,
-      { type: 'DeleteSubscription', data: { orgId } },
-      {
-        metadata: {
-          correlationId: currentRequestId() ?? subscriptionId,
-          actor: `org:${orgId}`,
-          orgId,
-          at: this.clock.now().toISOString(),
-        },
-      },
+      this.clock,
+      'DeleteSubscription',
+      command,
     );
-    return stream;
   }
 }

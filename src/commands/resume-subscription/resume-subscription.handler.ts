@@ -1,15 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { subscriptionStream } from '../../domain/streams';
-import { subscriptionModel } from '../../domain/subscription/subscription.decider';
 import { CLOCK, type Clock } from '../../infrastructure/clock/clock';
 import {
   EVENT_STORE,
   type EventStore,
   type RecordedEvent,
 } from '../../infrastructure/event-store/event-store.port';
-import { handleCommand } from '../../infrastructure/event-store/handle-command';
-import { currentRequestId } from '../../infrastructure/logging/request-context';
+import { changeSubscription } from '../subscription-change';
 import { ResumeSubscriptionCommand } from './resume-subscription.command';
 
 @CommandHandler(ResumeSubscriptionCommand)
@@ -19,24 +16,12 @@ export class ResumeSubscriptionHandler implements ICommandHandler<ResumeSubscrip
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute({
-    orgId,
-    subscriptionId,
-  }: ResumeSubscriptionCommand): Promise<RecordedEvent[]> {
-    const { stream } = await handleCommand(
+  execute(command: ResumeSubscriptionCommand): Promise<RecordedEvent[]> {
+    return changeSubscription(
       this.store,
-      subscriptionStream(subscriptionId),
-      subscriptionModel,
-      { type: 'ResumeSubscription', data: { orgId } },
-      {
-        metadata: {
-          correlationId: currentRequestId() ?? subscriptionId,
-          actor: `org:${orgId}`,
-          orgId,
-          at: this.clock.now().toISOString(),
-        },
-      },
+      this.clock,
+      'ResumeSubscription',
+      command,
     );
-    return stream;
   }
 }
