@@ -1,12 +1,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { HttpWebhookSender } from '../src/infrastructure/webhooks/webhook-sender';
 import { freePort } from './support/free-port';
+import { silentRemote } from './support/silent-remote';
 import { json, spawnServer, stop } from './support/bench-service';
 import {
   type BenchRow,
@@ -79,26 +79,6 @@ class Receivers {
   stop(): void {
     this.child.kill();
   }
-}
-
-/** A git remote that accepts connections and never answers: the repo's lane stays held. */
-async function silentRemote(): Promise<{ url: string; close(): void }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  return {
-    url: `git://127.0.0.1:${port}/held.git`,
-    close() {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
 }
 
 async function load(
