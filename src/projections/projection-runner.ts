@@ -1,3 +1,4 @@
+import type { Database, Statement } from 'better-sqlite3';
 import type { DataSource, EntityManager } from 'typeorm';
 import { type Clock, systemClock } from '../infrastructure/clock/clock';
 import {
@@ -10,6 +11,11 @@ import type {
   EventSubscription,
   RecordedEvent,
 } from '../infrastructure/event-store/event-store.port';
+import { readModelEngine } from '../infrastructure/read-model-db/read-model-data-source';
+import {
+  sqliteConnection,
+  type SqliteRowTable,
+} from '../infrastructure/read-model-db/sqlite-row-table';
 import { ProjectionCheckpointEntity } from '../read-models/projection-checkpoint.entity';
 import type { ProjectedEvent, Projector } from './projection';
 
@@ -43,9 +49,34 @@ export class CheckpointMovedError extends Error {
   }
 }
 
+/**
+ * A batch the SQLite read-model file refused (disk full, I/O error, a refusing trigger), with
+ * the driver's message, as the entity manager's QueryFailedError has it: an Error of this
+ * realm (the driver's own error class is registered once per process by its native part).
+ */
+export class ReadModelWriteError extends Error {
+  override name = 'ReadModelWriteError';
+}
+
 // The runner holds projectors of different row and event types side by side.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyProjector = Projector<any, any, EntityManager>;
+
+/** The events of a batch one projector changes rows for, with the keys they change. */
+interface Plan {
+  keys: string[];
+  relevant: Array<{ key: string; event: ProjectedEvent<StackyardEventType> }>;
+}
+
+/**
+ * A SQLite read-model file written without the entity manager: every projector's rows and
+ * the checkpoint statement prepared on the connection, a batch one synchronous transaction.
+ */
+interface SqliteBatches {
+  db: Database;
+  tables: ReadonlyMap<string, SqliteRowTable<unknown>>;
+  moveCheckpoint: Statement;
+}
 
 /**
  * Folds the event store into read models. It reads the store once for every projector,
@@ -69,6 +100,7 @@ export class ProjectionRunner {
   private positionWaiters: Array<{ position: number; resolve: () => void }> =
     [];
   private lastPosition = 0;
+  private sqlite: SqliteBatches | undefined;
   /** The error that stopped the live loop, if one did. */
   failure: Error | undefined;
 
@@ -116,6 +148,34 @@ export class ProjectionRunner {
       );
     }
     this.lastPosition = this.minCheckpoint();
+    this.sqlite ??= this.sqliteBatches();
+  }
+
+  /**
+   * On a SQLite read-model file whose every writer can write synchronously, the statements
+   * the runner's batches run; undefined elsewhere (PostgreSQL, a writer without them).
+   */
+  private sqliteBatches(): SqliteBatches | undefined {
+    if (readModelEngine(this.dataSource) !== 'sqlite') return undefined;
+    const tables = new Map<string, SqliteRowTable<unknown>>();
+    for (const { projection, writer } of this.projectors) {
+      if (!writer.sqlite) return undefined;
+      tables.set(
+        projection.name,
+        writer.sqlite(this.dataSource) as SqliteRowTable<unknown>,
+      );
+    }
+    const db = sqliteConnection(this.dataSource);
+    const checkpoints = this.dataSource.getMetadata(
+      ProjectionCheckpointEntity,
+    ).tableName;
+    return {
+      db,
+      tables,
+      moveCheckpoint: db.prepare(
+        `UPDATE "${checkpoints}" SET "position" = ?, "updatedAt" = ? WHERE "name" = ? AND "position" = ?`,
+      ),
+    };
   }
 
   /** Projects everything committed so far, then returns the position reached. */
@@ -233,6 +293,68 @@ export class ProjectionRunner {
     const last = events[events.length - 1]!.globalPosition;
     this.reportUnknown(events);
     const now = this.clock.now().toISOString();
+    if (this.sqlite) this.applySqlite(this.sqlite, events, last, now);
+    else await this.applyThroughManager(events, last, now);
+    for (const p of this.projectors) {
+      this.checkpoints.set(
+        p.projection.name,
+        Math.max(last, this.checkpoints.get(p.projection.name) ?? 0),
+      );
+    }
+    // A written batch ends a failure: the read models are catching up again.
+    this.failure = undefined;
+    this.lastPosition = this.minCheckpoint();
+    this.wakeWaiters();
+  }
+
+  /**
+   * One batch in one synchronous SQLite transaction: nothing else runs on the connection
+   * meanwhile, and a throw (a checkpoint another writer moved, a full disk) rolls it all back.
+   */
+  private applySqlite(
+    sqlite: SqliteBatches,
+    events: readonly RecordedEvent[],
+    last: number,
+    now: string,
+  ): void {
+    // The connection is TypeORM's too. While one of its transactions is open (a writer
+    // awaiting between its statements), a batch would land in it and go if it rolls back:
+    // the batch fails instead, and the live loop tries again after a pause.
+    if (sqlite.db.inTransaction)
+      throw new ReadModelWriteError(
+        "the read-model file is inside another writer's transaction",
+      );
+    const batch = sqlite.db.transaction(() => {
+      for (const projector of this.projectors) {
+        const name = projector.projection.name;
+        const from = this.checkpoints.get(name) ?? 0;
+        if (last <= from) continue;
+        const plan = this.plan(projector, events, from);
+        if (plan) {
+          const table = sqlite.tables.get(name)!;
+          table.save(this.fold(projector, plan, table.load(plan.keys)));
+        }
+        const moved = sqlite.moveCheckpoint.run(last, now, name, from);
+        if (moved.changes !== 1) throw new CheckpointMovedError(name, from);
+      }
+    });
+    try {
+      batch();
+    } catch (error) {
+      if (error instanceof CheckpointMovedError) throw error;
+      const message = (error as { message?: unknown } | null)?.message;
+      throw new ReadModelWriteError(
+        typeof message === 'string' ? message : String(error),
+        { cause: error },
+      );
+    }
+  }
+
+  private async applyThroughManager(
+    events: readonly RecordedEvent[],
+    last: number,
+    now: string,
+  ): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
       for (const projector of this.projectors) {
         const name = projector.projection.name;
@@ -250,16 +372,6 @@ export class ProjectionRunner {
         if (moved.affected !== 1) throw new CheckpointMovedError(name, from);
       }
     });
-    for (const p of this.projectors) {
-      this.checkpoints.set(
-        p.projection.name,
-        Math.max(last, this.checkpoints.get(p.projection.name) ?? 0),
-      );
-    }
-    // A written batch ends a failure: the read models are catching up again.
-    this.failure = undefined;
-    this.lastPosition = this.minCheckpoint();
-    this.wakeWaiters();
   }
 
   private async applyTo(
@@ -268,11 +380,20 @@ export class ProjectionRunner {
     events: readonly RecordedEvent[],
     after: number,
   ): Promise<void> {
-    const { projection, writer } = projector;
-    const relevant: Array<{
-      key: string;
-      event: ProjectedEvent<StackyardEventType>;
-    }> = [];
+    const plan = this.plan(projector, events, after);
+    if (!plan) return;
+    const loaded = await projector.writer.load(tx, plan.keys);
+    await projector.writer.save(tx, this.fold(projector, plan, loaded));
+  }
+
+  /** The events after `after` that change rows of `projector`; undefined when none do. */
+  private plan(
+    projector: AnyProjector,
+    events: readonly RecordedEvent[],
+    after: number,
+  ): Plan | undefined {
+    const { projection } = projector;
+    const relevant: Plan['relevant'] = [];
     for (const recorded of events) {
       if (recorded.globalPosition <= after) continue;
       const event = narrow(recorded, projection.kind);
@@ -280,17 +401,24 @@ export class ProjectionRunner {
       const key = projection.keyOf(event);
       if (key !== undefined) relevant.push({ key, event });
     }
-    if (relevant.length === 0) return;
-    const keys = [...new Set(relevant.map((r) => r.key))];
-    const loaded = await writer.load(tx, keys);
+    if (relevant.length === 0) return undefined;
+    return { keys: [...new Set(relevant.map((r) => r.key))], relevant };
+  }
+
+  /** The rows the plan's events make of the loaded ones: null for a deleted row. */
+  private fold(
+    projector: AnyProjector,
+    plan: Plan,
+    loaded: ReadonlyMap<string, unknown>,
+  ): Map<string, unknown> {
     const changes = new Map<string, unknown>();
-    for (const { key, event } of relevant) {
+    for (const { key, event } of plan.relevant) {
       const row: unknown = changes.has(key)
         ? changes.get(key)
-        : ((loaded.get(key) as unknown) ?? null);
-      changes.set(key, this.safeEvolve(projection, row, event));
+        : (loaded.get(key) ?? null);
+      changes.set(key, this.safeEvolve(projector.projection, row, event));
     }
-    await writer.save(tx, changes);
+    return changes;
   }
 
   private safeEvolve(

@@ -4,7 +4,9 @@ import {
   type StackyardEvent,
   type StackyardEventType,
 } from '../domain/events/stackyard-event';
+import type { DataSource } from 'typeorm';
 import type { RecordedEvent } from '../infrastructure/event-store/event-store.port';
+import type { SqliteRowTable } from '../infrastructure/read-model-db/sqlite-row-table';
 
 /** A stored event of one of the types `T`, narrowed to its domain shape. */
 export type ProjectedEvent<T extends StackyardEventType> = RecordedEvent &
@@ -34,6 +36,12 @@ export interface ProjectionWriter<Row, Tx> {
   load(tx: Tx, keys: readonly string[]): Promise<Map<string, Row>>;
   /** Upserts rows, deletes keys mapped to null. */
   save(tx: Tx, changes: ReadonlyMap<string, Row | null>): Promise<void>;
+  /**
+   * The same loads and saves done synchronously on a SQLite read-model file (prepared
+   * statements on its connection), which lets the runner write a batch in one synchronous
+   * transaction. A writer without it is always run through `load` and `save`.
+   */
+  sqlite?(dataSource: DataSource): SqliteRowTable<Row>;
 }
 
 export interface Projector<Row, T extends StackyardEventType, Tx> {

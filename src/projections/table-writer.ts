@@ -8,6 +8,7 @@ import {
   upsertRows,
   type UpsertSpec,
 } from '../infrastructure/read-model-db/upsert-rows';
+import { sqliteRowTable } from '../infrastructure/read-model-db/sqlite-row-table';
 import type { ProjectionWriter } from './projection';
 
 /** Keys per `IN (...)` lookup. */
@@ -22,6 +23,8 @@ export function tableWriter<Row extends object>(
   key: keyof Row & string,
   upsert: UpsertSpec<Row>,
 ): ProjectionWriter<Row, EntityManager> {
+  if (upsert.columns[0] !== key || upsert.keyColumns !== 1)
+    throw new Error(`${upsert.table}: the key must be the one first column`);
   return {
     async load(tx, keys) {
       const rows = new Map<string, Row>();
@@ -50,5 +53,7 @@ export function tableWriter<Row extends object>(
         });
       }
     },
+
+    sqlite: (dataSource) => sqliteRowTable(dataSource, entity, upsert),
   };
 }

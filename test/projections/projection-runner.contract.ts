@@ -90,7 +90,9 @@ const everyReadModel = async (ds: DataSource) => ({
  * Two repos of one org with tracked branches, tasks and jobs, every event with the metadata
  * the service records: something for every read model, history included.
  */
-async function fillEveryReadModel(store: SqliteEventStore): Promise<void> {
+export async function fillEveryReadModel(
+  store: SqliteEventStore,
+): Promise<void> {
   for (const repoId of ['repo-1', 'repo-2']) {
     const metadata = { orgId: 'org-1', repoId, at: '2026-01-01T00:00:00.000Z' };
     const withMetadata = <E extends EventToAppend>(events: E[]) =>

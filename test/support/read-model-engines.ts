@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Database } from 'better-sqlite3';
+import { sqliteConnection } from '../../src/infrastructure/read-model-db/sqlite-row-table';
 import { DataSource } from 'typeorm';
 import {
   openReadModelDataSource,
@@ -140,11 +140,6 @@ export async function openTestReadModels(
 interface Refusal {
   create: readonly string[];
   drop: readonly string[];
-}
-
-function sqliteConnection(ds: DataSource): Database {
-  return (ds.driver as unknown as { databaseConnection: Database })
-    .databaseConnection;
 }
 
 const schemaOf = (place: ReadModelPlace): string => {

@@ -4,6 +4,7 @@ import {
   upsertRows,
   type UpsertSpec,
 } from '../../infrastructure/read-model-db/upsert-rows';
+import { sqliteRowTable } from '../../infrastructure/read-model-db/sqlite-row-table';
 import type { ProjectionWriter } from '../projection';
 import type { HistoryRow } from '../../read-models/history/history.row';
 
@@ -31,4 +32,5 @@ export const historyWriter: ProjectionWriter<HistoryRow, EntityManager> = {
     for (const row of changes.values()) if (row) rows.push(row);
     await upsertRows(tx, HISTORY_UPSERT, rows);
   },
+  sqlite: (dataSource) => sqliteRowTable(dataSource, undefined, HISTORY_UPSERT),
 };
