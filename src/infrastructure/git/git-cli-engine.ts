@@ -611,14 +611,20 @@ export class GitCliEngine implements GitEngine {
 
   private treeStore(helpers: RepoHelpers): TreeStore {
     return {
-      readTree: async (oid) => {
-        if (oid === EMPTY_TREE) return [];
-        const raw = await helpers.reader().read(oid);
-        if (!raw) throw new Error(`tree ${oid} not found`);
-        return parseTree(raw);
+      readTree: (oid) =>
+        oid === EMPTY_TREE
+          ? Promise.resolve([])
+          : helpers.trees.get(oid, async () => {
+              const raw = await helpers.reader().read(oid);
+              if (!raw) throw new Error(`tree ${oid} not found`);
+              return parseTree(raw);
+            }),
+      writeTree: async (entries) => {
+        const raw = serializeTree(entries);
+        const oid = await helpers.objects().write('tree', raw);
+        helpers.trees.put(oid, parseTree(raw));
+        return oid;
       },
-      writeTree: (entries) =>
-        helpers.objects().write('tree', serializeTree(entries)),
     };
   }
 

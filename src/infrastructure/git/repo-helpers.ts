@@ -1,3 +1,4 @@
+import { TreeCache } from './tree-cache';
 import { CatFileBatch } from './cat-file-batch';
 import { GitHelperDiedError } from './git.errors';
 import type { GitRunner } from './git-runner';
@@ -13,6 +14,8 @@ export class RepoHelpers {
   private catFile: CatFileBatch | undefined;
   private writer: LooseObjectWriter | undefined;
   private closed = false;
+  /** The repository's trees as read or written in process (see `TreeCache`). */
+  readonly trees = new TreeCache();
 
   constructor(
     private readonly runner: GitRunner,

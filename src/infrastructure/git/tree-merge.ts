@@ -13,7 +13,7 @@ export interface TreeEntry {
 }
 
 export interface TreeStore {
-  readTree(oid: string): Promise<TreeEntry[]>;
+  readTree(oid: string): Promise<readonly TreeEntry[]>;
   writeTree(entries: readonly TreeEntry[]): Promise<string>;
 }
 
@@ -72,7 +72,7 @@ export async function mergeTrees(
   const [b, o, t] = await Promise.all(
     [base, ours, theirs].map((oid) => store.readTree(oid)),
   );
-  const index = (entries: TreeEntry[]) =>
+  const index = (entries: readonly TreeEntry[]) =>
     new Map(entries.map((e) => [e.name.toString('latin1'), e]));
   const [bi, oi, ti] = [index(b!), index(o!), index(t!)];
   const merged: TreeEntry[] = [];
@@ -151,7 +151,7 @@ export async function changesContainedIn(
   const [b, h, u] = await Promise.all(
     [base, head, upstream].map((oid) => store.readTree(oid)),
   );
-  const index = (entries: TreeEntry[]) =>
+  const index = (entries: readonly TreeEntry[]) =>
     new Map(entries.map((e) => [e.name.toString('latin1'), e]));
   const [bi, hi, ui] = [index(b!), index(h!), index(u!)];
   for (const name of new Set([...bi.keys(), ...hi.keys()])) {
