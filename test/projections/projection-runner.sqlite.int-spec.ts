@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { repoStream, subscriptionStream } from '../../src/domain/streams';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store';
-import { sqliteConnection } from '../../src/infrastructure/read-model-db/sqlite-row-table';
+import {
+  sqliteConnection,
+  sqliteRowTable,
+} from '../../src/infrastructure/read-model-db/sqlite-row-table';
+import type { HistoryRow } from '../../src/read-models/history/history.row';
 import {
   type AnyProjector,
   ProjectionRunner,
@@ -172,6 +176,40 @@ describe('ProjectionRunner on a SQLite file, by prepared statements', () => {
       ['sub-3', 'deleted'],
     ]);
     expect(await rowsOf(prepared)).toEqual(expected);
+  });
+
+  it('loads rows by an integer key from the text keys projections give', async () => {
+    const ds = await readModels();
+    const history = sqliteRowTable<HistoryRow>(ds, HistoryEntity, {
+      table: 'history',
+      keyColumns: 1,
+      columns: [
+        'position',
+        'orgId',
+        'repoId',
+        'jobId',
+        'type',
+        'actor',
+        'at',
+        'data',
+      ],
+      encode: { data: (value) => JSON.stringify(value) },
+    });
+    const row: HistoryRow = {
+      position: 5,
+      orgId: 'org-1',
+      repoId: 'repo-1',
+      jobId: null,
+      type: 'RepoRegistered',
+      actor: null,
+      at: '2026-01-01T00:00:00.000Z',
+      data: { name: 'x' },
+    };
+    history.save(new Map([['5', row]]));
+
+    expect([...history.load(['5', '6'])]).toEqual([['5', row]]);
+    history.save(new Map([['5', null]]));
+    expect(history.load(['5']).size).toBe(0);
   });
 
   it('writes no batch into a transaction another writer holds open on the connection', async () => {

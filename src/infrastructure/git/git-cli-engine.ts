@@ -282,7 +282,7 @@ export class GitCliEngine implements GitEngine {
   ): Promise<string[]> {
     const range: string[] = [];
     for (let at = to; at !== from;) {
-      const commit = await helpers.reader().commit(at);
+      const commit = await helpers.commit(at);
       if (commit.parents.length !== 1 || range.length >= 500) {
         return this.commitsBetween(repoId, from, to);
       }
@@ -335,8 +335,7 @@ export class GitCliEngine implements GitEngine {
     // branch merged with a child, say): no one trunk commit has the whole patch, but trunk's
     // tree has every path the branch changed as the branch has it.
     return this.helpers.use(repoId, async (helpers) => {
-      const treeOf = async (oid: string) =>
-        (await helpers.reader().commit(oid)).tree;
+      const treeOf = async (oid: string) => (await helpers.commit(oid)).tree;
       const [base, head, trunk] = await Promise.all(
         [from, to, upstream].map(treeOf),
       );
@@ -374,9 +373,8 @@ export class GitCliEngine implements GitEngine {
     helpers: RepoHelpers,
     request: ReplayRequest,
   ): Promise<ReplayResult> {
-    const reader = () => helpers.reader();
     let onto = request.onto;
-    let ontoTree = (await reader().commit(onto)).tree;
+    let ontoTree = (await helpers.commit(onto)).tree;
     let replayed = 0;
     let dropped = 0;
     for (const oid of await this.linearRange(
@@ -385,7 +383,7 @@ export class GitCliEngine implements GitEngine {
       request.from,
       request.to,
     )) {
-      const commit = await reader().commit(oid);
+      const commit = await helpers.commit(oid);
       const parent = commit.parents[0]!;
       if (parent === onto) {
         // Already on the new base: keep the commit as it is.
@@ -393,7 +391,7 @@ export class GitCliEngine implements GitEngine {
         ontoTree = commit.tree;
         continue;
       }
-      const parentTree = (await reader().commit(parent)).tree;
+      const parentTree = (await helpers.commit(parent)).tree;
       const tree =
         parentTree === ontoTree
           ? commit.tree

@@ -1,8 +1,17 @@
-import { TreeCache } from './tree-cache';
-import { CatFileBatch } from './cat-file-batch';
+import { CatFileBatch, type CommitInfo } from './cat-file-batch';
 import { GitHelperDiedError } from './git.errors';
 import type { GitRunner } from './git-runner';
 import { LooseObjectWriter } from './loose-object-writer';
+import { ObjectCache } from './object-cache';
+import type { TreeEntry } from './tree-merge';
+
+/**
+ * Tree entries a repository's cache holds at most, summed over its trees: about 235 bytes of
+ * heap each, so under 8 MiB a repository (the helper pool keeps a few repositories open).
+ */
+const MAX_TREE_ENTRIES = 32_768;
+/** Commits a repository's cache holds at most (a few hundred bytes each). */
+const MAX_COMMITS = 4_096;
 
 /**
  * A repository's object reader (one long-running `git cat-file --batch`, started on first
@@ -14,8 +23,12 @@ export class RepoHelpers {
   private catFile: CatFileBatch | undefined;
   private writer: LooseObjectWriter | undefined;
   private closed = false;
-  /** The repository's trees as read or written in process (see `TreeCache`). */
-  readonly trees = new TreeCache();
+  /** The repository's trees as read or written in process (see `ObjectCache`). */
+  readonly trees = new ObjectCache<readonly TreeEntry[]>(
+    MAX_TREE_ENTRIES,
+    (entries) => entries.length,
+  );
+  private readonly commits = new ObjectCache<CommitInfo>(MAX_COMMITS);
 
   constructor(
     private readonly runner: GitRunner,
@@ -30,6 +43,11 @@ export class RepoHelpers {
       this.catFile = new CatFileBatch(this.runner, this.gitDir);
     }
     return this.catFile;
+  }
+
+  /** The commit `oid`, parsed, read through the reader once. */
+  commit(oid: string): Promise<CommitInfo> {
+    return this.commits.get(oid, () => this.reader().commit(oid));
   }
 
   /** Writes trees and commits into the repository's object database. */

@@ -23,9 +23,10 @@ interface AttemptRow extends Omit<DeliveryAttempt, 'position'> {
 /**
  * The delivery log in the read-model database (SQLite file or PostgreSQL schema). Every
  * write is one statement on its own, as the follower checkpoints' are: on SQLite the read
- * models share one connection with the projection runner, whose open transaction a write may
- * land in; one rolled back only loses an attempt line or leaves an older cursor, and an
- * older cursor means a delivery made again, which at-least-once allows.
+ * models share one connection with the projection runner. Its batches there are synchronous
+ * transactions, so no write lands in one; were a transaction open on the connection, a write
+ * in it rolled back would only lose an attempt line or leave an older cursor, and an older
+ * cursor means a delivery made again, which at-least-once allows.
  */
 export class SqlDeliveryLog implements DeliveryLog {
   private postgres: boolean | undefined;

@@ -19,8 +19,9 @@ interface CheckpointRow {
  * row per follower. A save is one statement that moves the row only forward, so instances
  * sharing the database may all save: each saves a state the store's history fixes, and the
  * latest position wins. It is a single statement on purpose: on SQLite the read models share
- * one connection with the projection runner, whose open transaction it may land in; a
- * rolled-back save only leaves an older checkpoint, which is as valid.
+ * one connection with the projection runner (whose batches there are synchronous
+ * transactions, so no save lands in one); should a save land in a transaction that rolls
+ * back, it only leaves an older checkpoint, which is as valid.
  */
 export class SqlFollowerCheckpoints implements FollowerCheckpoints {
   /** Known at the first statement: the data source may be opened after this is made. */

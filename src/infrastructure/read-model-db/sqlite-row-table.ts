@@ -36,7 +36,7 @@ const bindable = (value: unknown): unknown =>
  * through the driver's own `prepareHydratedValue` (booleans, JSON, transformers).
  *
  * Statements are prepared once. Keys are looked up in one statement whatever their number
- * (`json_each` over a JSON array of them).
+ * (joined with `json_each` over a JSON array of them).
  */
 export function sqliteRowTable<Row extends object>(
   dataSource: DataSource,
@@ -65,9 +65,11 @@ export function sqliteRowTable<Row extends object>(
     const metadata = dataSource.getMetadata(entity);
     const driver = dataSource.driver;
     const entityColumns = metadata.columns;
+    // A join, not `IN (SELECT value FROM json_each(?))`: the text keys would not match an
+    // integer key column through `IN`, but do through `=`.
     select = db.prepare(
-      `SELECT ${entityColumns.map((c) => `"${c.databaseName}"`).join(', ')} FROM "${table}"
-       WHERE ${keyColumn} IN (SELECT value FROM json_each(?))`,
+      `SELECT ${entityColumns.map((c) => `t."${c.databaseName}"`).join(', ')}
+       FROM "${table}" t JOIN json_each(?) k ON t.${keyColumn} = k.value`,
     );
     hydrate = (raw) => {
       const row = {} as Row;

@@ -1,4 +1,4 @@
-import { TreeCache } from '../../../src/infrastructure/git/tree-cache';
+import { ObjectCache } from '../../../src/infrastructure/git/object-cache';
 import type { TreeEntry } from '../../../src/infrastructure/git/tree-merge';
 
 const entries = (n: number, tag = 'f'): TreeEntry[] =>
@@ -8,9 +8,12 @@ const entries = (n: number, tag = 'f'): TreeEntry[] =>
     oid: String(i).padStart(40, '0'),
   }));
 
-describe('TreeCache', () => {
+const treeCache = (maxEntries = 1000) =>
+  new ObjectCache<readonly TreeEntry[]>(maxEntries, (e) => e.length);
+
+describe('ObjectCache', () => {
   it('reads a tree once, and shares a read in flight', async () => {
-    const cache = new TreeCache();
+    const cache = treeCache();
     let reads = 0;
     const read = () => {
       reads++;
@@ -31,7 +34,7 @@ describe('TreeCache', () => {
   });
 
   it('keeps no failed read: the next get reads again', async () => {
-    const cache = new TreeCache();
+    const cache = treeCache();
     await expect(
       cache.get('t1', () => Promise.reject(new Error('tree t1 not found'))),
     ).rejects.toThrow('tree t1 not found');
@@ -43,7 +46,7 @@ describe('TreeCache', () => {
   });
 
   it('gives a written tree back without reading it', async () => {
-    const cache = new TreeCache();
+    const cache = treeCache();
     cache.put('t1', entries(2));
 
     const tree = await cache.get('t1', () =>
@@ -53,8 +56,8 @@ describe('TreeCache', () => {
     expect(tree).toHaveLength(2);
   });
 
-  it('holds at most its number of entries, dropping the least recently used tree first', async () => {
-    const cache = new TreeCache(10);
+  it('holds at most its weight (a tree weighs its entries), dropping the least recently used first', async () => {
+    const cache = treeCache(10);
     cache.put('a', entries(4, 'a'));
     cache.put('b', entries(4, 'b'));
     // A use of `a` makes `b` the oldest.
