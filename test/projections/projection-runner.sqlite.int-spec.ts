@@ -13,6 +13,7 @@ import {
   type AnyProjector,
   ProjectionRunner,
 } from '../../src/projections/projection-runner';
+import { HISTORY_UPSERT } from '../../src/projections/history/history.writer';
 import { READ_MODEL_PROJECTORS } from '../../src/projections/projectors';
 import { HistoryEntity } from '../../src/read-models/history/history.entity';
 import { JobEntity } from '../../src/read-models/job/job.entity';
@@ -180,21 +181,11 @@ describe('ProjectionRunner on a SQLite file, by prepared statements', () => {
 
   it('loads rows by an integer key from the text keys projections give', async () => {
     const ds = await readModels();
-    const history = sqliteRowTable<HistoryRow>(ds, HistoryEntity, {
-      table: 'history',
-      keyColumns: 1,
-      columns: [
-        'position',
-        'orgId',
-        'repoId',
-        'jobId',
-        'type',
-        'actor',
-        'at',
-        'data',
-      ],
-      encode: { data: (value) => JSON.stringify(value) },
-    });
+    const history = sqliteRowTable<HistoryRow>(
+      ds,
+      HistoryEntity,
+      HISTORY_UPSERT,
+    );
     const row: HistoryRow = {
       position: 5,
       orgId: 'org-1',

@@ -8,7 +8,8 @@ import { sqliteRowTable } from '../../infrastructure/read-model-db/sqlite-row-ta
 import type { ProjectionWriter } from '../projection';
 import type { HistoryRow } from '../../read-models/history/history.row';
 
-const HISTORY_UPSERT: UpsertSpec<HistoryRow> = {
+/** The history table's columns as the writer upserts them. */
+export const HISTORY_UPSERT: UpsertSpec<HistoryRow> = {
   table: 'history',
   keyColumns: 1,
   columns: [
