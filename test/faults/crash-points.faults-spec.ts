@@ -14,11 +14,11 @@ import {
 import { refsOf, runGit } from './support/stack-origin';
 
 /**
- * See `midReplay`. An uninterrupted restack of this world reads 29 objects, each once (the
- * engine keeps what it read); the 15th comes once some of its 8 replayed commits are written
+ * See `midReplay`. An uninterrupted restack of this world writes 16 new objects, a tree and a
+ * commit for each of its 8 replayed commits; the 5th comes once two of the commits are written
  * and before the last (the test checks both).
  */
-const MID_REPLAY_READ = 15;
+const MID_REPLAY_OBJECT = 5;
 
 /**
  * The compiled service, killed with SIGKILL at named points of a `restack_repo` job and
@@ -57,16 +57,11 @@ describe('the service killed at a crash point recovers on restart', () => {
         ),
       );
   /**
-   * The replay's reads go through one long-running `cat-file --batch`, its writes happen in
-   * the service: the service dies instead of sending this read, which comes after some
-   * commits of the stack were written and before the last one.
+   * The replay writes its objects in the service (no git process is started for a pick that
+   * merges by tree entries, and what it reads was read ahead before it writes): the service
+   * dies right after placing this object, so between two objects of the replay.
    */
-  const midReplay = {
-    command: 'cat-file',
-    nth: 1,
-    action: 'kill-at-request',
-    line: MID_REPLAY_READ,
-  } as const;
+  const midReplay = { nth: MID_REPLAY_OBJECT };
 
   /** Starts the service with the armed wrapper, requests the restack, awaits the kill. */
   async function restackUntilKilled(): Promise<string> {
@@ -132,9 +127,9 @@ describe('the service killed at a crash point recovers on restart', () => {
   });
 
   it('execute: mid-replay, some rewritten commits written and others not', async () => {
-    run.git.arm(midReplay);
+    run.objects.arm(midReplay);
     const jobId = await restackUntilKilled();
-    expect(run.git.fired()).toContain('cat-file');
+    expect(run.objects.placed()).toHaveLength(MID_REPLAY_OBJECT);
     const events = run.jobEvents(jobId);
     expect(events).toContain(stepStarted('execute'));
     expect(events).not.toContain(stepCompleted('execute'));
@@ -218,8 +213,9 @@ describe('the service killed at a crash point recovers on restart', () => {
   });
 
   it('execute mid-replay, then the resumed attempt after its push landed: two crashes, one job', async () => {
-    run.git.arm(midReplay);
+    run.objects.arm(midReplay);
     const jobId = await restackUntilKilled();
+    expect(run.objects.placed()).toHaveLength(MID_REPLAY_OBJECT);
     run.git.arm({ command: 'push', nth: 1, action: 'kill-after' });
     const resumed = await run.start('fault');
     expect(await resumed.exited).toEqual({ code: null, signal: 'SIGKILL' });

@@ -7,7 +7,8 @@ import { assertRemoteUrl } from '../../domain/repo/remote-url';
 import { formatCommit, type NewCommit } from './loose-object-writer';
 import { HelperPool } from './helper-pool';
 import { RepoHelpers } from './repo-helpers';
-import { type CatFileBatch, parseCommit } from './cat-file-batch';
+import { parseCommit } from './cat-file-batch';
+import { readAhead, type ReadAheadRange } from './read-ahead';
 import { removeStaleLocksOf } from './stale-locks';
 import {
   EMPTY_TREE,
@@ -79,12 +80,13 @@ export const ANCESTRY_WALK_LIMIT = 256;
 
 /**
  * Whether `ancestor` is `descendant` or one of its ancestors, found by walking the parents
- * of `descendant` through the object reader: true once it is met, false once the whole
- * history was walked without meeting it, undefined when the walk would read more than
- * `limit` commits or met a commit the reader does not have (git decides then).
+ * of `descendant` (`parentsOf` gives a commit's parents, or undefined when it cannot read it
+ * as a commit): true once it is met, false once the whole history was walked without meeting
+ * it, undefined when the walk would read more than `limit` commits or met a commit it could
+ * not read (git decides then).
  */
 export async function walkToAncestor(
-  reader: Pick<CatFileBatch, 'read'>,
+  parentsOf: (oid: string) => Promise<readonly string[] | undefined>,
   ancestor: string,
   descendant: string,
   limit = ANCESTRY_WALK_LIMIT,
@@ -95,14 +97,8 @@ export async function walkToAncestor(
     const oid = queue.shift()!;
     if (oid === ancestor) return true;
     if (read >= limit) return undefined;
-    const content = await reader.read(oid);
-    if (!content) return undefined;
-    let parents: string[];
-    try {
-      ({ parents } = parseCommit(oid, content.toString('utf8')));
-    } catch {
-      return undefined; // Not a commit: git says what that means.
-    }
+    const parents = await parentsOf(oid);
+    if (!parents) return undefined;
     for (const parent of parents)
       if (!seen.has(parent)) {
         seen.add(parent);
@@ -239,7 +235,19 @@ export class GitCliEngine implements GitEngine {
   ): Promise<boolean> {
     if (OBJECT_ID.test(ancestor) && OBJECT_ID.test(descendant)) {
       const walked = await this.helpers.use(repoId, (helpers) =>
-        walkToAncestor(helpers.reader(), ancestor, descendant),
+        walkToAncestor(
+          (oid) =>
+            helpers.commit(oid).then(
+              (commit) => commit.parents,
+              (error: unknown) => {
+                // A dead reader fails the question; a missing or unreadable commit is git's.
+                if (error instanceof GitHelperDiedError) throw error;
+                return undefined;
+              },
+            ),
+          ancestor,
+          descendant,
+        ),
       );
       if (walked !== undefined) return walked;
     }
@@ -366,6 +374,29 @@ export class GitCliEngine implements GitEngine {
     return this.helpers.use(repoId, (helpers) =>
       this.replayWith(repoId, helpers, request),
     );
+  }
+
+  /**
+   * Reads ahead, in a few batches, the objects replaying these ranges will read (see
+   * `readAhead`). A hint: it resolves when done and never fails; a replay does not need it.
+   */
+  async readAhead(
+    repoId: string,
+    ranges: readonly ReadAheadRange[],
+  ): Promise<void> {
+    if (this.closed || ranges.length === 0) return;
+    await this.helpers
+      .use(repoId, (helpers) => {
+        const trees = this.treeStore(helpers);
+        return readAhead(
+          {
+            commit: (oid) => helpers.commit(oid),
+            readTree: (oid) => trees.readTree(oid),
+          },
+          ranges,
+        );
+      })
+      .catch(() => undefined);
   }
 
   private async replayWith(
@@ -600,11 +631,15 @@ export class GitCliEngine implements GitEngine {
     throw new GitTransientError('push', r.stderr.trim());
   }
 
-  private writeCommit(
+  /** Writes the commit and keeps it parsed, as a read of it would give it. */
+  private async writeCommit(
     helpers: RepoHelpers,
     commit: NewCommit,
   ): Promise<string> {
-    return helpers.objects().write('commit', formatCommit(commit));
+    const text = formatCommit(commit);
+    const oid = await helpers.objects().write('commit', text);
+    helpers.keepCommit(oid, parseCommit(oid, text));
+    return oid;
   }
 
   private treeStore(helpers: RepoHelpers): TreeStore {

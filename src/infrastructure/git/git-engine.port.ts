@@ -51,6 +51,15 @@ export interface GitEngine {
     to: string,
     upstream: string,
   ): Promise<boolean>;
+  /**
+   * A hint before replays: the commits in these ranges (from..to] are about to be replayed,
+   * onto `onto` where that is known. The engine may read their objects ahead, in batches; it
+   * writes nothing, never fails, and a replay does not depend on it.
+   */
+  readAhead(
+    repoId: string,
+    ranges: readonly { from: string; to: string; onto?: string }[],
+  ): Promise<void>;
   /** Replays commits onto a new base in the object database. Throws `GIT.CONFLICT` first. */
   replay(repoId: string, request: ReplayRequest): Promise<ReplayResult>;
   /** Moves local branch refs in one `update-ref --stdin` transaction, checking every old value. */

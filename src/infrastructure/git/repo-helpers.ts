@@ -50,6 +50,11 @@ export class RepoHelpers {
     return this.commits.get(oid, () => this.reader().commit(oid));
   }
 
+  /** Keeps a commit just written, as a read of `oid` would give it. */
+  keepCommit(oid: string, commit: CommitInfo): void {
+    this.commits.put(oid, commit);
+  }
+
   /** Writes trees and commits into the repository's object database. */
   objects(): LooseObjectWriter {
     this.assertOpen('object writer');

@@ -6,6 +6,7 @@ import type { RegisteredRepoResource } from '../../../src/read-models/repo/repo.
 import type { TaskResource } from '../../../src/read-models/task/task.resource';
 import { FaultGit } from './fault-git';
 import { FaultService } from './fault-service';
+import { FaultObjects } from './fault-objects';
 import { FaultSql } from './fault-sql';
 import { processesIn } from './processes';
 import { type StackBranch, StackOrigin, type StackShape } from './stack-origin';
@@ -132,6 +133,8 @@ export class CrashRun {
   readonly git: FaultGit;
   /** Crash points inside the stores; armed, every start loads its hook. */
   readonly sql: FaultSql;
+  /** A crash point between two objects the git engine writes; armed, every start loads its hook. */
+  readonly objects: FaultObjects;
   private readonly services: FaultService[] = [];
 
   constructor(
@@ -143,6 +146,7 @@ export class CrashRun {
     this.origin = join(dir, 'origin.git');
     this.git = new FaultGit(dir);
     this.sql = new FaultSql(dir);
+    this.objects = new FaultObjects(dir);
   }
 
   get repoId(): string {
@@ -157,13 +161,20 @@ export class CrashRun {
     git: 'fault' | 'plain',
     env: Readonly<Record<string, string>> = {},
   ): Promise<FaultService> {
-    const sql = this.sql.launch();
+    const hooks = [this.sql.launch(), this.objects.launch()].filter(
+      (hook) => hook !== undefined,
+    );
     const service = await FaultService.start({
       cwd: this.dir,
       dataDir: this.dataDir,
       tmpDir: this.tmpDir,
-      env: { ...env, ...sql?.env },
-      ...(sql ? { execArgv: sql.execArgv } : {}),
+      env: hooks.reduce<Record<string, string>>(
+        (all, hook) => ({ ...all, ...hook.env }),
+        { ...env },
+      ),
+      ...(hooks.length > 0
+        ? { execArgv: hooks.flatMap((hook) => hook.execArgv) }
+        : {}),
       ...(git === 'fault' ? { gitBin: this.git.bin } : {}),
     });
     this.services.push(service);

@@ -1,29 +1,13 @@
 import { walkToAncestor } from '../../../src/infrastructure/git/git-cli-engine';
 
-/** A commit graph the walk reads through a fake reader: child → parents. */
+/** A commit graph the walk reads: child → parents; `reads` lists the commits it asked for. */
 function readerOf(graph: Record<string, string[]>) {
   const reads: string[] = [];
-  return {
-    reads,
-    read: (oid: string) => {
-      reads.push(oid);
-      const parents = graph[oid];
-      return Promise.resolve(
-        parents === undefined
-          ? undefined
-          : Buffer.from(
-              [
-                `tree ${'0'.repeat(40)}`,
-                ...parents.map((p) => `parent ${p}`),
-                'author A <a@example.com> 1 +0000',
-                'committer A <a@example.com> 1 +0000',
-                '',
-                'message',
-              ].join('\n'),
-            ),
-      );
-    },
+  const parentsOf = (oid: string) => {
+    reads.push(oid);
+    return Promise.resolve(graph[oid]);
   };
+  return Object.assign(parentsOf, { reads });
 }
 
 const id = (n: number) => n.toString(16).padStart(40, '0');

@@ -61,6 +61,13 @@ export interface OperationRequest {
 /** The job an operation runs for: its repository, and its id for the events it records. */
 type Job = Pick<OperationRequest, 'repoId' | 'jobId'>;
 
+/**
+ * A restack asks the engine to read ahead the objects of this many steps at a time: enough
+ * for one batch of reads to serve many picks, few enough that what it reads first is still
+ * cached when the picks get to it.
+ */
+const READ_AHEAD_STEPS = 16;
+
 /** Reports a step of the work, e.g. for job progress. */
 export type ProgressReporter = (
   message: string,
@@ -189,7 +196,21 @@ export class StackOperations {
     // Each step goes onto its parent's head as the steps before it left it.
     const newHeads = new Map(heads);
     const replayed: ReplayedStep[] = [];
+    const stepAt = new Map(steps.map((s, i) => [s.branch, i]));
     for (const [i, step] of steps.entries()) {
+      if (i % READ_AHEAD_STEPS === 0)
+        await this.git.readAhead(
+          job.repoId,
+          steps.slice(i, i + READ_AHEAD_STEPS).map((s) => ({
+            from: s.from,
+            to: s.oldHead,
+            // Known unless the parent is replayed in this window, before it.
+            onto:
+              (stepAt.get(s.parent) ?? -1) < i
+                ? newHeads.get(s.parent)
+                : undefined,
+          })),
+        );
       progress(
         `restacking ${step.branch} onto ${step.parent}`,
         i,
