@@ -233,6 +233,51 @@ async function runCase(c: Case, rows: BenchRow[]): Promise<void> {
     }
     const cold: number[] = [];
     const warm: number[] = [];
+    // `git replay`, checkout-free and in git itself, runs right after ours in each run, so
+    // that both meet the same state of the machine (its disk's speed drifts by the minute).
+    // Its clone is made as ours is, by the pack protocol (`--no-local`): a local clone would
+    // hard-link the origin's loose objects, and with them every `objects/xx` folder a new
+    // object goes into, which a clone from a real remote does not have. Cold is its first
+    // replay on a new clone; warm the same replay again once the refs are put back, so that
+    // its objects are there already, as ours are when warm. It prints the ref updates, applied
+    // by update-ref --stdin.
+    const replayCold: number[] = [];
+    const replayWarm: number[] = [];
+    const top = names[names.length - 1]!;
+    const gitReplay = async (bin: string, r: number) => {
+      const dir = join(root, `replay-${r}.git`);
+      git(root, 'clone', '--quiet', '--mirror', '--no-local', origin, dir);
+      const once = () =>
+        timed(() => {
+          const updates = run(
+            bin,
+            dir,
+            'replay',
+            '--contained',
+            '--onto',
+            'main',
+            `${oldMain}..${oldHeads.get(top)!}`,
+          );
+          execFileSync(bin, ['update-ref', '--stdin'], {
+            cwd: dir,
+            env,
+            input: `${updates}\n`,
+          });
+          return Promise.resolve();
+        });
+      replayCold.push(await once());
+      if (r === 0)
+        results.set('git replay', treesOf(dir, names, branchHeads(dir, names)));
+      execFileSync('git', ['update-ref', '--stdin'], {
+        cwd: dir,
+        env,
+        input:
+          names
+            .map((b) => `update refs/heads/${b} ${oldHeads.get(b)!}`)
+            .join('\n') + '\n',
+      });
+      replayWarm.push(await once());
+    };
     for (let r = 0; r < RUNS; r++) {
       // A new engine on a new clone: no helper started, nothing of this run cached.
       const engine = new GitCliEngine(join(root, `repos-${r}`));
@@ -260,6 +305,7 @@ async function runCase(c: Case, rows: BenchRow[]): Promise<void> {
       if (r === 0)
         results.set('ours', treesOf(engine.gitDir('bench'), names, heads));
       await engine.close();
+      if (GIT_REPLAY_BIN) await gitReplay(GIT_REPLAY_BIN, r);
     }
     const oursCold = median(cold);
     const oursWarm = median(warm);
@@ -268,7 +314,6 @@ async function runCase(c: Case, rows: BenchRow[]): Promise<void> {
     );
 
     // One rebase of the top branch that moves every branch ref in the stack with it.
-    const top = names[names.length - 1]!;
     const ur: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       const dir = workCopy(root, origin, 'update-refs', names);
@@ -342,56 +387,10 @@ async function runCase(c: Case, rows: BenchRow[]): Promise<void> {
     }
 
     if (GIT_REPLAY_BIN) {
-      // Checkout-free, in git itself: prints the ref updates, applied by update-ref --stdin.
-      // Its clone is made as ours is, by the pack protocol (`--no-local`): a local clone would
-      // hard-link the origin's loose objects, and with them every `objects/xx` folder a new
-      // object goes into, which a clone from a real remote does not have. Cold is its first
-      // replay on a new clone; warm the same replay again once the refs are put back, so that
-      // its objects are there already, as ours are when warm.
-      const replayCold: number[] = [];
-      const replayWarm: number[] = [];
-      const topHead = oldHeads.get(top)!;
-      const restore = names
-        .map((b) => `update refs/heads/${b} ${oldHeads.get(b)!}`)
-        .join('\n');
-      for (let r = 0; r < RUNS; r++) {
-        const dir = join(root, `replay-${r}.git`);
-        git(root, 'clone', '--quiet', '--mirror', '--no-local', origin, dir);
-        const once = () =>
-          timed(() => {
-            const updates = run(
-              GIT_REPLAY_BIN,
-              dir,
-              'replay',
-              '--contained',
-              '--onto',
-              'main',
-              `${oldMain}..${topHead}`,
-            );
-            execFileSync(GIT_REPLAY_BIN, ['update-ref', '--stdin'], {
-              cwd: dir,
-              env,
-              input: `${updates}\n`,
-            });
-            return Promise.resolve();
-          });
-        replayCold.push(await once());
-        if (r === 0)
-          results.set(
-            'git replay',
-            treesOf(dir, names, branchHeads(dir, names)),
-          );
-        execFileSync('git', ['update-ref', '--stdin'], {
-          cwd: dir,
-          env,
-          input: `${restore}\n`,
-        });
-        replayWarm.push(await once());
-      }
       const cold = median(replayCold);
       const warm = median(replayWarm);
       process.stdout.write(
-        `  git replay --contained: cold ${cold.toFixed(3)} s, warm ${warm.toFixed(3)} s\n`,
+        `  git replay --contained: cold ${cold.toFixed(3)} s, warm ${warm.toFixed(3)} s (median of ${RUNS}, each run right after ours)\n`,
       );
       rows.push(
         row(
