@@ -93,6 +93,12 @@ const env = {
   GIT_AUTHOR_EMAIL: 'bench@example.com',
   GIT_COMMITTER_NAME: 'Bench',
   GIT_COMMITTER_EMAIL: 'bench@example.com',
+  // No automatic gc: after the 50,000-file initial commit it repacked the seed in the
+  // background while the origin was cloned from it (a loose object gone mid-copy), and would
+  // share the cores with the contenders' timed runs.
+  GIT_CONFIG_COUNT: '1',
+  GIT_CONFIG_KEY_0: 'gc.auto',
+  GIT_CONFIG_VALUE_0: '0',
 };
 const run = (bin: string, cwd: string, ...args: string[]) =>
   execFileSync(bin, args, {
