@@ -480,6 +480,8 @@ export class GitCliEngine implements GitEngine {
       commitTree,
     );
     if (trivial !== undefined) return trivial;
+    const merged = await this.mergeInHelper(helpers, branch, pick);
+    if (merged !== undefined) return merged;
     const synthetic = (await this.hasMergeBaseOption())
       ? undefined
       : await this.syntheticBase(helpers, ontoTree, parent);
@@ -503,6 +505,45 @@ export class GitCliEngine implements GitEngine {
       ]);
     }
     return tree!;
+  }
+
+  /**
+   * The pick's tree from the repository's long-running merger, or undefined when there is none
+   * (no `stdbuf` here) or it died on this merge (the caller then starts a git for it, which
+   * says what is wrong, if anything is). Its input takes no merge base on git < 2.45, so it
+   * merges the throw-away base commit with the pick on every version.
+   */
+  private async mergeInHelper(
+    helpers: RepoHelpers,
+    branch: string,
+    pick: { onto: string; ontoTree: string; parent: string; commit: string },
+  ): Promise<string | undefined> {
+    const merger = helpers.merger();
+    if (!merger) return undefined;
+    const synthetic = await this.syntheticBase(
+      helpers,
+      pick.ontoTree,
+      pick.parent,
+    );
+    let outcome;
+    try {
+      outcome = await merger.merge(synthetic, pick.commit);
+    } catch (error) {
+      if (error instanceof GitHelperDiedError) return undefined;
+      throw error;
+    }
+    if (!outcome.clean)
+      throw new ReplayConflictError(
+        branch,
+        outcome.files.map((file) =>
+          // A file moved aside for a folder is named `path~<side>`: the throw-away base
+          // stands for the new base, so it is named as that.
+          file.endsWith(`~${synthetic}`)
+            ? `${file.slice(0, -synthetic.length)}${pick.onto}`
+            : file,
+        ),
+      );
+    return outcome.tree;
   }
 
   /** A commit with `ontoTree` whose parent is `parent`: merge-tree then finds `parent` as base. */

@@ -4,7 +4,9 @@ import {
   type ChildProcessWithoutNullStreams,
   spawn,
 } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { setPriority } from 'node:os';
+import { delimiter, join } from 'node:path';
 import {
   ALLOWED_PROTOCOLS,
   redactCredentials,
@@ -252,6 +254,24 @@ export function gitLauncherPid(): number | undefined {
  * of that step must stop with it instead of running on unseen. Long-running helpers
  * (`spawn`) are shared by the steps of a repository and are not tied to one.
  */
+/** The first executable file called `name` in the folders of `path`, if any. */
+export function findExecutable(
+  name: string,
+  path: string | undefined,
+): string | undefined {
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const file = join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
+
 export function withGitAbortSignal<T>(
   signal: AbortSignal,
   work: () => Promise<T>,
@@ -273,8 +293,22 @@ function abortReason(signal: AbortSignal): Error {
  */
 export class GitRunner {
   private readonly env: NodeJS.ProcessEnv;
+  /**
+   * coreutils' `stdbuf`, when this machine has it: a long-running git whose answers it writes
+   * through C stdio without flushing them (`merge-tree --stdin`) is started under
+   * `stdbuf -o0`, so that each answer leaves as it is written instead of when the buffer
+   * fills. Undefined: such helpers cannot be used, and their callers start a git per request.
+   */
+  readonly stdbuf: string | undefined;
 
-  constructor(readonly gitBin = 'git') {
+  constructor(
+    readonly gitBin = 'git',
+    options: { stdbuf?: string | null } = {},
+  ) {
+    this.stdbuf =
+      options.stdbuf === null
+        ? undefined
+        : (options.stdbuf ?? findExecutable('stdbuf', process.env.PATH));
     this.env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -298,10 +332,14 @@ export class GitRunner {
   spawn(
     args: readonly string[],
     gitDir: string,
+    options: { unbuffered?: boolean } = {},
   ): ChildProcessWithoutNullStreams {
-    const child = spawn(this.gitBin, this.argv(args, gitDir), {
-      env: this.env,
-    });
+    const argv = this.argv(args, gitDir);
+    if (options.unbuffered && !this.stdbuf)
+      throw new Error('git cannot be started unbuffered: no stdbuf here');
+    const child = options.unbuffered
+      ? spawn(this.stdbuf!, ['-o0', this.gitBin, ...argv], { env: this.env })
+      : spawn(this.gitBin, argv, { env: this.env });
     lowerPriority(child);
     return child;
   }

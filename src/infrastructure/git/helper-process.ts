@@ -31,8 +31,9 @@ export class HelperProcess {
     gitDir: string,
     private readonly name: string,
     events: HelperEvents,
+    options: { unbuffered?: boolean } = {},
   ) {
-    this.child = runner.spawn(args, gitDir);
+    this.child = runner.spawn(args, gitDir, options);
     this.child.stdout.on('data', (chunk: Buffer) => events.data(chunk));
     // Only the end of its diagnostics is kept, to say why it died; reading them also keeps a
     // full pipe from stalling it.

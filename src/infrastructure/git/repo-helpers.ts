@@ -2,6 +2,7 @@ import { CatFileBatch, type CommitInfo } from './cat-file-batch';
 import { GitHelperDiedError } from './git.errors';
 import type { GitRunner } from './git-runner';
 import { LooseObjectWriter } from './loose-object-writer';
+import { MergeTreeBatch } from './merge-tree-batch';
 import { ObjectCache } from './object-cache';
 import type { TreeEntry } from './tree-merge';
 
@@ -15,12 +16,14 @@ const MAX_COMMITS = 4_096;
 
 /**
  * A repository's object reader (one long-running `git cat-file --batch`, started on first
- * use) and its object writer (in this process, no git involved). A reader found dead
+ * use), its merger (one long-running `git merge-tree --stdin`, likewise) and its object
+ * writer (in this process, no git involved). A reader found dead
  * (killed, crashed) is replaced by a new one on the next use; the request that was in flight
  * when it died has already failed with `GIT.HELPER_DIED`.
  */
 export class RepoHelpers {
   private catFile: CatFileBatch | undefined;
+  private mergeTree: MergeTreeBatch | undefined;
   private writer: LooseObjectWriter | undefined;
   private closed = false;
   /** The repository's trees as read or written in process (see `ObjectCache`). */
@@ -45,6 +48,21 @@ export class RepoHelpers {
     return this.catFile;
   }
 
+  /**
+   * The repository's merger (one long-running `merge-tree --stdin`, started on first use), or
+   * undefined where git's answers cannot be had unbuffered (no `stdbuf`): merge with a git
+   * process each then.
+   */
+  merger(): MergeTreeBatch | undefined {
+    if (!this.runner.stdbuf) return undefined;
+    this.assertOpen('merge-tree --stdin');
+    if (!this.mergeTree || this.mergeTree.dead) {
+      void this.mergeTree?.close();
+      this.mergeTree = new MergeTreeBatch(this.runner, this.gitDir);
+    }
+    return this.mergeTree;
+  }
+
   /** The commit `oid`, parsed, read through the reader once. */
   commit(oid: string): Promise<CommitInfo> {
     return this.commits.get(oid, () => this.reader().commit(oid));
@@ -65,8 +83,9 @@ export class RepoHelpers {
   async close(): Promise<void> {
     this.closed = true;
     const reader = this.catFile;
-    this.catFile = this.writer = undefined;
-    await reader?.close();
+    const merger = this.mergeTree;
+    this.catFile = this.mergeTree = this.writer = undefined;
+    await Promise.all([reader?.close(), merger?.close()]);
   }
 
   /** A use still running when its repository's helpers close must not start new ones. */
