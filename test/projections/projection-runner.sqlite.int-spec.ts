@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { repoStream, subscriptionStream } from '../../src/domain/streams';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store';
+import { READ_MODEL_CHECKPOINT_PAGES } from '../../src/infrastructure/read-model-db/read-model-data-source';
 import {
   sqliteConnection,
   sqliteRowTable,
@@ -201,6 +202,15 @@ describe('ProjectionRunner on a SQLite file, by prepared statements', () => {
     expect([...history.load(['5', '6'])]).toEqual([['5', row]]);
     history.save(new Map([['5', null]]));
     expect(history.load(['5']).size).toBe(0);
+  });
+
+  it('has SQLite checkpoint the WAL every 200 pages instead of 1,000 (a checkpoint runs inside a projection batch)', async () => {
+    const ds = await readModels();
+    const connection = sqliteConnection(ds);
+    expect(connection.pragma('wal_autocheckpoint', { simple: true })).toBe(
+      READ_MODEL_CHECKPOINT_PAGES,
+    );
+    expect(READ_MODEL_CHECKPOINT_PAGES).toBeLessThan(1000);
   });
 
   it('writes no batch into a transaction another writer holds open on the connection', async () => {

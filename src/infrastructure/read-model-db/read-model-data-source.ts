@@ -67,7 +67,17 @@ export function readModelEngine(
  * "Storage"): the projector is its only writer, so it never waits for the store's writer and
  * the store's writer never waits for it. Everything in it can be rebuilt from the store, so it
  * commits with synchronous=NORMAL.
+ *
+ * Its WAL is checkpointed every `READ_MODEL_CHECKPOINT_PAGES` pages instead of SQLite's 1,000:
+ * a checkpoint runs inside the projection batch that crosses the threshold, on the event loop,
+ * and one of 1,000 pages (copy and sync) held it 5–20 ms under load; one of 200 pages stays
+ * under 5 ms, for about 12 % more time in projection batches in all (more, smaller syncs).
+ * Runner idle, 16 connections, two interleaved pairs: accept p99 8 → 6 ms. Moving checkpoints
+ * to a worker thread instead was measured and not kept: the store's own syncs then waited
+ * behind the checkpoint's writes on the same disk (p99.9 15–25 → 41 ms).
  */
+export const READ_MODEL_CHECKPOINT_PAGES = 200;
+
 function sqliteOptions(
   file: string,
   schema: ReadModelSchema,
@@ -82,6 +92,7 @@ function sqliteOptions(
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      db.pragma(`wal_autocheckpoint = ${READ_MODEL_CHECKPOINT_PAGES}`);
       db.pragma('busy_timeout = 5000');
     },
   };
