@@ -27,7 +27,12 @@ import {
   ReplayConflictError,
 } from './git.errors';
 import type { GitEngine, ReplayRequest, ReplayResult } from './git-engine.port';
-import { GitRunner, type GitResult } from './git-runner';
+import {
+  currentGitSignal,
+  GitRunner,
+  type GitResult,
+  throwIfGitAborted,
+} from './git-runner';
 
 const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** A clone's folder under the repos folder: `<repoId>.git`. */
@@ -414,6 +419,8 @@ export class GitCliEngine implements GitEngine {
       request.from,
       request.to,
     )) {
+      // A pick merged by tree entries runs no git: a stopped step stops here.
+      throwIfGitAborted();
       const commit = await helpers.commit(oid);
       const parent = commit.parents[0]!;
       if (parent === onto) {
@@ -510,7 +517,7 @@ export class GitCliEngine implements GitEngine {
   /**
    * The pick's tree from the repository's long-running merger, or undefined when there is none
    * (no `stdbuf` here) or it died on this merge (the caller then starts a git for it, which
-   * says what is wrong, if anything is). Its input takes no merge base on git < 2.45, so it
+   * says what is wrong, if anything is). Its input takes no merge base on git 2.39, so it
    * merges the throw-away base commit with the pick on every version.
    */
   private async mergeInHelper(
@@ -520,6 +527,8 @@ export class GitCliEngine implements GitEngine {
   ): Promise<string | undefined> {
     const merger = helpers.merger();
     if (!merger) return undefined;
+    // No signal kills a long-running helper: a stopped step must not merge on through it.
+    throwIfGitAborted();
     const synthetic = await this.syntheticBase(
       helpers,
       pick.ontoTree,
@@ -527,7 +536,7 @@ export class GitCliEngine implements GitEngine {
     );
     let outcome;
     try {
-      outcome = await merger.merge(synthetic, pick.commit);
+      outcome = await merger.merge(synthetic, pick.commit, currentGitSignal());
     } catch (error) {
       if (error instanceof GitHelperDiedError) return undefined;
       throw error;

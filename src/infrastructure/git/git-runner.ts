@@ -247,13 +247,6 @@ export function gitLauncherPid(): number | undefined {
   return launcher.pid();
 }
 
-/**
- * Runs `work` so that every git command it runs through a `GitRunner`, however deep in the
- * engine, is killed with its whole process group once `signal` aborts, and none starts
- * after: the job runner aborts a step it timed out or gave up at shutdown, and the git work
- * of that step must stop with it instead of running on unseen. Long-running helpers
- * (`spawn`) are shared by the steps of a repository and are not tied to one.
- */
 /** The first executable file called `name` in the folders of `path`, if any. */
 export function findExecutable(
   name: string,
@@ -272,11 +265,32 @@ export function findExecutable(
   return undefined;
 }
 
+/**
+ * Runs `work` so that every git command it runs through a `GitRunner`, however deep in the
+ * engine, is killed with its whole process group once `signal` aborts, and none starts
+ * after: the job runner aborts a step it timed out or gave up at shutdown, and the git work
+ * of that step must stop with it instead of running on unseen. Long-running helpers
+ * (`spawn`) are shared by the steps of a repository and are not tied to one.
+ */
 export function withGitAbortSignal<T>(
   signal: AbortSignal,
   work: () => Promise<T>,
 ): Promise<T> {
   return workSignal.run(signal, work);
+}
+
+/**
+ * The abort signal of the step running now (see `withGitAbortSignal`), if any: work that
+ * goes through a long-running helper, which no signal kills, checks it itself.
+ */
+export function currentGitSignal(): AbortSignal | undefined {
+  return workSignal.getStore();
+}
+
+/** Throws why the step running now was stopped, if it was. */
+export function throwIfGitAborted(): void {
+  const signal = workSignal.getStore();
+  if (signal?.aborted) throw abortReason(signal);
 }
 
 function abortReason(signal: AbortSignal): Error {

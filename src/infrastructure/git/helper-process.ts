@@ -98,6 +98,13 @@ export class HelperProcess {
     this.child.stdin.write(line);
   }
 
+  /** Kills it now (requests still waiting fail as it goes); resolves once it is gone. */
+  kill(reason: string): Promise<void> {
+    this.stopped ??= new GitHelperDiedError(this.name, reason);
+    this.child.kill('SIGKILL');
+    return this.ended;
+  }
+
   /** Ends its input, which makes git finish; resolves once the process is gone. */
   close(): Promise<void> {
     if (!this.closing) {

@@ -11,41 +11,54 @@ export interface MergeOutcome {
   files: string[];
 }
 
+/**
+ * How long a merge may wait for its answer before the merger is taken for one that does not
+ * answer (a git that `stdbuf` cannot unbuffer: linked statically, or behind a wrapper that
+ * drops its preload) and killed: the merge is then done by a git process of its own.
+ */
+export const MERGE_ANSWER_TIMEOUT_MS = 10_000;
+
 interface Pending {
   resolve: (outcome: MergeOutcome) => void;
   reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
 }
 
 /**
  * One long-running `git merge-tree --stdin --write-tree` per repository (git ≥ 2.39): a
  * merge costs a pipe round trip instead of a git process. Each request is a line of two
- * commits, merged with their merge base as git finds it; each answer is
- * `<1|0>\0<tree>\0<path>\0…\0` (clean or not, the tree, the conflicted paths, an empty field).
- * git writes its answers through C stdio without flushing them, so it runs under
- * `stdbuf -o0` (the runner has one, or this is not used). Once its process is dead (`dead`),
- * every merge fails with `GIT.HELPER_DIED` and the owner starts a new one.
+ * commits, merged with their merge base as git finds it (git 2.39 takes no merge base in
+ * its input); each answer is `<1|0>\0<tree>\0<path>\0…\0` (clean or not, the tree, the
+ * conflicted paths, an empty field). git writes its answers through C stdio without flushing
+ * them, so it runs under `stdbuf -o0` (the runner has one, or this is not used).
+ *
+ * Once its process is dead (`dead`), every merge fails with `GIT.HELPER_DIED` and the owner
+ * starts a new one. It is killed, failing every merge waiting, when an answer does not parse
+ * (the stream is out of step: nothing after can be trusted), when a merge waits longer than
+ * `answerTimeoutMs` (`unanswered` then says so, and the owner stops using mergers), and when
+ * the step a merge was asked for is stopped (its signal aborts).
  */
 export class MergeTreeBatch {
   private readonly process: HelperProcess;
   private buffer: Buffer = Buffer.alloc(0);
+  /** The fields of the answer being read, for the oldest merge waiting. */
+  private fields: string[] = [];
   private readonly pending: Pending[] = [];
+  private timedOut = false;
 
-  constructor(runner: GitRunner, gitDir: string) {
+  constructor(
+    runner: GitRunner,
+    gitDir: string,
+    private readonly answerTimeoutMs = MERGE_ANSWER_TIMEOUT_MS,
+  ) {
     this.process = new HelperProcess(
       runner,
       ['merge-tree', '--stdin', '--write-tree', '--name-only', '--no-messages'],
       gitDir,
       'merge-tree --stdin',
       {
-        data: (chunk) => {
-          this.buffer = this.buffer.length
-            ? Buffer.concat([this.buffer, chunk])
-            : chunk;
-          this.drain();
-        },
-        died: (error) => {
-          for (const p of this.pending.splice(0)) p.reject(error);
-        },
+        data: (chunk) => this.read(chunk),
+        died: (error) => this.failAll(error),
       },
       { unbuffered: true },
     );
@@ -55,14 +68,38 @@ export class MergeTreeBatch {
     return this.process.failure !== undefined;
   }
 
-  /** Merges two commits (full ids) as `git merge-tree --write-tree <one> <two>` would. */
-  merge(one: string, two: string): Promise<MergeOutcome> {
+  /** Whether it was killed for not answering in time. */
+  get unanswered(): boolean {
+    return this.timedOut;
+  }
+
+  /**
+   * Merges two commits (full ids) as `git merge-tree --write-tree <one> <two>` would. A
+   * `signal` that aborts fails the merge with its reason and kills the merger.
+   */
+  merge(one: string, two: string, signal?: AbortSignal): Promise<MergeOutcome> {
     const failure = this.process.failure;
     if (failure) return Promise.reject(failure);
-    return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject });
+    if (signal?.aborted) return Promise.reject(reasonOf(signal));
+    const onAbort = () => this.stop(reasonOf(signal!));
+    const answer = new Promise<MergeOutcome>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.timedOut = true;
+        this.stop(
+          new GitHelperDiedError(
+            'merge-tree --stdin',
+            `no answer in ${this.answerTimeoutMs} ms`,
+          ),
+        );
+      }, this.answerTimeoutMs);
+      timer.unref();
+      this.pending.push({ resolve, reject, timer });
       this.process.write(`${one} ${two}\n`);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
+    return signal
+      ? answer.finally(() => signal.removeEventListener('abort', onAbort))
+      : answer;
   }
 
   /** Resolves once the process is gone. */
@@ -70,51 +107,71 @@ export class MergeTreeBatch {
     return this.process.close();
   }
 
-  /** Answers every merge whose answer is complete: up to its empty field. */
-  private drain(): void {
-    for (;;) {
-      const head = this.pending[0];
-      if (!head) {
-        if (this.buffer.length > 0)
-          // An answer nobody asked for: the stream is out of step, so nothing it says can be trusted.
-          void this.close();
-        return;
+  /** Takes each complete field off the buffer: nothing is scanned twice. */
+  private read(chunk: Buffer): void {
+    this.buffer = this.buffer.length
+      ? Buffer.concat([this.buffer, chunk])
+      : chunk;
+    let at = 0;
+    for (let nul = this.buffer.indexOf(0); nul >= 0;) {
+      const field = this.buffer.subarray(at, nul).toString('utf8');
+      at = nul + 1;
+      if (field === '' && this.fields.length >= 2) {
+        if (!this.answer(this.fields)) return;
+        this.fields = [];
+      } else {
+        this.fields.push(field);
       }
-      const fields: string[] = [];
-      let at = 0;
-      let complete = false;
-      for (;;) {
-        const nul = this.buffer.indexOf(0, at);
-        if (nul < 0) break;
-        const field = this.buffer.subarray(at, nul).toString('utf8');
-        at = nul + 1;
-        if (field === '' && fields.length >= 2) {
-          complete = true;
-          break;
-        }
-        fields.push(field);
-      }
-      if (!complete) return;
-      this.buffer = this.buffer.subarray(at);
-      this.pending.shift();
-      const [status, tree, ...files] = fields;
-      if (
-        (status !== '0' && status !== '1') ||
-        !/^[0-9a-f]{40,64}$/.test(tree!)
-      ) {
-        const error = new GitHelperDiedError(
+      nul = this.buffer.indexOf(0, at);
+    }
+    this.buffer = this.buffer.subarray(at);
+  }
+
+  /** Gives a complete answer to the oldest merge waiting; false if the stream broke. */
+  private answer(fields: readonly string[]): boolean {
+    const [status, tree, ...files] = fields;
+    const head = this.pending[0];
+    if (
+      !head ||
+      (status !== '0' && status !== '1') ||
+      !/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(tree!)
+    ) {
+      this.stop(
+        new GitHelperDiedError(
           'merge-tree --stdin',
           `an answer it cannot have meant: ${JSON.stringify(fields.slice(0, 3))}`,
-        );
-        head.reject(error);
-        void this.close();
-        return;
-      }
-      head.resolve({
-        clean: status === '1',
-        tree: tree!,
-        files: [...new Set(files)],
-      });
+        ),
+      );
+      return false;
+    }
+    this.pending.shift();
+    clearTimeout(head.timer);
+    head.resolve({
+      clean: status === '1',
+      tree: tree!,
+      files: [...new Set(files)],
+    });
+    return true;
+  }
+
+  /** Fails every merge waiting with `error`, and kills the process: nothing more is read. */
+  private stop(error: Error): void {
+    this.failAll(error);
+    this.buffer = Buffer.alloc(0);
+    this.fields = [];
+    void this.process.kill(error.message);
+  }
+
+  private failAll(error: Error): void {
+    for (const p of this.pending.splice(0)) {
+      clearTimeout(p.timer);
+      p.reject(error);
     }
   }
+}
+
+function reasonOf(signal: AbortSignal): Error {
+  return signal.reason instanceof Error
+    ? signal.reason
+    : new Error('git was stopped');
 }

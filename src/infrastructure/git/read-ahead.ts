@@ -44,12 +44,17 @@ interface TreePair {
   after: string;
 }
 
-/** The value, or undefined if it failed: what cannot be read ahead is read (or fails) later. */
-const settled = <T>(promise: Promise<T>): Promise<T | undefined> =>
-  promise.then(
-    (value) => value,
-    () => undefined,
-  );
+/**
+ * The value, or undefined if it failed (synchronously too): what cannot be read ahead is read,
+ * or fails, later.
+ */
+async function settled<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Reads what replaying `ranges` will read, a level at a time across all of them, so that the
@@ -81,7 +86,7 @@ export async function readAhead(
   const bases = ranges.flatMap((r) => (r.onto ? [[r.from, r.onto]] : []));
   await Promise.all(
     [...new Set([...picks.flat(), ...bases.flat()])].map(async (oid) =>
-      commits.set(oid, await settled(source.commit(oid))),
+      commits.set(oid, await settled(() => source.commit(oid))),
     ),
   );
   const treePairs = (pairs: readonly (readonly string[])[]): TreePair[] =>
@@ -119,7 +124,7 @@ async function commitsOf(
   while (walks.length > 0 && count.commits < limits.commits) {
     walks = walks.slice(0, limits.commits - count.commits);
     const read = await Promise.all(
-      walks.map((w) => settled(source.commit(w.at))),
+      walks.map((w) => settled(() => source.commit(w.at))),
     );
     count.commits += walks.length;
     const next: typeof walks = [];
@@ -170,11 +175,20 @@ class LevelReader {
   /** Reads the trees not read yet; false once the limit is reached. */
   private async read(oids: readonly string[]): Promise<boolean> {
     const wanted = [...new Set(oids)].filter((oid) => !this.trees.has(oid));
-    for (let at = 0; at < wanted.length; at += this.limits.batch) {
-      if (this.count.treeEntries >= this.limits.treeEntries) return false;
-      const part = wanted.slice(at, at + this.limits.batch);
+    for (let at = 0; at < wanted.length;) {
+      const left = this.limits.treeEntries - this.count.treeEntries;
+      if (left <= 0) return false;
+      // As many trees as the entries left allow, at the size of those read so far.
+      const perTree =
+        this.count.trees > 0 ? this.count.treeEntries / this.count.trees : 256;
+      const size = Math.max(
+        1,
+        Math.min(this.limits.batch, Math.floor(left / perTree)),
+      );
+      const part = wanted.slice(at, at + size);
+      at += part.length;
       const read = await Promise.all(
-        part.map((oid) => settled(this.source.readTree(oid))),
+        part.map((oid) => settled(() => this.source.readTree(oid))),
       );
       part.forEach((oid, i) => {
         const tree = read[i];

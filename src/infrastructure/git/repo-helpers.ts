@@ -36,6 +36,7 @@ export class RepoHelpers {
   constructor(
     private readonly runner: GitRunner,
     private readonly gitDir: string,
+    private readonly options: { mergeAnswerTimeoutMs?: number } = {},
   ) {}
 
   reader(): CatFileBatch {
@@ -50,15 +51,20 @@ export class RepoHelpers {
 
   /**
    * The repository's merger (one long-running `merge-tree --stdin`, started on first use), or
-   * undefined where git's answers cannot be had unbuffered (no `stdbuf`): merge with a git
-   * process each then.
+   * undefined where git's answers cannot be had unbuffered (no `stdbuf`, or a merger that never
+   * answered): merge with a git process each then.
    */
   merger(): MergeTreeBatch | undefined {
-    if (!this.runner.stdbuf) return undefined;
+    // One that never answered says `stdbuf` does not unbuffer this git: no more of them.
+    if (!this.runner.stdbuf || this.mergeTree?.unanswered) return undefined;
     this.assertOpen('merge-tree --stdin');
     if (!this.mergeTree || this.mergeTree.dead) {
       void this.mergeTree?.close();
-      this.mergeTree = new MergeTreeBatch(this.runner, this.gitDir);
+      this.mergeTree = new MergeTreeBatch(
+        this.runner,
+        this.gitDir,
+        this.options.mergeAnswerTimeoutMs,
+      );
     }
     return this.mergeTree;
   }
@@ -79,7 +85,7 @@ export class RepoHelpers {
     return (this.writer ??= new LooseObjectWriter(this.runner, this.gitDir));
   }
 
-  /** Resolves once the reader's process is gone. */
+  /** Resolves once the reader's and the merger's processes are gone. */
   async close(): Promise<void> {
     this.closed = true;
     const reader = this.catFile;

@@ -22,8 +22,9 @@ class RecordingRunner extends GitRunner {
   override spawn(
     args: readonly string[],
     gitDir: string,
+    options?: { unbuffered?: boolean },
   ): ChildProcessWithoutNullStreams {
-    const child = super.spawn(args, gitDir);
+    const child = super.spawn(args, gitDir, options);
     this.children.push(child);
     this.closed.set(
       child,
@@ -171,7 +172,9 @@ describe('the git engine’s long-running helpers', () => {
         onto,
       };
       // replay() has sent its first read by the time it returns: the helper dies with that
-      // read in flight.
+      // read in flight. It is stopped first, so that it cannot answer the read before the
+      // kill lands (on a fast machine it sometimes did, and the replay went on with a new one).
+      catFile!.kill('SIGSTOP');
       const replay = engine.replay('r1', request);
       catFile!.kill('SIGKILL');
       await expect(replay).rejects.toMatchObject({

@@ -1,7 +1,12 @@
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitCliEngine } from '../../../src/infrastructure/git/git-cli-engine';
-import { GitRunner } from '../../../src/infrastructure/git/git-runner';
+import {
+  GitRunner,
+  withGitAbortSignal,
+} from '../../../src/infrastructure/git/git-runner';
 import { MergeTreeBatch } from '../../../src/infrastructure/git/merge-tree-batch';
+import { RepoHelpers } from '../../../src/infrastructure/git/repo-helpers';
 import { GitFixture } from '../../support/git-fixture';
 
 const lines = (...changed: [number, string][]) => {
@@ -85,6 +90,44 @@ describe('MergeTreeBatch: one merge-tree --stdin per repository', () => {
     );
   });
 
+  it('fails a merge whose step is stopped, at once, and is not used again', async () => {
+    const w = contentWorld(fx);
+    batch = new MergeTreeBatch(new GitRunner(), join(fx.work, '.git'));
+    const stopped = new AbortController();
+    stopped.abort(new Error('the step timed out'));
+    await expect(batch.merge(w.main, w.x1, stopped.signal)).rejects.toThrow(
+      'the step timed out',
+    );
+
+    const stopping = new AbortController();
+    const waiting = batch.merge(w.main, w.x2, stopping.signal);
+    stopping.abort(new Error('the step timed out'));
+    await expect(waiting).rejects.toThrow('the step timed out');
+    expect(batch.dead).toBe(true);
+  });
+
+  it('gives up on a git whose answers stay in its buffer, and its owner merges without one', async () => {
+    const w = contentWorld(fx);
+    // A stdbuf that unbuffers nothing: it drops its option and runs git as it is.
+    const fakeStdbuf = join(fx.root, 'stdbuf');
+    writeFileSync(fakeStdbuf, '#!/bin/sh\nshift\nexec "$@"\n');
+    chmodSync(fakeStdbuf, 0o755);
+    const runner = new GitRunner('git', { stdbuf: fakeStdbuf });
+    const helpers = new RepoHelpers(runner, join(fx.work, '.git'), {
+      mergeAnswerTimeoutMs: 300,
+    });
+    try {
+      const merger = helpers.merger()!;
+      await expect(merger.merge(w.main, w.x1)).rejects.toMatchObject({
+        code: 'GIT.HELPER_DIED',
+      });
+      expect(merger.unanswered).toBe(true);
+      expect(helpers.merger()).toBeUndefined();
+    } finally {
+      await helpers.close();
+    }
+  });
+
   it('fails the merges waiting when its process dies, and takes no more', async () => {
     const w = contentWorld(fx);
     batch = new MergeTreeBatch(new GitRunner(), join(fx.work, '.git'));
@@ -150,6 +193,19 @@ describe.each([
         code: 'GIT.CONFLICT',
         details: { conflict: { branch: 'clash', files: ['notes.txt'] } },
       });
+      // A stopped step replays no further, whichever way it merges.
+      const stopped = new AbortController();
+      stopped.abort(new Error('the step timed out'));
+      await expect(
+        withGitAbortSignal(stopped.signal, () =>
+          engine.replay('r', {
+            branch: 'x',
+            from: w.base,
+            to: w.x2,
+            onto: w.main,
+          }),
+        ),
+      ).rejects.toThrow('the step timed out');
       const mergeProcesses = runs.mock.calls.filter(
         ([args]) => args[0] === 'merge-tree',
       ).length;

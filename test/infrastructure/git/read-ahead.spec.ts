@@ -125,7 +125,7 @@ describe('readAhead', () => {
     };
 
     const one = await rounds(1);
-    expect(await rounds(12)).toBe(one);
+    expect(await rounds(8)).toBe(one);
   });
 
   it('goes down only into the folders that both the commit and its new base changed', async () => {
