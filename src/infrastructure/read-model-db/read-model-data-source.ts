@@ -70,7 +70,7 @@ export function readModelEngine(
  *
  * Its WAL is checkpointed every `READ_MODEL_CHECKPOINT_PAGES` pages instead of SQLite's 1,000:
  * a checkpoint runs inside the projection batch that crosses the threshold, on the event loop,
- * and one of 1,000 pages (copy and sync) held it 5–20 ms under load; one of 200 pages stays
+ * and one of 1,000 pages (copy and sync) held it 5–16 ms under load; one of 200 pages stays
  * under 5 ms, for about 12 % more time in projection batches in all (more, smaller syncs).
  * Runner idle, 16 connections, two interleaved pairs: accept p99 8 → 6 ms. Moving checkpoints
  * to a worker thread instead was measured and not kept: the store's own syncs then waited
