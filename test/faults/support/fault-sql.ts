@@ -1,11 +1,5 @@
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
 import { join } from 'node:path';
+import { PreloadFault } from './preload-fault';
 
 /** The statement a `FaultSql` rule catches; see `fault-sql.preload.cjs`. */
 export interface SqlFaultRule {
@@ -28,43 +22,12 @@ export interface SqlFaultFired {
   caught: unknown[];
 }
 
-const PRELOAD = join(__dirname, 'fault-sql.preload.cjs');
-
 /**
- * Crash points inside the stores: while armed, the service is started with a hook (loaded
- * with `node --require`, outside the production build) that kills it with SIGKILL just
- * before the rule's statement runs.
+ * Crash points inside the stores: while armed, the service is started with a hook
+ * (`fault-sql.preload.cjs`) that kills it with SIGKILL just before the rule's statement runs.
  */
-export class FaultSql {
-  private readonly ctl: string;
-
+export class FaultSql extends PreloadFault<SqlFaultRule, SqlFaultFired> {
   constructor(dir: string) {
-    this.ctl = join(dir, 'fault-sql');
-    mkdirSync(this.ctl, { recursive: true });
-  }
-
-  arm(rule: SqlFaultRule): void {
-    rmSync(join(this.ctl, 'fired.json'), { force: true });
-    writeFileSync(join(this.ctl, 'rule.json'), JSON.stringify(rule));
-  }
-
-  disarm(): void {
-    rmSync(join(this.ctl, 'rule.json'), { force: true });
-  }
-
-  /** The node options and environment a service start needs while a rule is armed. */
-  launch(): { execArgv: string[]; env: Record<string, string> } | undefined {
-    if (!existsSync(join(this.ctl, 'rule.json'))) return undefined;
-    return {
-      execArgv: ['--require', PRELOAD],
-      env: { FAULT_SQL_CTL: this.ctl },
-    };
-  }
-
-  fired(): SqlFaultFired | undefined {
-    const file = join(this.ctl, 'fired.json');
-    return existsSync(file)
-      ? (JSON.parse(readFileSync(file, 'utf8')) as SqlFaultFired)
-      : undefined;
+    super(dir, join(__dirname, 'fault-sql.preload.cjs'), 'FAULT_SQL_CTL');
   }
 }
