@@ -114,6 +114,24 @@ export async function walkToAncestor(
 }
 
 /**
+ * The conflict of a pick, its files named once each. A file moved aside for a folder is named
+ * `path~<side>`, the side as merge-tree was given it: the throw-away base commit stands for the
+ * new base, so it is named as that.
+ */
+function conflictOf(
+  branch: string,
+  files: readonly string[],
+  synthetic: string | undefined,
+  onto: string,
+): ReplayConflictError {
+  const named = (file: string) =>
+    synthetic && file.endsWith(`~${synthetic}`)
+      ? `${file.slice(0, -synthetic.length)}${onto}`
+      : file;
+  return new ReplayConflictError(branch, [...new Set(files.map(named))]);
+}
+
+/**
  * The git engine on the git command line: a bare clone per repository under `reposDir`,
  * remote branches fetched into refs/remotes/origin/*, replays done in the object database
  * (objects read through one long-running `cat-file --batch`, trees merged by entries in
@@ -500,17 +518,8 @@ export class GitCliEngine implements GitEngine {
       { gitDir, okCodes: [1] },
     );
     const [tree, ...files] = merge.stdout.split('\n');
-    if (merge.code === 1) {
-      // A file moved aside for a folder is named `path~<side>`, the side as merge-tree was
-      // given it: the throw-away base stands for the new base, so it is named as that.
-      const named = (file: string) =>
-        synthetic && file.endsWith(`~${synthetic}`)
-          ? `${file.slice(0, -synthetic.length)}${onto}`
-          : file;
-      throw new ReplayConflictError(branch, [
-        ...new Set(files.filter(Boolean).map(named)),
-      ]);
-    }
+    if (merge.code === 1)
+      throw conflictOf(branch, files.filter(Boolean), synthetic, onto);
     return tree!;
   }
 
@@ -542,16 +551,7 @@ export class GitCliEngine implements GitEngine {
       throw error;
     }
     if (!outcome.clean)
-      throw new ReplayConflictError(
-        branch,
-        outcome.files.map((file) =>
-          // A file moved aside for a folder is named `path~<side>`: the throw-away base
-          // stands for the new base, so it is named as that.
-          file.endsWith(`~${synthetic}`)
-            ? `${file.slice(0, -synthetic.length)}${pick.onto}`
-            : file,
-        ),
-      );
+      throw conflictOf(branch, outcome.files, synthetic, pick.onto);
     return outcome.tree;
   }
 
