@@ -185,9 +185,10 @@ fire() { printf '%s\\n' "$*" > "$ctl/fired"; }
 case "$action" in
   hold)
     fire "$@"
-    # Waits for the gate; gives up once the service that asked is gone.
+    # Waits for the gate; gives up once the service that asked is gone. A launcher whose
+    # parent is init (1) was orphaned before this call began: the service died first.
     while [ ! -e "$ctl/open" ]; do
-      kill -0 "$service" 2>/dev/null || exit 1
+      [ "$service" != 1 ] && kill -0 "$service" 2>/dev/null || exit 1
       sleep 0.02
     done
     exec git "$@" ;;
