@@ -1,7 +1,7 @@
 import type { JobResource } from '../src/read-models/job/job.resource';
 import type { RegisteredRepoResource } from '../src/read-models/repo/repo.resource';
 import { GitFixture } from './support/git-fixture';
-import { writerPragma } from './support/sqlite-connection';
+import { connectionOf } from './support/sqlite-connection';
 import { TestApp } from './support/test-app';
 
 // The store's own connection is made read-only (`PRAGMA query_only`), so its writes fail
@@ -24,7 +24,7 @@ describe('a store that cannot write', () => {
   });
 
   const readOnly = (on: boolean) =>
-    writerPragma(t.store, `query_only = ${on ? 'ON' : 'OFF'}`);
+    connectionOf(t.store).pragma(`query_only = ${on ? 'ON' : 'OFF'}`);
 
   const register = (name: string) =>
     t.http().post('/repos').send({ name, remoteUrl: fx.origin });
@@ -37,7 +37,7 @@ describe('a store that cannot write', () => {
     expect(healthy.body).toMatchObject({ status: 'ok', eventStore: 'open' });
     const head = await t.store.headPosition();
 
-    await readOnly(true);
+    readOnly(true);
     for (const refused of [
       await register('second'),
       await t
@@ -71,7 +71,7 @@ describe('a store that cannot write', () => {
     await t.http().get(`/repos/${repo.repoId}`).expect(200);
     expect(await t.store.headPosition()).toBe(head);
 
-    await readOnly(false);
+    readOnly(false);
     // No command came: the health check's own probe write finds the store writable.
     const recovered = await t.http().get('/health').expect(200);
     expect(recovered.body).toMatchObject({ status: 'ok', eventStore: 'open' });
@@ -85,10 +85,10 @@ describe('a store that cannot write', () => {
   });
 
   it('is ready again after the first command that succeeds', async () => {
-    await readOnly(true);
+    readOnly(true);
     await register('first').expect(503);
     await t.http().get('/health').expect(503);
-    await readOnly(false);
+    readOnly(false);
     const repo = (await register('first').expect(202))
       .body as RegisteredRepoResource;
     await t.http().get('/health').expect(200);

@@ -1,20 +1,14 @@
+import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { EventStore } from '../../src/infrastructure/event-store/event-store.port';
-import { SqliteWriter } from '../../src/infrastructure/event-store/sqlite-writer';
 
 /**
- * Runs `PRAGMA source` on the connection a `SqliteEventStore` writes through (its writer
- * thread's) and answers the value. Storage failures are set up there (`max_page_count` for
- * a full disk, `query_only` for read-only storage): both are settings of one connection, so
- * they must be made on the one that writes.
+ * The connection a `SqliteEventStore` writes through. Storage failures are set up on it
+ * (`PRAGMA max_page_count` for a full disk, `PRAGMA query_only` for read-only storage):
+ * both are settings of one connection, so they must be made on the store's own.
  */
-export async function writerPragma(
-  store: EventStore,
-  source: string,
-): Promise<unknown> {
-  const writer = (store as unknown as { writer?: unknown }).writer;
-  if (!(writer instanceof SqliteWriter))
+export function connectionOf(store: EventStore): Database {
+  const db = (store as unknown as { db?: unknown }).db;
+  if (!(db instanceof BetterSqlite3))
     throw new Error('the store is no SqliteEventStore');
-  const reply = await writer.pragma(source);
-  if ('failure' in reply) throw new Error(reply.failure.message);
-  return reply.ok;
+  return db;
 }

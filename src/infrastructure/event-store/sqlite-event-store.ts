@@ -6,10 +6,12 @@ import BetterSqlite3, {
 } from 'better-sqlite3';
 import {
   checkExpectedVersion,
+  NO_STREAM_VERSION,
   appendResultOf,
   assertDistinctEventIds,
   resolveRetriedAppend,
   streamIdError,
+  type StoredId,
 } from './append-rules';
 import { type Clock, systemClock } from '../clock/clock';
 import { CatchUpSubscription } from './catch-up-subscription';
@@ -35,13 +37,6 @@ import { HeadNotifier } from './head-notifier';
 import { RECENT_EVENTS, RecentEvents } from './recent-events';
 import { settle } from './settle';
 import { migrateEventStoreSchema } from './sqlite-schema';
-import {
-  SqliteWriter,
-  type WriterAppend,
-  type WriterError,
-  type WriterOutcome,
-  type WriterRow,
-} from './sqlite-writer';
 import { type StorageFailure, storageFailureOf } from './storage-failure';
 
 export interface SqliteEventStoreOptions {
@@ -56,12 +51,20 @@ interface PendingAppend {
   streamId: string;
   events: readonly EventToAppend[];
   options: AppendOptions;
-  append: Omit<WriterAppend, 'recordedAt'>;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
 
-type EventRow = WriterRow;
+type EventRow = [
+  position: number,
+  streamId: string,
+  version: number,
+  eventId: string,
+  type: string,
+  data: string,
+  metadata: string,
+  recordedAt: string,
+];
 
 interface FilterParams {
   from: number;
@@ -82,15 +85,13 @@ const COLUMNS =
 /**
  * The event store on one SQLite file (better-sqlite3, WAL, synchronous=FULL).
  *
- * Writes go through a single writer with group commit, on a thread of its own
- * ({@link SqliteWriter}): appends that arrive while a batch is being committed are queued
- * and committed together as the next batch, in one transaction and so one fsync, which
- * waits on the writer's thread and not on the event loop. Each append keeps its own
- * expected-version check and its own error without affecting the others in the batch:
- * everything that can refuse an append (its expected version, its event ids) is checked
- * before its first row is written, so a refused append leaves nothing behind. Every append's
- * promise settles only after the commit is durable; reads (this thread's own connection)
- * see a batch once it is.
+ * Writes go through a single writer with group commit: appends that arrive while the event
+ * loop is busy are queued and committed together on the next turn, in one transaction and
+ * so one fsync. Each append keeps its own expected-version check and its own error without
+ * affecting the others in the batch: everything that can refuse an append (its expected
+ * version, its event ids) is checked before its first row is written, so a refused append
+ * leaves nothing behind. Every append's promise
+ * settles only after the commit is durable.
  *
  * When the storage cannot take writes (disk full, read-only, I/O error), appends fail with
  * `STORE.UNAVAILABLE` and nothing of their batch is recorded; `checkWritable` reports it
@@ -104,29 +105,34 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
   commitCount = 0;
   private pending: PendingAppend[] = [];
   private flushScheduled = false;
-  /** The batch the writer thread is committing, until it answers. */
-  private committing: Promise<void> | undefined;
   private closed = false;
-  private readonly writer: SqliteWriter;
   /** Set by a write the storage refused, cleared by the next write it takes. */
   private writeFailure: Extract<WriteHealth, { writable: false }> | undefined;
   private readonly maxBatch: number;
   private readonly clock: Clock;
   /** The newest committed events, for followers reading at the head. */
   private readonly recent: RecentEvents;
+  /** What the transaction being committed inserts, as a read will give it back. */
+  private inserting: RecordedEvent[] = [];
   private readonly stmt: {
+    version: Statement<[string], number>;
+    byEventId: Statement<[string], EventRow>;
+    insert: Statement<[string, number, string, string, string, string, string]>;
     readStream: Statement<[string, number, number], EventRow>;
     readAll: Statement<[number, number], EventRow>;
     readAllFiltered: Statement<[FilterParams], EventRow>;
     head: Statement<[], number | null>;
   };
   private readonly snapshot: Transaction<(fn: () => unknown) => unknown>;
+  private readonly probe: Transaction<() => void>;
+  private readonly commitBatch: Transaction<
+    (batch: PendingAppend[]) => Array<{ ok: AppendResult } | { error: unknown }>
+  >;
 
   private constructor(
     private readonly db: Database,
     options: SqliteEventStoreOptions,
   ) {
-    this.writer = new SqliteWriter(db.name);
     this.maxBatch = options.maxBatch ?? 2000;
     this.recent = new RecentEvents(options.recentEvents ?? RECENT_EVENTS);
     this.clock = options.clock ?? systemClock;
@@ -135,6 +141,17 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
       return raw ? s.raw(true) : s.pluck(true);
     };
     this.stmt = {
+      version: prepare(
+        'SELECT stream_version FROM events WHERE stream_id = ? ORDER BY stream_version DESC LIMIT 1',
+        false,
+      ),
+      byEventId: prepare(
+        `SELECT ${COLUMNS} FROM events WHERE event_id = ?`,
+        true,
+      ),
+      insert: db.prepare(
+        'INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       readStream: prepare(
         `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`,
         true,
@@ -154,6 +171,25 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
     };
     this.notifier = new HeadNotifier(this.stmt.head.get() ?? 0);
     this.snapshot = db.transaction((fn: () => unknown) => fn());
+    this.commitBatch = db.transaction((batch: PendingAppend[]) =>
+      batch.map((p) => {
+        try {
+          return { ok: this.appendOne(p) };
+        } catch (error) {
+          // SQLite rolls the whole transaction back on these: the batch fails as one.
+          if (storageFailureOf(error)) throw error;
+          return { error };
+        }
+      }),
+    );
+    const insertProbe = db.prepare<[number]>(
+      'INSERT INTO write_probe (pad) VALUES (zeroblob(?))',
+    );
+    const clearProbe = db.prepare('DELETE FROM write_probe');
+    this.probe = db.transaction(() => {
+      insertProbe.run(PROBE_BYTES);
+      clearProbe.run();
+    });
   }
 
   /** Opens (and creates or migrates) the store file. Throws if it is not a usable database. */
@@ -163,10 +199,6 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
   ): SqliteEventStore {
     const db = new BetterSqlite3(fileName);
     try {
-      if (db.memory)
-        throw new Error(
-          'the SQLite event store needs a file: its writer thread opens it too',
-        );
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
@@ -187,16 +219,8 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
     if (this.closed) return Promise.reject(new EventStoreClosedError());
     const invalid = streamIdError(streamId);
     if (invalid) return Promise.reject(invalid);
-    let append: PendingAppend['append'];
-    try {
-      append = this.prepare(streamId, events, options);
-    } catch (error) {
-      return Promise.reject(
-        error instanceof Error ? error : new Error(String(error)),
-      );
-    }
     return new Promise((resolve, reject) => {
-      this.pending.push({ streamId, events, options, append, resolve, reject });
+      this.pending.push({ streamId, events, options, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -204,126 +228,99 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
     });
   }
 
-  /**
-   * The append as the writer thread takes it: checked for repeated ids, its missing ids
-   * made, its events as the JSON that will be stored.
-   */
-  private prepare(
-    streamId: string,
-    events: readonly EventToAppend[],
-    options: AppendOptions,
-  ): PendingAppend['append'] {
-    assertDistinctEventIds(streamId, events);
-    return {
-      streamId,
-      expected: options.expectedVersion,
-      givenIds: events.map((e) => e.eventId ?? null),
-      rows: events.map((e) => [
-        // Time-ordered ids keep the event-id index append-only: random ones dirty a
-        // random index page per event, and so many more pages per commit.
-        e.eventId ?? timeOrderedUuid(),
-        e.type,
-        JSON.stringify(e.data),
-        JSON.stringify(e.metadata ?? {}),
-      ]),
-    };
-  }
-
-  /** Sends the next batch to the writer thread, unless one is being committed. */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.committing || this.pending.length === 0) return;
-    const batch = this.pending.splice(0, this.maxBatch);
-    this.committing = this.commit(batch)
-      // Not expected (every outcome is settled inside), but no append may wait forever.
-      .catch((error: unknown) => batch.forEach((p) => p.reject(error)))
-      .finally(() => {
-        this.committing = undefined;
-        this.flush();
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      let outcomes: Array<{ ok: AppendResult } | { error: unknown }>;
+      this.inserting = [];
+      try {
+        outcomes = this.commitBatch.immediate(batch);
+        this.commitCount++;
+        this.writeFailure = undefined;
+      } catch (error) {
+        this.inserting = [];
+        const failure = storageFailureOf(error);
+        const reason = failure ? this.unavailable(failure) : error;
+        for (const p of batch) p.reject(reason);
+        continue;
+      }
+      this.recent.add(this.inserting);
+      this.inserting = [];
+      this.notifier.advance(this.stmt.head.get() ?? 0);
+      outcomes.forEach((outcome, i) => {
+        const p = batch[i]!;
+        if ('ok' in outcome) p.resolve(outcome.ok);
+        else p.reject(outcome.error);
       });
+    }
   }
 
-  private async commit(batch: PendingAppend[]): Promise<void> {
-    const recordedAt = this.clock.now().toISOString();
-    const reply = await this.writer.commit(
-      batch.map((p) => ({ ...p.append, recordedAt })),
+  /** One append inside the batch transaction; a throw rolls back only this append. */
+  private appendOne({
+    streamId,
+    events,
+    options,
+  }: PendingAppend): AppendResult {
+    assertDistinctEventIds(streamId, events);
+    const retried = resolveRetriedAppend(
+      streamId,
+      events.map((e) => (e.eventId ? this.storedId(e.eventId) : undefined)),
     );
-    if ('failure' in reply) {
-      const failure = storageFailureOf(reply.failure);
-      const reason = failure
-        ? this.unavailable(failure)
-        : writerError(reply.failure);
-      for (const p of batch) p.reject(reason);
-      return;
-    }
-    this.commitCount++;
-    this.writeFailure = undefined;
-    const committed: RecordedEvent[] = [];
-    const results = batch.map(
-      (p, i): { ok: AppendResult } | { error: unknown } => {
-        try {
-          return { ok: this.resultOf(p, reply.ok[i]!, recordedAt, committed) };
-        } catch (error) {
-          return { error };
-        }
-      },
-    );
-    this.recent.add(committed);
-    const last = committed.at(-1);
-    if (last) this.notifier.advance(last.globalPosition);
-    results.forEach((result, i) => {
-      const p = batch[i]!;
-      if ('ok' in result) p.resolve(result.ok);
-      else p.reject(result.error);
-    });
-  }
-
-  /**
-   * What one append of a committed batch gives its caller, by the shared append rules;
-   * the events it wrote are added to `committed` as a read will give them back.
-   */
-  private resultOf(
-    { streamId, events, options, append }: PendingAppend,
-    outcome: WriterOutcome,
-    recordedAt: string,
-    committed: RecordedEvent[],
-  ): AppendResult {
-    if ('error' in outcome) throw writerError(outcome.error);
-    if ('stored' in outcome) {
-      const retried = resolveRetriedAppend(
-        streamId,
-        outcome.stored.map((row) => (row ? toRecorded(row) : undefined)),
-      );
-      if (retried) return retried;
-      throw new Error(`writer reported no stored event for ${streamId}`);
-    }
-    const current = outcome.current;
-    if ('refused' in outcome) {
-      checkExpectedVersion(streamId, options.expectedVersion, current);
-      throw new Error(
-        `writer refused an append to ${streamId} the append rules accept`,
-      );
-    }
+    if (retried) return retried;
+    const current = this.stmt.version.get(streamId) ?? NO_STREAM_VERSION;
+    checkExpectedVersion(streamId, options.expectedVersion, current);
     if (events.length === 0) {
       return { nextExpectedVersion: current, globalPositions: [], events: [] };
     }
+    return this.insertAll(streamId, events, current);
+  }
+
+  private insertAll(
+    streamId: string,
+    events: readonly EventToAppend[],
+    current: number,
+  ): AppendResult {
+    const recordedAt = this.clock.now().toISOString();
     const recorded = events.map((e, i): RecordedEvent => {
-      const [eventId, type, data, meta] = append.rows[i]!;
-      const base = {
+      const streamVersion = current + 1 + i;
+      // Time-ordered ids keep the event-id index append-only: random ones dirty a
+      // random index page per event, and so many more pages per commit.
+      const eventId = e.eventId ?? timeOrderedUuid();
+      const metadata = e.metadata ?? {};
+      const data = JSON.stringify(e.data);
+      const meta = JSON.stringify(metadata);
+      const info = this.stmt.insert.run(
+        streamId,
+        streamVersion,
+        eventId,
+        e.type,
+        data,
+        meta,
+        recordedAt,
+      );
+      const globalPosition = Number(info.lastInsertRowid);
+      this.inserting.push({
         eventId,
         streamId,
-        streamVersion: current + 1 + i,
-        globalPosition: outcome.positions[i]!,
-        type,
-        recordedAt,
-      };
-      committed.push({
-        ...base,
+        streamVersion,
+        globalPosition,
+        type: e.type,
         data: JSON.parse(data) as object,
         metadata: JSON.parse(meta) as RecordedEvent['metadata'],
+        recordedAt,
       });
-      // Events are plain JSON, so the caller's objects read back as they were stored.
-      return { ...base, data: e.data, metadata: e.metadata ?? {} };
+      return {
+        eventId,
+        streamId,
+        streamVersion,
+        globalPosition,
+        type: e.type,
+        // Events are plain JSON, so the caller's objects read back as they were stored.
+        data: e.data,
+        metadata,
+        recordedAt,
+      };
     });
     return appendResultOf(recorded);
   }
@@ -343,19 +340,26 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
    * transaction that allocates {@link PROBE_BYTES} and frees them again), so that readiness
    * returns by itself once the storage takes writes, even when no command comes to try.
    */
-  async checkWritable(): Promise<WriteHealth> {
-    if (this.closed) throw new EventStoreClosedError();
-    if (this.writeFailure) {
-      const reply = await this.writer.probe(PROBE_BYTES);
-      if ('ok' in reply) {
-        this.writeFailure = undefined;
-      } else {
-        const failure = storageFailureOf(reply.failure);
-        if (!failure) throw writerError(reply.failure);
-        this.unavailable(failure);
+  checkWritable(): Promise<WriteHealth> {
+    return settle((): WriteHealth => {
+      if (this.closed) throw new EventStoreClosedError();
+      if (this.writeFailure) {
+        try {
+          this.probe.immediate();
+          this.writeFailure = undefined;
+        } catch (error) {
+          const failure = storageFailureOf(error);
+          if (!failure) throw error;
+          this.unavailable(failure);
+        }
       }
-    }
-    return this.writeFailure ?? { writable: true };
+      return this.writeFailure ?? { writable: true };
+    });
+  }
+
+  private storedId(eventId: string): StoredId | undefined {
+    const row = this.stmt.byEventId.get(eventId);
+    return row ? toRecorded(row) : undefined;
   }
 
   readStream(
@@ -416,13 +420,13 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
   }
 
   /** Commits what is queued, ends subscriptions and closes the file. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
-    for (this.flush(); this.committing; this.flush()) await this.committing;
-    await this.writer.close();
+    this.flush();
     this.notifier.close();
     this.db.close();
+    return Promise.resolve();
   }
 
   /** Runs a read in one snapshot (a deferred transaction), so head and rows agree. */
@@ -430,11 +434,6 @@ export class SqliteEventStore implements EventStore, StoreWriteHealth {
     if (this.closed) return Promise.reject(new EventStoreClosedError());
     return settle(() => this.snapshot.deferred(fn) as T);
   }
-}
-
-/** An error the writer thread reported, with its code. */
-function writerError({ code, message }: WriterError): Error {
-  return Object.assign(new Error(message), code ? { code } : {});
 }
 
 function toRecorded(row: EventRow): RecordedEvent {

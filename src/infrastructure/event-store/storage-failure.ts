@@ -21,12 +21,6 @@ const ERRNO_REASONS: Readonly<Record<string, string>> = {
   EIO: 'I/O error',
 };
 
-/** The codes {@link storageFailureOf} knows, for code that cannot call it (a worker thread). */
-export const STORAGE_FAILURE_CODES = {
-  sqlitePrefixes: SQLITE_REASONS.map(([prefix]) => prefix),
-  errno: Object.keys(ERRNO_REASONS),
-};
-
 /**
  * The storage failure `error` reports, or undefined for any other error (a broken
  * constraint, a bug): the first is the storage's state and passes once space or access

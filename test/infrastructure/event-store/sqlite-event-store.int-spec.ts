@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Database } from 'better-sqlite3';
 import { ConcurrencyError } from '../../../src/infrastructure/event-store/event-store.errors';
 import { SqliteEventStore } from '../../../src/infrastructure/event-store/sqlite-event-store';
-import { writerPragma } from '../../support/sqlite-connection';
+import { connectionOf } from '../../support/sqlite-connection';
 import { eventStoreContract } from './event-store.contract';
 
 eventStoreContract('sqlite', () => {
@@ -53,10 +54,12 @@ describe('SqliteEventStore files', () => {
 describe('SqliteEventStore on storage that cannot take writes', () => {
   let dir: string;
   let store: SqliteEventStore;
+  let db: Database;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stackyard-store-'));
     store = SqliteEventStore.open(join(dir, 'events.sqlite'));
+    db = connectionOf(store);
     await store.appendToStream('s-1', [{ type: 'T', data: { n: 1 } }], {
       expectedVersion: 'no_stream',
     });
@@ -68,12 +71,11 @@ describe('SqliteEventStore on storage that cannot take writes', () => {
   });
 
   /** The file cannot grow: SQLite answers SQLITE_FULL, as on a full disk. */
-  const fillDisk = async () =>
-    writerPragma(
-      store,
-      `max_page_count = ${Number(await writerPragma(store, 'page_count'))}`,
+  const fillDisk = () =>
+    db.pragma(
+      `max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`,
     );
-  const freeDisk = () => writerPragma(store, 'max_page_count = 1073741823');
+  const freeDisk = () => db.pragma('max_page_count = 1073741823');
   const big = { type: 'Big', data: { pad: 'x'.repeat(100_000) } };
   const small = (n: number) => ({ type: 'T', data: { n } });
   const unavailable = (code: string) =>
@@ -84,7 +86,7 @@ describe('SqliteEventStore on storage that cannot take writes', () => {
     }) as unknown;
 
   it('refuses appends on a full disk with STORE.UNAVAILABLE, records none of the batch, and is healthy again once space returns', async () => {
-    await fillDisk();
+    fillDisk();
     const head = await store.headPosition();
     const outcomes = await Promise.allSettled([
       store.appendToStream('s-1', [small(2), big], { expectedVersion: 0 }),
@@ -109,14 +111,14 @@ describe('SqliteEventStore on storage that cannot take writes', () => {
     // Still full: the probe write needs space too, and the failure keeps its start.
     expect(await store.checkWritable()).toEqual(full);
 
-    await freeDisk();
+    freeDisk();
     expect(await store.checkWritable()).toEqual({ writable: true });
     await store.appendToStream('s-1', [small(2), big], { expectedVersion: 0 });
     expect(await store.readStream('s-1')).toHaveLength(3);
   });
 
   it('refuses appends on read-only storage and is healthy again after the next append that succeeds', async () => {
-    await writerPragma(store, 'query_only = ON');
+    db.pragma('query_only = ON');
     await expect(
       store.appendToStream('s-1', [small(2)], { expectedVersion: 0 }),
     ).rejects.toEqual(unavailable('SQLITE_READONLY'));
@@ -124,7 +126,7 @@ describe('SqliteEventStore on storage that cannot take writes', () => {
       writable: false,
       code: 'SQLITE_READONLY',
     });
-    await writerPragma(store, 'query_only = OFF');
+    db.pragma('query_only = OFF');
     await store.appendToStream('s-1', [small(2)], { expectedVersion: 0 });
     expect(await store.checkWritable()).toEqual({ writable: true });
   });
