@@ -50,41 +50,133 @@ export interface DiskUsage {
 const STAT_BATCH = 64;
 
 /**
+ * How long a folder's time must have stood still before a measure may reuse what it found
+ * in it: file systems stamp times from a coarse clock (a few milliseconds), so a file added
+ * just after a folder was read can leave the folder's time as it was.
+ */
+const SETTLED_MS = 2_000;
+
+/** What one folder's own entries take (not what is under its subfolders), as last read. */
+export interface FolderUsage {
+  /** The folder's modification time when it was read. */
+  mtimeMs: number;
+  /** Blocks of its entries (files, and its subfolders' own), those with several links aside. */
+  bytes: number;
+  lastModifiedAt: number;
+  subfolders: string[];
+  /** Entries with several links: counted once in the whole walk, by inode. */
+  linked: [inode: string, bytes: number][];
+}
+
+export interface DiskUsageOptions {
+  /**
+   * What earlier measures found in the folders whose files never change once written (see
+   * `unchanging`), by path; read and brought up to date by the measure.
+   */
+  cache?: Map<string, FolderUsage>;
+  /**
+   * Whether the files in a folder never change once written, so that a folder whose own
+   * time has not moved (no entry added, removed or renamed) holds what it held: git's
+   * object folders (`objects/xx`, `objects/pack`). Such a folder is read again only when
+   * its time moved, and a measure after a job reads the few the job wrote to, not the
+   * clone's every object.
+   */
+  unchanging?: (folder: string) => boolean;
+  now?: () => number;
+}
+
+/** git's object folders: files named by their content, written once, never changed. */
+export const gitObjectFolder = (folder: string): boolean =>
+  /[\\/]objects[\\/]([0-9a-f]{2}|pack)$/.test(folder);
+
+/**
  * What `path` takes on disk, as `du` counts it: the blocks allocated to it and to everything
  * under it, links not followed, a file with several links counted once. Undefined when it
  * does not exist. Entries that vanish while it is walked (git's temporary files) count as
- * nothing.
+ * nothing. With a cache (see {@link DiskUsageOptions}) a folder whose files never change is
+ * read only when its time moved since the last measure.
  */
-export async function diskUsage(path: string): Promise<DiskUsage | undefined> {
+export async function diskUsage(
+  path: string,
+  { cache, unchanging = () => false, now = Date.now }: DiskUsageOptions = {},
+): Promise<DiskUsage | undefined> {
   const top = await lstatIfThere(path);
-  if (!top) return undefined;
+  if (!top) {
+    cache?.clear();
+    return undefined;
+  }
   const linked = new Set<string>();
   const usage: DiskUsage = { bytes: 0, lastModifiedAt: 0 };
-  const count = (stats: Stats) => {
-    if (stats.nlink > 1 && !stats.isDirectory()) {
-      const inode = `${stats.dev}:${stats.ino}`;
-      if (linked.has(inode)) return;
+  const blocks = (stats: Stats) =>
+    Number.isFinite(stats.blocks) ? stats.blocks * 512 : stats.size;
+  const add = (own: Omit<FolderUsage, 'mtimeMs' | 'subfolders'>) => {
+    usage.bytes += own.bytes;
+    usage.lastModifiedAt = Math.max(usage.lastModifiedAt, own.lastModifiedAt);
+    for (const [inode, bytes] of own.linked) {
+      if (linked.has(inode)) continue;
       linked.add(inode);
+      usage.bytes += bytes;
     }
-    usage.bytes += Number.isFinite(stats.blocks)
-      ? stats.blocks * 512
-      : stats.size;
-    usage.lastModifiedAt = Math.max(usage.lastModifiedAt, stats.mtimeMs);
   };
-  count(top);
-  const folders = top.isDirectory() ? [path] : [];
-  for (let folder = folders.pop(); folder; folder = folders.pop()) {
+  const ownUsage = (
+    entries: Stats[],
+  ): Omit<FolderUsage, 'mtimeMs' | 'subfolders'> => {
+    const own = {
+      bytes: 0,
+      lastModifiedAt: 0,
+      linked: [] as [string, number][],
+    };
+    for (const stats of entries) {
+      own.lastModifiedAt = Math.max(own.lastModifiedAt, stats.mtimeMs);
+      if (stats.nlink > 1 && !stats.isDirectory())
+        own.linked.push([`${stats.dev}:${stats.ino}`, blocks(stats)]);
+      else own.bytes += blocks(stats);
+    }
+    return own;
+  };
+  add(ownUsage([top]));
+  const seen = new Set<string>();
+  const folders: [string, Stats][] = top.isDirectory() ? [[path, top]] : [];
+  for (let next = folders.pop(); next; next = folders.pop()) {
+    const [folder, stats] = next;
+    const reusable = cache !== undefined && unchanging(folder);
+    if (reusable) seen.add(folder);
+    const known = reusable ? cache.get(folder) : undefined;
+    if (known && known.mtimeMs === stats.mtimeMs) {
+      add(known);
+      for (const sub of known.subfolders) {
+        const subStats = await lstatIfThere(sub);
+        if (subStats?.isDirectory()) folders.push([sub, subStats]);
+      }
+      continue;
+    }
     const names = await namesIn(folder);
+    const entries: Stats[] = [];
+    const subfolders: string[] = [];
     for (let i = 0; i < names.length; i += STAT_BATCH) {
       const batch = names.slice(i, i + STAT_BATCH).map((n) => join(folder, n));
       const stats = await Promise.all(batch.map(lstatIfThere));
       stats.forEach((entry, j) => {
         if (!entry) return;
-        count(entry);
-        if (entry.isDirectory()) folders.push(batch[j]!);
+        entries.push(entry);
+        if (entry.isDirectory()) {
+          subfolders.push(batch[j]!);
+          folders.push([batch[j]!, entry]);
+        }
       });
     }
+    const own = ownUsage(entries);
+    add(own);
+    if (reusable) {
+      // Kept only once its time has settled: see SETTLED_MS.
+      if (now() - stats.mtimeMs >= SETTLED_MS)
+        cache.set(folder, { mtimeMs: stats.mtimeMs, subfolders, ...own });
+      else cache.delete(folder);
+    }
   }
+  if (cache)
+    for (const folder of cache.keys())
+      if (!seen.has(folder)) cache.delete(folder);
   return usage;
 }
 
@@ -156,12 +248,24 @@ interface Entry {
   lastModifiedAt: number;
   /** Touched since it was last measured. */
   dirty: boolean;
+  /** Steps ended on it since it was last measured. */
+  steps: number;
+  measured: boolean;
 }
 
 /**
+ * A clone whose repo has jobs here is measured after its first step, then once its lane
+ * empties, or after this many steps while it stays busy: a walk after every step of a busy repo took 7 % of the event
+ * loop's time in bench:accept (jobs back to back on one repo). Its figure is at most that
+ * many steps old; it is never evicted while busy anyway.
+ */
+export const MEASURE_BUSY_EVERY_STEPS = 16;
+
+/**
  * This instance's clones, bounded by a disk budget. It knows what each clone takes (measured
- * after each job step that touched it, and once for the clones found at start) and when a
- * job last used it. Whenever a step ended or a repo's lane emptied, if the clones take more
+ * after the first job step that touched it, then once its lane empties or every
+ * {@link MEASURE_BUSY_EVERY_STEPS} steps while it stays busy, and once for the clones found
+ * at start) and when a job last used it. Whenever a step ended or a repo's lane emptied, if the clones take more
  * than the budget, it evicts the least recently used clones of repos with no job queued or
  * running here until they fit: never one whose lane is busy (from `laneBusy` to `laneIdle`)
  * or whose step is still running (`stepStarted` to `stepEnded`). A lane that becomes busy while its repo's clone is being evicted
@@ -177,6 +281,8 @@ export class CloneCache {
   private readonly steps = new Map<string, number>();
   private readonly evictions = new Map<string, Promise<void>>();
   private readonly measure: (gitDir: string) => Promise<DiskUsage | undefined>;
+  /** What the last measure of each clone found in its object folders (see `diskUsage`). */
+  private readonly folderCaches = new Map<string, Map<string, FolderUsage>>();
   private readonly now: () => number;
   private pass: Promise<void> | undefined;
   private readonly idleWaiters: (() => void)[] = [];
@@ -189,8 +295,20 @@ export class CloneCache {
     private readonly store: CloneStore,
     private readonly options: CloneCacheOptions,
   ) {
-    this.measure = options.measure ?? diskUsage;
+    this.measure = options.measure ?? ((gitDir) => this.measureClone(gitDir));
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * What a clone takes, its object folders read again only where a job wrote: the walk
+   * after each step costs what the step wrote, not what the clone holds.
+   */
+  private measureClone(gitDir: string): Promise<DiskUsage | undefined> {
+    let cache = this.folderCaches.get(gitDir);
+    if (!cache)
+      this.folderCaches.set(gitDir, (cache = new Map<string, FolderUsage>()));
+    // File times are the wall clock's, whatever clock the cache is given.
+    return diskUsage(gitDir, { cache, unchanging: gitObjectFolder });
   }
 
   /** Measures the clones already on disk, then keeps to the budget. */
@@ -232,12 +350,15 @@ export class CloneCache {
     if (entry) {
       entry.lastUsedAt = this.now();
       entry.dirty = true;
+      entry.steps += 1;
     } else {
       this.entries.set(repoId, {
         bytes: 0,
         lastUsedAt: this.now(),
         lastModifiedAt: 0,
         dirty: true,
+        steps: 1,
+        measured: false,
       });
     }
     this.schedule();
@@ -318,6 +439,8 @@ export class CloneCache {
             lastUsedAt: undefined,
             lastModifiedAt: 0,
             dirty: true,
+            steps: 0,
+            measured: false,
           });
     }
     await this.measureTouched();
@@ -336,7 +459,14 @@ export class CloneCache {
   private async measureTouched(): Promise<void> {
     for (const [repoId, entry] of [...this.entries]) {
       if (!entry.dirty) continue;
+      if (
+        entry.measured &&
+        this.inUse(repoId) &&
+        entry.steps < MEASURE_BUSY_EVERY_STEPS
+      )
+        continue;
       entry.dirty = false;
+      entry.steps = 0;
       let usage: DiskUsage | undefined;
       try {
         usage = await this.measure(this.store.gitDir(repoId));
@@ -348,6 +478,7 @@ export class CloneCache {
       }
       if (this.entries.get(repoId) !== entry) continue;
       if (usage) {
+        entry.measured = true;
         entry.bytes = usage.bytes;
         entry.lastModifiedAt = usage.lastModifiedAt;
       } else if (!entry.dirty) {
@@ -405,6 +536,7 @@ export class CloneCache {
   private async removeAndRelease(repoId: string): Promise<void> {
     await this.store.removeClone(repoId);
     this.entries.delete(repoId);
+    this.folderCaches.delete(this.store.gitDir(repoId));
     try {
       await this.options.evicted?.(repoId);
     } catch (error) {

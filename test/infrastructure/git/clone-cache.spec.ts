@@ -1,6 +1,7 @@
 import {
   type CachedClone,
   CloneCache,
+  MEASURE_BUSY_EVERY_STEPS,
   type CloneCacheOptions,
   type CloneStore,
   clonesToEvict,
@@ -178,6 +179,38 @@ describe('CloneCache', () => {
         budgetBytes: 250,
       }),
     ]);
+  });
+
+  it('measures a busy clone after its first step, then every MEASURE_BUSY_EVERY_STEPS steps or once its lane empties', async () => {
+    const measured: string[] = [];
+    const cache = cacheOf(undefined, {
+      measure: (gitDir) => {
+        measured.push(gitDir);
+        return disk.measure(gitDir);
+      },
+    });
+    const step = async (bytes: number) => {
+      cache.stepStarted('busy');
+      disk.sizes.set('busy', bytes);
+      cache.stepEnded('busy');
+      await cache.settled();
+    };
+    await cache.laneBusy('busy');
+    await step(100);
+    expect(measured).toHaveLength(1);
+    expect(gauge).toBe(100);
+    for (let i = 1; i < MEASURE_BUSY_EVERY_STEPS; i++) await step(100 + i);
+    expect(measured).toHaveLength(1);
+    expect(gauge).toBe(100);
+    await step(500);
+    expect(measured).toHaveLength(2);
+    expect(gauge).toBe(500);
+    await step(600);
+    expect(measured).toHaveLength(2);
+    cache.laneIdle('busy');
+    await cache.settled();
+    expect(measured).toHaveLength(3);
+    expect(gauge).toBe(600);
   });
 
   it('never evicts a repo whose lane is busy or whose step still runs, and evicts it once idle', async () => {
