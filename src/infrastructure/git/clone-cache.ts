@@ -212,6 +212,10 @@ export interface CloneStore {
    * looking like a clone: the next job clones again. Call it only while nothing uses it.
    */
   removeClone(repoId: string): Promise<void>;
+  /** About how many loose objects the repo's clone holds (estimated, as git does). */
+  looseObjects?(repoId: string): Promise<number>;
+  /** Packs the clone's loose objects, dropping long-unreachable ones; safe beside jobs. */
+  packObjects?(repoId: string): Promise<void>;
 }
 
 export interface CloneCacheMetrics {
@@ -229,6 +233,11 @@ export interface CloneCacheLogger {
 export interface CloneCacheOptions {
   /** What the clones may take on disk; undefined: no bound (they are measured all the same). */
   budgetBytes: number | undefined;
+  /**
+   * Loose objects a clone may collect before it is packed (see `CloneStore.packObjects`):
+   * git's own `gc.auto` threshold (6,700) unless given.
+   */
+  looseObjectLimit?: number;
   /** What a clone's folder takes; `diskUsage` unless a test gives another. */
   measure?: (gitDir: string) => Promise<DiskUsage | undefined>;
   now?: () => number;
@@ -260,6 +269,9 @@ interface Entry {
  * many steps old; it is never evicted while busy anyway.
  */
 export const MEASURE_BUSY_EVERY_STEPS = 16;
+
+/** git's `gc.auto` default: the loose objects that make `git gc --auto` pack them. */
+export const GIT_GC_AUTO_LIMIT = 6_700;
 
 /**
  * This instance's clones, bounded by a disk budget. It knows what each clone takes (measured
@@ -481,10 +493,43 @@ export class CloneCache {
         entry.measured = true;
         entry.bytes = usage.bytes;
         entry.lastModifiedAt = usage.lastModifiedAt;
+        await this.packIfLoose(repoId, entry);
       } else if (!entry.dirty) {
         // No clone (its first clone failed, say), and no step since that may have made one.
         this.entries.delete(repoId);
       }
+    }
+  }
+
+  /**
+   * Packs the clone's objects once it holds more loose ones than the limit, and measures it
+   * again. A failure is logged; the next measure tries again.
+   */
+  private async packIfLoose(repoId: string, entry: Entry): Promise<void> {
+    const store = this.store;
+    if (!store.looseObjects || !store.packObjects || this.stopped) return;
+    const limit = this.options.looseObjectLimit ?? GIT_GC_AUTO_LIMIT;
+    try {
+      const loose = await store.looseObjects(repoId);
+      if (loose <= limit) return;
+      const before = entry.bytes;
+      await store.packObjects(repoId);
+      const after = await this.measure(this.store.gitDir(repoId));
+      if (after && this.entries.get(repoId) === entry) {
+        entry.bytes = after.bytes;
+        entry.lastModifiedAt = after.lastModifiedAt;
+      }
+      this.options.logger?.log({
+        msg: `packed the objects of repo ${repoId}'s clone (about ${loose} loose, over ${limit}): ${before} bytes before, ${after?.bytes ?? 0} after`,
+        repoId,
+        looseObjects: loose,
+        bytesBefore: before,
+        bytesAfter: after?.bytes ?? 0,
+      });
+    } catch (error) {
+      this.options.logger?.warn(
+        `could not pack the objects of repo ${repoId}'s clone: ${String(error)}`,
+      );
     }
   }
 

@@ -32,6 +32,7 @@ import {
   GitRunner,
   type GitResult,
   throwIfGitAborted,
+  withGitAbortSignal,
 } from './git-runner';
 
 const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -39,6 +40,15 @@ const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const CLONE_DIR = /^([A-Za-z0-9][A-Za-z0-9_-]{0,63})\.git$/;
 /** Inserted after `<repoId>.git` in the name of a clone being removed. */
 const REMOVING_MARK = '.removing-';
+/** A loose object's file name in its fan-out folder. */
+const LOOSE_OBJECT_NAME = /^[0-9a-f]{38}$/;
+/**
+ * How long an object no ref reaches is kept when a clone's objects are packed: git gc's
+ * default grace, which also keeps the commits an undo may point a branch back to.
+ */
+const UNREACHABLE_GRACE = '2.weeks.ago';
+/** No step's abort signal: work of the clone itself, which no step's end may cut off. */
+const NEVER_ABORTED = new AbortController().signal;
 const REMOTE_PREFIX = 'refs/remotes/origin/';
 const HEADS_PREFIX = 'refs/heads/';
 const ZERO = '0000000000000000000000000000000000000000';
@@ -620,6 +630,45 @@ export class GitCliEngine implements GitEngine {
         ? [repoId]
         : [];
     });
+  }
+
+  /**
+   * About how many loose objects the clone holds, estimated as git estimates it for
+   * `gc --auto`: those of one fan-out folder (`objects/17`) times 256. One folder read.
+   */
+  async looseObjects(repoId: string): Promise<number> {
+    try {
+      const names = await readdir(join(this.gitDir(repoId), 'objects', '17'));
+      return names.filter((n) => LOOSE_OBJECT_NAME.test(n)).length * 256;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw error;
+    }
+  }
+
+  /**
+   * Packs the clone's objects (`git repack -d -l --cruft`): what its refs reach into one
+   * pack, the rest into a cruft pack that keeps each object's time, and objects no ref has
+   * reached for {@link UNREACHABLE_GRACE} dropped; the loose files go. Clones are made with
+   * automatic gc off and every restack writes loose objects, most of which the next restack
+   * leaves behind: without this a clone would grow for ever, and each git command on it
+   * with it. git makes a repack safe beside other git work on the same repository (readers
+   * find moved objects in the new pack), so it need not wait for the repo's jobs.
+   */
+  async packObjects(repoId: string): Promise<void> {
+    await withGitAbortSignal(NEVER_ABORTED, () =>
+      this.git.run(
+        [
+          'repack',
+          '-d',
+          '-l',
+          '-q',
+          '--cruft',
+          `--cruft-expiration=${UNREACHABLE_GRACE}`,
+        ],
+        { gitDir: this.gitDir(repoId) },
+      ),
+    );
   }
 
   /**

@@ -213,6 +213,48 @@ describe('CloneCache', () => {
     expect(gauge).toBe(600);
   });
 
+  it('packs a clone over the loose-object limit before it weighs evictions, and goes on when packing fails', async () => {
+    const loose = new Map([
+      ['a', 10_000],
+      ['b', 100],
+    ]);
+    const packed: string[] = [];
+    let failing = true;
+    Object.assign(disk, {
+      looseObjects: (repoId: string) => Promise.resolve(loose.get(repoId) ?? 0),
+      packObjects: (repoId: string) => {
+        if (failing) return Promise.reject(new Error('disk full'));
+        packed.push(repoId);
+        disk.sizes.set(repoId, 40);
+        loose.set(repoId, 0);
+        return Promise.resolve();
+      },
+    });
+    const cache = cacheOf(250);
+    await job(cache, 'a', 100);
+    expect(logged).toEqual([
+      {
+        warn: "could not pack the objects of repo a's clone: Error: disk full",
+      },
+    ]);
+    failing = false;
+    await job(cache, 'b', 100);
+    expect(packed).toEqual([]); // b has few; a was not measured again, untouched since
+    await job(cache, 'a', 100);
+    expect(packed).toEqual(['a']);
+    expect(gauge).toBe(140);
+    // 100 more fit beside the packed clone (240 of 250); unpacked, a would have gone.
+    await job(cache, 'c', 100);
+    expect(disk.removed).toEqual([]);
+    expect(gauge).toBe(240);
+    expect(logged[1]).toMatchObject({
+      repoId: 'a',
+      looseObjects: 10_000,
+      bytesBefore: 100,
+      bytesAfter: 40,
+    });
+  });
+
   it('never evicts a repo whose lane is busy or whose step still runs, and evicts it once idle', async () => {
     const cache = cacheOf(150);
     await job(cache, 'old', 100);

@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloneCache } from '../../../src/infrastructure/git/clone-cache';
+import { GitCliEngine } from '../../../src/infrastructure/git/git-cli-engine';
+import { GitFixture } from '../../support/git-fixture';
+
+/** Contents of `count` blobs whose ids start with `prefix` (found by trying). */
+function blobsStartingWith(prefix: string, count: number): string[] {
+  const found: string[] = [];
+  for (let i = 0; found.length < count; i++) {
+    const content = `object ${i}\n`;
+    const id = createHash('sha1')
+      .update(`blob ${Buffer.byteLength(content)}\0${content}`)
+      .digest('hex');
+    if (id.startsWith(prefix)) found.push(content);
+  }
+  return found;
+}
+
+/** Packing a clone's objects, on the engine's real clones of a real bare origin. */
+describe("a clone's loose objects", () => {
+  let root: string;
+  let fx: GitFixture;
+  let engine: GitCliEngine;
+  let gitDir: string;
+
+  beforeEach(async () => {
+    root = mkdtempSync(join(tmpdir(), 'stackyard-pack-'));
+    fx = new GitFixture();
+    fx.stack(['a', 'b']);
+    engine = new GitCliEngine(join(root, 'repos'));
+    await engine.ensureClone('r', fx.origin);
+    gitDir = engine.gitDir('r');
+  });
+
+  afterEach(async () => {
+    await engine.close();
+    fx.dispose();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const writeLoose = (contents: string[]) =>
+    contents.map((c) =>
+      fx.gitInput(gitDir, c, 'hash-object', '-w', '--stdin').toString().trim(),
+    );
+  const countObjects = () =>
+    Object.fromEntries(
+      fx
+        .git(gitDir, 'count-objects', '-v')
+        .split('\n')
+        .map((line) => line.split(': ') as [string, string]),
+    );
+  const exists = (id: string) => {
+    try {
+      fx.git(gitDir, 'cat-file', '-e', id);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('are estimated as git estimates them, from one fan-out folder', async () => {
+    expect(await engine.looseObjects('r')).toBe(0);
+    writeLoose(blobsStartingWith('17', 3));
+    writeLoose(blobsStartingWith('18', 2));
+    expect(await engine.looseObjects('r')).toBe(3 * 256);
+  });
+
+  it('are packed, those no ref reaches into a cruft pack that keeps them', async () => {
+    // A restack's leftovers: objects no ref reaches, and a new commit a ref points to.
+    const unreachable = writeLoose(['left behind\n', 'by a restack\n']);
+    const tree = fx.git(gitDir, 'rev-parse', `${fx.head('b')}^{tree}`);
+    const commit = fx
+      .gitInput(
+        gitDir,
+        '',
+        '-c',
+        'user.name=t',
+        '-c',
+        'user.email=t@example.com',
+        'commit-tree',
+        tree,
+        '-p',
+        fx.head('b'),
+        '-m',
+        'restacked',
+      )
+      .toString()
+      .trim();
+    fx.git(gitDir, 'update-ref', 'refs/heads/b', commit);
+    expect(Number(countObjects().count)).toBeGreaterThanOrEqual(3);
+
+    await engine.packObjects('r');
+
+    expect(countObjects().count).toBe('0');
+    for (const id of [...unreachable, commit, fx.head('a')])
+      expect(exists(id)).toBe(true);
+    const packs = readdirSync(join(gitDir, 'objects', 'pack'));
+    // One pack of what refs reach, one cruft pack (with its objects' times).
+    expect(packs.filter((p) => p.endsWith('.pack'))).toHaveLength(2);
+    expect(packs.filter((p) => p.endsWith('.mtimes'))).toHaveLength(1);
+    expect(fx.git(gitDir, 'fsck', '--connectivity-only', '--no-dangling')).toBe(
+      '',
+    );
+  });
+
+  it('are packed by the clone cache once a measure finds more than its limit', async () => {
+    const logged: object[] = [];
+    const cache = new CloneCache(engine, {
+      budgetBytes: undefined,
+      looseObjectLimit: 256,
+      logger: {
+        log: (l) => logged.push(l as object),
+        warn: (l) => logged.push({ warn: l }),
+      },
+    });
+    cache.start();
+    const step = async () => {
+      await cache.laneBusy('r');
+      cache.stepStarted('r');
+      cache.stepEnded('r');
+      cache.laneIdle('r');
+      await cache.settled();
+    };
+    writeLoose(blobsStartingWith('17', 1));
+    await step();
+    expect(logged).toEqual([]); // about 256: not over the limit
+    const [beyond] = writeLoose(blobsStartingWith('17', 2).slice(1));
+    await step();
+    expect(logged).toEqual([
+      expect.objectContaining({ repoId: 'r', looseObjects: 512 }),
+    ]);
+    expect(countObjects().count).toBe('0');
+    expect(exists(beyond!)).toBe(true);
+    // Measured again after the pack.
+    expect(cache.clones()[0]!.bytes).toBe(
+      (logged[0] as { bytesAfter: number }).bytesAfter,
+    );
+    await cache.stop();
+  });
+});
