@@ -36,21 +36,32 @@ export function parseTree(raw: Buffer): TreeEntry[] {
   return entries;
 }
 
-/** Serialises entries in git's order: by name bytes, a tree's name compared with a trailing "/". */
+/**
+ * Serialises entries in git's order: by name bytes, a tree's name compared with a trailing
+ * "/". Sort keys are made once per entry, as latin1 strings (one code unit per byte, so that
+ * string order is byte order), and the object is written into one buffer.
+ */
 export function serializeTree(entries: readonly TreeEntry[]): Buffer {
-  const key = (e: TreeEntry) =>
-    e.mode === TREE_MODE ? Buffer.concat([e.name, Buffer.from('/')]) : e.name;
-  const sorted = [...entries].sort((a, b) => Buffer.compare(key(a), key(b)));
-  return Buffer.concat(
-    sorted.map((e) =>
-      Buffer.concat([
-        Buffer.from(`${e.mode} `, 'latin1'),
-        e.name,
-        Buffer.from([0]),
-        Buffer.from(e.oid, 'hex'),
-      ]),
-    ),
-  );
+  const keyed = entries.map((entry) => ({
+    entry,
+    key: entry.name.toString('latin1') + (entry.mode === TREE_MODE ? '/' : ''),
+  }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  let size = 0;
+  for (const { entry } of keyed)
+    size += entry.mode.length + entry.name.length + 22;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const { entry } of keyed) {
+    at += out.write(entry.mode, at, 'latin1');
+    out[at++] = 32;
+    at += entry.name.copy(out, at);
+    out[at++] = 0;
+    const written = out.write(entry.oid, at, 'hex');
+    if (written !== 20) throw new Error(`not an object id: ${entry.oid}`);
+    at += written;
+  }
+  return out;
 }
 
 const same = (a: TreeEntry | undefined, b: TreeEntry | undefined) =>
