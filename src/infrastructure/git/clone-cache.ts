@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 /** A clone as the cache knows it. */
 export interface CachedClone {
@@ -85,9 +85,15 @@ export interface DiskUsageOptions {
   now?: () => number;
 }
 
-/** git's object folders: files named by their content, written once, never changed. */
-export const gitObjectFolder = (folder: string): boolean =>
-  /[\\/]objects[\\/]([0-9a-f]{2}|pack)$/.test(folder);
+/**
+ * Whether a folder of a clone, given relative to the clone's folder, is one of git's object
+ * folders: files named by their content, written once, never changed.
+ */
+export const gitObjectFolder = (relativePath: string): boolean =>
+  /^objects[\\/]([0-9a-f]{2}|pack)$/.test(relativePath);
+
+/** Names of files still being written (git's and this engine's temporary files). */
+const TEMPORARY_FILE = /^(tmp_|\.tmp-)/;
 
 /**
  * What `path` takes on disk, as `du` counts it: the blocks allocated to it and to everything
@@ -168,8 +174,12 @@ export async function diskUsage(
     const own = ownUsage(entries);
     add(own);
     if (reusable) {
-      // Kept only once its time has settled: see SETTLED_MS.
-      if (now() - stats.mtimeMs >= SETTLED_MS)
+      // Kept only once its time has settled (see SETTLED_MS), and not while it holds a
+      // file being written, which may grow without the folder's time moving.
+      if (
+        now() - stats.mtimeMs >= SETTLED_MS &&
+        !names.some((name) => TEMPORARY_FILE.test(name))
+      )
         cache.set(folder, { mtimeMs: stats.mtimeMs, subfolders, ...own });
       else cache.delete(folder);
     }
@@ -214,8 +224,11 @@ export interface CloneStore {
   removeClone(repoId: string): Promise<void>;
   /** About how many loose objects the repo's clone holds (estimated, as git does). */
   looseObjects?(repoId: string): Promise<number>;
-  /** Packs the clone's loose objects, dropping long-unreachable ones; safe beside jobs. */
-  packObjects?(repoId: string): Promise<void>;
+  /**
+   * Packs the clone's loose objects, dropping long-unreachable ones; safe beside jobs.
+   * Stops when `signal` aborts.
+   */
+  packObjects?(repoId: string, signal: AbortSignal): Promise<void>;
 }
 
 export interface CloneCacheMetrics {
@@ -260,6 +273,12 @@ interface Entry {
   /** Steps ended on it since it was last measured. */
   steps: number;
   measured: boolean;
+  /**
+   * Loose objects above which it is packed (again): the limit, or after a pack what it left
+   * loose plus the limit, so that a pack that could not bring the count down (or failed) is
+   * not repeated at every measure.
+   */
+  packAbove: number;
 }
 
 /**
@@ -295,6 +314,8 @@ export class CloneCache {
   private readonly measure: (gitDir: string) => Promise<DiskUsage | undefined>;
   /** What the last measure of each clone found in its object folders (see `diskUsage`). */
   private readonly folderCaches = new Map<string, Map<string, FolderUsage>>();
+  /** Aborted by `stop`: a pack under way is cut off rather than waited for. */
+  private readonly packing = new AbortController();
   private readonly now: () => number;
   private pass: Promise<void> | undefined;
   private readonly idleWaiters: (() => void)[] = [];
@@ -315,12 +336,17 @@ export class CloneCache {
    * What a clone takes, its object folders read again only where a job wrote: the walk
    * after each step costs what the step wrote, not what the clone holds.
    */
-  private measureClone(gitDir: string): Promise<DiskUsage | undefined> {
+  private async measureClone(gitDir: string): Promise<DiskUsage | undefined> {
     let cache = this.folderCaches.get(gitDir);
     if (!cache)
       this.folderCaches.set(gitDir, (cache = new Map<string, FolderUsage>()));
     // File times are the wall clock's, whatever clock the cache is given.
-    return diskUsage(gitDir, { cache, unchanging: gitObjectFolder });
+    const usage = await diskUsage(gitDir, {
+      cache,
+      unchanging: (folder) => gitObjectFolder(relative(gitDir, folder)),
+    });
+    if (!usage) this.folderCaches.delete(gitDir);
+    return usage;
   }
 
   /** Measures the clones already on disk, then keeps to the budget. */
@@ -371,6 +397,7 @@ export class CloneCache {
         dirty: true,
         steps: 1,
         measured: false,
+        packAbove: 0,
       });
     }
     this.schedule();
@@ -410,9 +437,10 @@ export class CloneCache {
     });
   }
 
-  /** Starts no pass any more; resolves once the one running is over. */
+  /** Starts no pass any more, cuts a pack under way off; resolves once the pass is over. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.packing.abort(new Error('the clone cache stopped'));
     await this.settled();
   }
 
@@ -453,6 +481,7 @@ export class CloneCache {
             dirty: true,
             steps: 0,
             measured: false,
+            packAbove: 0,
           });
     }
     await this.measureTouched();
@@ -509,24 +538,31 @@ export class CloneCache {
     const store = this.store;
     if (!store.looseObjects || !store.packObjects || this.stopped) return;
     const limit = this.options.looseObjectLimit ?? GIT_GC_AUTO_LIMIT;
+    let loose = 0;
     try {
-      const loose = await store.looseObjects(repoId);
-      if (loose <= limit) return;
+      loose = await store.looseObjects(repoId);
+      if (loose <= Math.max(limit, entry.packAbove)) return;
       const before = entry.bytes;
-      await store.packObjects(repoId);
+      await store.packObjects(repoId, this.packing.signal);
+      const left = await store.looseObjects(repoId);
+      entry.packAbove = left + limit;
       const after = await this.measure(this.store.gitDir(repoId));
       if (after && this.entries.get(repoId) === entry) {
         entry.bytes = after.bytes;
         entry.lastModifiedAt = after.lastModifiedAt;
       }
       this.options.logger?.log({
-        msg: `packed the objects of repo ${repoId}'s clone (about ${loose} loose, over ${limit}): ${before} bytes before, ${after?.bytes ?? 0} after`,
+        msg: `packed the objects of repo ${repoId}'s clone (about ${loose} loose, over ${limit}; ${left} left): ${before} bytes before, ${after?.bytes ?? 0} after`,
         repoId,
         looseObjects: loose,
+        looseLeft: left,
         bytesBefore: before,
         bytesAfter: after?.bytes ?? 0,
       });
     } catch (error) {
+      // Tried again once as many loose objects more have come.
+      entry.packAbove = loose + limit;
+      if (this.stopped) return;
       this.options.logger?.warn(
         `could not pack the objects of repo ${repoId}'s clone: ${String(error)}`,
       );

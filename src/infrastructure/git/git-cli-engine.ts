@@ -47,8 +47,7 @@ const LOOSE_OBJECT_NAME = /^[0-9a-f]{38}$/;
  * default grace, which also keeps the commits an undo may point a branch back to.
  */
 const UNREACHABLE_GRACE = '2.weeks.ago';
-/** No step's abort signal: work of the clone itself, which no step's end may cut off. */
-const NEVER_ABORTED = new AbortController().signal;
+
 const REMOTE_PREFIX = 'refs/remotes/origin/';
 const HEADS_PREFIX = 'refs/heads/';
 const ZERO = '0000000000000000000000000000000000000000';
@@ -647,28 +646,36 @@ export class GitCliEngine implements GitEngine {
   }
 
   /**
-   * Packs the clone's objects (`git repack -d -l --cruft`): what its refs reach into one
-   * pack, the rest into a cruft pack that keeps each object's time, and objects no ref has
-   * reached for {@link UNREACHABLE_GRACE} dropped; the loose files go. Clones are made with
-   * automatic gc off and every restack writes loose objects, most of which the next restack
-   * leaves behind: without this a clone would grow for ever, and each git command on it
-   * with it. git makes a repack safe beside other git work on the same repository (readers
-   * find moved objects in the new pack), so it need not wait for the repo's jobs.
+   * Packs the clone's objects and prunes them, as `git gc` does: `git repack -d -l --cruft`
+   * puts what its refs reach into one pack and the rest into a cruft pack that keeps each
+   * object's time, then `git prune` deletes the loose objects no ref has reached for
+   * {@link UNREACHABLE_GRACE} (which the repack leaves loose) and git's temporary files.
+   * Clones are made with automatic gc off and every restack writes loose objects, most of
+   * which the next restack leaves behind: without this a clone would grow for ever, and each
+   * git command on it with it. git makes both safe beside other git work on the same
+   * repository (readers find moved objects in the new pack; prune spares young objects), so
+   * they need not wait for the repo's jobs. Stopped (their process groups killed) when
+   * `signal` aborts; a repack cut off leaves only temporary files, which a later prune removes.
    */
-  async packObjects(repoId: string): Promise<void> {
-    await withGitAbortSignal(NEVER_ABORTED, () =>
-      this.git.run(
+  async packObjects(repoId: string, signal: AbortSignal): Promise<void> {
+    const gitDir = this.gitDir(repoId);
+    await withGitAbortSignal(signal, async () => {
+      await this.git.run(
         [
           'repack',
           '-d',
           '-l',
           '-q',
+          '--no-write-bitmap-index',
           '--cruft',
           `--cruft-expiration=${UNREACHABLE_GRACE}`,
         ],
-        { gitDir: this.gitDir(repoId) },
-      ),
-    );
+        { gitDir },
+      );
+      await this.git.run(['prune', `--expire=${UNREACHABLE_GRACE}`], {
+        gitDir,
+      });
+    });
   }
 
   /**

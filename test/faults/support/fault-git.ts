@@ -185,10 +185,12 @@ fire() { printf '%s\\n' "$*" > "$ctl/fired"; }
 case "$action" in
   hold)
     fire "$@"
-    # Waits for the gate; gives up once the service that asked is gone. A launcher whose
-    # parent is init (1) was orphaned before this call began: the service died first.
+    # Waits for the gate; gives up once the service that asked is gone, or the launcher that
+    # started this call (the service's launcher exits with it). A launcher whose parent was
+    # already init (1) when this call began was orphaned: the service died first.
+    parent=$PPID
     while [ ! -e "$ctl/open" ]; do
-      [ "$service" != 1 ] && kill -0 "$service" 2>/dev/null || exit 1
+      [ "$service" != 1 ] && kill -0 "$service" 2>/dev/null && kill -0 "$parent" 2>/dev/null || exit 1
       sleep 0.02
     done
     exec git "$@" ;;

@@ -1,6 +1,7 @@
 import {
   type CachedClone,
   CloneCache,
+  GIT_GC_AUTO_LIMIT,
   MEASURE_BUSY_EVERY_STEPS,
   type CloneCacheOptions,
   type CloneStore,
@@ -213,20 +214,22 @@ describe('CloneCache', () => {
     expect(gauge).toBe(600);
   });
 
-  it('packs a clone over the loose-object limit before it weighs evictions, and goes on when packing fails', async () => {
+  it('packs a clone over the loose-object limit before it weighs evictions; after a failed or ineffective pack, only once as many more came', async () => {
     const loose = new Map([
       ['a', 10_000],
       ['b', 100],
     ]);
-    const packed: string[] = [];
+    const packs: string[] = [];
     let failing = true;
+    /** What a pack leaves loose (objects git would not pack, say). */
+    let leaves = 0;
     Object.assign(disk, {
       looseObjects: (repoId: string) => Promise.resolve(loose.get(repoId) ?? 0),
       packObjects: (repoId: string) => {
+        packs.push(repoId);
         if (failing) return Promise.reject(new Error('disk full'));
-        packed.push(repoId);
         disk.sizes.set(repoId, 40);
-        loose.set(repoId, 0);
+        loose.set(repoId, leaves);
         return Promise.resolve();
       },
     });
@@ -238,10 +241,12 @@ describe('CloneCache', () => {
       },
     ]);
     failing = false;
-    await job(cache, 'b', 100);
-    expect(packed).toEqual([]); // b has few; a was not measured again, untouched since
     await job(cache, 'a', 100);
-    expect(packed).toEqual(['a']);
+    expect(packs).toEqual(['a']); // not tried again at the same count
+    loose.set('a', 10_000 + GIT_GC_AUTO_LIMIT + 1);
+    await job(cache, 'b', 100);
+    await job(cache, 'a', 100);
+    expect(packs).toEqual(['a', 'a']);
     expect(gauge).toBe(140);
     // 100 more fit beside the packed clone (240 of 250); unpacked, a would have gone.
     await job(cache, 'c', 100);
@@ -249,10 +254,23 @@ describe('CloneCache', () => {
     expect(gauge).toBe(240);
     expect(logged[1]).toMatchObject({
       repoId: 'a',
-      looseObjects: 10_000,
+      looseObjects: 10_000 + GIT_GC_AUTO_LIMIT + 1,
+      looseLeft: 0,
       bytesBefore: 100,
       bytesAfter: 40,
     });
+
+    // A pack that leaves 8,000 loose is not repeated until the limit's worth more came.
+    leaves = 8_000;
+    loose.set('b', GIT_GC_AUTO_LIMIT + 1);
+    await job(cache, 'b', 100);
+    expect(packs).toEqual(['a', 'a', 'b']);
+    loose.set('b', 8_000 + GIT_GC_AUTO_LIMIT);
+    await job(cache, 'b', 100);
+    expect(packs).toEqual(['a', 'a', 'b']);
+    loose.set('b', 8_000 + GIT_GC_AUTO_LIMIT + 1);
+    await job(cache, 'b', 100);
+    expect(packs).toEqual(['a', 'a', 'b', 'b']);
   });
 
   it('never evicts a repo whose lane is busy or whose step still runs, and evicts it once idle', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloneCache } from '../../../src/infrastructure/git/clone-cache';
@@ -68,7 +68,7 @@ describe("a clone's loose objects", () => {
     expect(await engine.looseObjects('r')).toBe(3 * 256);
   });
 
-  it('are packed, those no ref reaches into a cruft pack that keeps them', async () => {
+  it('are packed, those no ref reaches into a cruft pack that keeps them, and those unreachable for two weeks pruned', async () => {
     // A restack's leftovers: objects no ref reaches, and a new commit a ref points to.
     const unreachable = writeLoose(['left behind\n', 'by a restack\n']);
     const tree = fx.git(gitDir, 'rev-parse', `${fx.head('b')}^{tree}`);
@@ -92,11 +92,21 @@ describe("a clone's loose objects", () => {
     fx.git(gitDir, 'update-ref', 'refs/heads/b', commit);
     expect(Number(countObjects().count)).toBeGreaterThanOrEqual(3);
 
-    await engine.packObjects('r');
+    // Unreachable for a month: gone, as git gc's prune would drop them.
+    const [old] = writeLoose(['unreachable for a month\n']);
+    const monthAgo = new Date(Date.now() - 30 * 24 * 3600 * 1000);
+    utimesSync(
+      join(gitDir, 'objects', old!.slice(0, 2), old!.slice(2)),
+      monthAgo,
+      monthAgo,
+    );
+
+    await engine.packObjects('r', new AbortController().signal);
 
     expect(countObjects().count).toBe('0');
     for (const id of [...unreachable, commit, fx.head('a')])
       expect(exists(id)).toBe(true);
+    expect(exists(old!)).toBe(false);
     const packs = readdirSync(join(gitDir, 'objects', 'pack'));
     // One pack of what refs reach, one cruft pack (with its objects' times).
     expect(packs.filter((p) => p.endsWith('.pack'))).toHaveLength(2);
@@ -130,7 +140,7 @@ describe("a clone's loose objects", () => {
     const [beyond] = writeLoose(blobsStartingWith('17', 2).slice(1));
     await step();
     expect(logged).toEqual([
-      expect.objectContaining({ repoId: 'r', looseObjects: 512 }),
+      expect.objectContaining({ repoId: 'r', looseObjects: 512, looseLeft: 0 }),
     ]);
     expect(countObjects().count).toBe('0');
     expect(exists(beyond!)).toBe(true);
@@ -139,5 +149,37 @@ describe("a clone's loose objects", () => {
       (logged[0] as { bytesAfter: number }).bytesAfter,
     );
     await cache.stop();
+  });
+
+  it('are no longer packed once the cache stops: a pack under way is cut off', async () => {
+    let aborted: unknown;
+    let started!: () => void;
+    const packStarted = new Promise<void>((resolve) => (started = resolve));
+    const cache = new CloneCache(
+      {
+        gitDir: (repoId) => engine.gitDir(repoId),
+        clones: () => engine.clones(),
+        removeClone: (repoId) => engine.removeClone(repoId),
+        looseObjects: () => Promise.resolve(10_000),
+        // A pack that would run until it is stopped.
+        packObjects: (_repoId, signal) =>
+          new Promise<void>((_resolve, reject) => {
+            started();
+            signal.addEventListener('abort', () => {
+              aborted = signal.reason;
+              reject(signal.reason as Error);
+            });
+          }),
+      },
+      { budgetBytes: undefined },
+    );
+    cache.start();
+    await cache.laneBusy('r');
+    cache.stepStarted('r');
+    cache.stepEnded('r');
+    cache.laneIdle('r');
+    await packStarted;
+    await cache.stop();
+    expect(aborted).toEqual(new Error('the clone cache stopped'));
   });
 });

@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   diskUsage,
   type FolderUsage,
@@ -36,7 +36,10 @@ describe('diskUsage', () => {
     utimesSync(folder, at, at);
   };
   const measured = () =>
-    diskUsage(root, { cache, unchanging: gitObjectFolder });
+    diskUsage(root, {
+      cache,
+      unchanging: (folder) => gitObjectFolder(relative(root, folder)),
+    });
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'stackyard-du-'));
@@ -113,11 +116,20 @@ describe('diskUsage', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('names git object folders only', () => {
-    expect(gitObjectFolder('/r/x.git/objects/0a')).toBe(true);
-    expect(gitObjectFolder('/r/x.git/objects/pack')).toBe(true);
-    expect(gitObjectFolder('/r/x.git/objects/info')).toBe(false);
-    expect(gitObjectFolder('/r/x.git/refs/heads')).toBe(false);
-    expect(gitObjectFolder('/r/x.git/objects/0a/b')).toBe(false);
+  it('names git object folders only, relative to the clone', () => {
+    expect(gitObjectFolder('objects/0a')).toBe(true);
+    expect(gitObjectFolder('objects/pack')).toBe(true);
+    expect(gitObjectFolder('objects/info')).toBe(false);
+    expect(gitObjectFolder('refs/heads')).toBe(false);
+    expect(gitObjectFolder('objects/0a/b')).toBe(false);
+    expect(gitObjectFolder('refs/heads/objects/ab')).toBe(false);
+  });
+
+  it('keeps no object folder that holds a file still being written', async () => {
+    writeFileSync(join(objects('pack'), 'tmp_pack_x'), 'partial');
+    age(objects('pack'), 60);
+    await measured();
+    expect(cache.has(objects('pack'))).toBe(false);
+    expect(cache.has(objects('ab'))).toBe(true);
   });
 });
