@@ -283,9 +283,9 @@ interface Entry {
 
 /**
  * A clone whose repo has jobs here is measured after its first step, then once its lane
- * empties, or after this many steps while it stays busy: a walk after every step of a busy repo took 7 % of the event
- * loop's time in bench:accept (jobs back to back on one repo). Its figure is at most that
- * many steps old; it is never evicted while busy anyway.
+ * empties, or after this many steps while it stays busy: a walk after every step of a busy
+ * repo took 7 % of the event loop's time in bench:accept (jobs back to back on one repo).
+ * Its figure is at most that many steps old; it is never evicted while busy anyway.
  */
 export const MEASURE_BUSY_EVERY_STEPS = 16;
 
@@ -296,11 +296,14 @@ export const GIT_GC_AUTO_LIMIT = 6_700;
  * This instance's clones, bounded by a disk budget. It knows what each clone takes (measured
  * after the first job step that touched it, then once its lane empties or every
  * {@link MEASURE_BUSY_EVERY_STEPS} steps while it stays busy, and once for the clones found
- * at start) and when a job last used it. Whenever a step ended or a repo's lane emptied, if the clones take more
- * than the budget, it evicts the least recently used clones of repos with no job queued or
- * running here until they fit: never one whose lane is busy (from `laneBusy` to `laneIdle`)
- * or whose step is still running (`stepStarted` to `stepEnded`). A lane that becomes busy while its repo's clone is being evicted
- * waits for the eviction (`laneBusy` resolves after it); its job then clones again.
+ * at start) and when a job last used it. After a measure it packs a clone holding more
+ * loose objects than `looseObjectLimit` (see `CloneStore.packObjects`). Whenever a step
+ * ended or a repo's lane emptied, if the clones take more than the budget, it evicts the
+ * least recently used clones of repos with no job queued or running here until they fit:
+ * never one whose lane is busy (from `laneBusy` to `laneIdle`) or whose step is still
+ * running (`stepStarted` to `stepEnded`). A lane that becomes busy while its repo's clone is
+ * being evicted waits for the eviction (`laneBusy` resolves after it); its job then clones
+ * again.
  *
  * Measuring and evicting run in the background, one pass at a time; requests that come
  * during a pass make one more pass after it.
@@ -531,8 +534,9 @@ export class CloneCache {
   }
 
   /**
-   * Packs the clone's objects once it holds more loose ones than the limit, and measures it
-   * again. A failure is logged; the next measure tries again.
+   * Packs the clone's objects once it holds more loose ones than the limit (or, after a
+   * pack, than what that pack left plus the limit), and measures it again. A failure is
+   * logged and tried again once as many more loose objects have come.
    */
   private async packIfLoose(repoId: string, entry: Entry): Promise<void> {
     const store = this.store;
