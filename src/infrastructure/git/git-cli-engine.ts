@@ -655,7 +655,8 @@ export class GitCliEngine implements GitEngine {
    * git command on it with it. git makes both safe beside other git work on the same
    * repository (readers find moved objects in the new pack; prune spares young objects), so
    * they need not wait for the repo's jobs. Stopped (their process groups killed) when
-   * `signal` aborts; a repack cut off leaves only temporary files, which a later prune removes.
+   * `signal` aborts; a repack cut off leaves only temporary files, which a later prune removes
+   * once they are as old as the grace.
    */
   async packObjects(repoId: string, signal: AbortSignal): Promise<void> {
     const gitDir = this.gitDir(repoId);
