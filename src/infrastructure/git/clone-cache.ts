@@ -52,7 +52,8 @@ const STAT_BATCH = 64;
 /**
  * How long a folder's time must have stood still before a measure may reuse what it found
  * in it: file systems stamp times from a coarse clock (a few milliseconds), so a file added
- * just after a folder was read can leave the folder's time as it was.
+ * just after a folder was read can leave the folder's time as it was. Measured against the
+ * wall clock, as file times are.
  */
 const SETTLED_MS = 2_000;
 
@@ -82,7 +83,6 @@ export interface DiskUsageOptions {
    * clone's every object.
    */
   unchanging?: (folder: string) => boolean;
-  now?: () => number;
 }
 
 /**
@@ -104,7 +104,7 @@ const TEMPORARY_FILE = /^(tmp_|\.tmp-)/;
  */
 export async function diskUsage(
   path: string,
-  { cache, unchanging = () => false, now = Date.now }: DiskUsageOptions = {},
+  { cache, unchanging = () => false }: DiskUsageOptions = {},
 ): Promise<DiskUsage | undefined> {
   const top = await lstatIfThere(path);
   if (!top) {
@@ -177,7 +177,7 @@ export async function diskUsage(
       // Kept only once its time has settled (see SETTLED_MS), and not while it holds a
       // file being written, which may grow without the folder's time moving.
       if (
-        now() - stats.mtimeMs >= SETTLED_MS &&
+        Date.now() - stats.mtimeMs >= SETTLED_MS &&
         !names.some((name) => TEMPORARY_FILE.test(name))
       )
         cache.set(folder, { mtimeMs: stats.mtimeMs, subfolders, ...own });
@@ -343,7 +343,6 @@ export class CloneCache {
     let cache = this.folderCaches.get(gitDir);
     if (!cache)
       this.folderCaches.set(gitDir, (cache = new Map<string, FolderUsage>()));
-    // File times are the wall clock's, whatever clock the cache is given.
     const usage = await diskUsage(gitDir, {
       cache,
       unchanging: (folder) => gitObjectFolder(relative(gitDir, folder)),
