@@ -15,8 +15,8 @@ import { refsOf, runGit } from './support/stack-origin';
 
 /**
  * See `midReplay`. An uninterrupted restack of this world writes 16 new objects, a tree and a
- * commit for each of its 8 replayed commits; the 5th comes once two of the commits are written
- * and before the last (the test checks both).
+ * commit for each of its 8 replayed commits, in the order the replay made them; the 5th comes
+ * once two of the commits are written and before the last (the test checks both).
  */
 const MID_REPLAY_OBJECT = 5;
 
@@ -58,8 +58,9 @@ describe('the service killed at a crash point recovers on restart', () => {
       );
   /**
    * The replay writes its objects in the service (no git process is started for a pick that
-   * merges by tree entries, and what it reads was read ahead before it writes): the service
-   * dies right after placing this object, so between two objects of the replay.
+   * merges by tree entries), held in memory until every branch is replayed and then written
+   * together, loose since they are fewer than a pack's minimum: the service dies right after
+   * placing this object, so between two objects of the replay's write.
    */
   const midReplay = { nth: MID_REPLAY_OBJECT };
 

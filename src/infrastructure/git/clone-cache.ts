@@ -224,6 +224,8 @@ export interface CloneStore {
   removeClone(repoId: string): Promise<void>;
   /** About how many loose objects the repo's clone holds (estimated, as git does). */
   looseObjects?(repoId: string): Promise<number>;
+  /** The packs of the repo's clone that a repack would merge (not kept, not cruft). */
+  packs?(repoId: string): Promise<number>;
   /**
    * Packs the clone's loose objects, dropping long-unreachable ones; safe beside jobs.
    * Stops when `signal` aborts.
@@ -251,6 +253,11 @@ export interface CloneCacheOptions {
    * git's own `gc.auto` threshold (6,700) unless given.
    */
   looseObjectLimit?: number;
+  /**
+   * Packs a clone may collect before it is packed again: git's own `gc.autoPackLimit` (50)
+   * unless given. Restacks write their objects as packs (see `ObjectWriter`).
+   */
+  packLimit?: number;
   /** What a clone's folder takes; `diskUsage` unless a test gives another. */
   measure?: (gitDir: string) => Promise<DiskUsage | undefined>;
   now?: () => number;
@@ -279,6 +286,8 @@ interface Entry {
    * not repeated at every measure.
    */
   packAbove: number;
+  /** Packs above which it is packed (again): likewise, for `packLimit`. */
+  packsAbove: number;
 }
 
 /**
@@ -291,13 +300,16 @@ export const MEASURE_BUSY_EVERY_STEPS = 16;
 
 /** git's `gc.auto` default: the loose objects that make `git gc --auto` pack them. */
 export const GIT_GC_AUTO_LIMIT = 6_700;
+/** git's `gc.autoPackLimit` default: the packs that make `git gc --auto` merge them. */
+export const GIT_GC_AUTO_PACK_LIMIT = 50;
 
 /**
  * This instance's clones, bounded by a disk budget. It knows what each clone takes (measured
  * after the first job step that touched it, then once its lane empties or every
  * {@link MEASURE_BUSY_EVERY_STEPS} steps while it stays busy, and once for the clones found
  * at start) and when a job last used it. After a measure it packs a clone holding more
- * loose objects than `looseObjectLimit` (see `CloneStore.packObjects`). Whenever a step
+ * loose objects than `looseObjectLimit`, or more packs than `packLimit`, as `git gc --auto`
+ * would (see `CloneStore.packObjects`). Whenever a step
  * ended or a repo's lane emptied, if the clones take more than the budget, it evicts the
  * least recently used clones of repos with no job queued or running here until they fit:
  * never one whose lane is busy (from `laneBusy` to `laneIdle`) or whose step is still
@@ -400,6 +412,7 @@ export class CloneCache {
         steps: 1,
         measured: false,
         packAbove: 0,
+        packsAbove: 0,
       });
     }
     this.schedule();
@@ -484,6 +497,7 @@ export class CloneCache {
             steps: 0,
             measured: false,
             packAbove: 0,
+            packsAbove: 0,
           });
     }
     await this.measureTouched();
@@ -524,7 +538,7 @@ export class CloneCache {
         entry.measured = true;
         entry.bytes = usage.bytes;
         entry.lastModifiedAt = usage.lastModifiedAt;
-        await this.packIfLoose(repoId, entry);
+        await this.packIfNeeded(repoId, entry);
       } else if (!entry.dirty) {
         // No clone (its first clone failed, say), and no step since that may have made one.
         this.entries.delete(repoId);
@@ -533,38 +547,51 @@ export class CloneCache {
   }
 
   /**
-   * Packs the clone's objects once it holds more loose ones than the limit (or, after a
-   * pack, than what that pack left plus the limit), and measures it again. A failure is
-   * logged and tried again once as many more loose objects have come.
+   * Packs the clone's objects once it holds more loose ones than the limit, or more packs
+   * than the pack limit (or, after a pack, than what that pack left plus the limit), and
+   * measures it again. A failure is logged and tried again once as many more have come.
    */
-  private async packIfLoose(repoId: string, entry: Entry): Promise<void> {
+  private async packIfNeeded(repoId: string, entry: Entry): Promise<void> {
     const store = this.store;
     if (!store.looseObjects || !store.packObjects || this.stopped) return;
     const limit = this.options.looseObjectLimit ?? GIT_GC_AUTO_LIMIT;
+    const packLimit = this.options.packLimit ?? GIT_GC_AUTO_PACK_LIMIT;
+    const packsOf = async () => (store.packs ? store.packs(repoId) : 0);
     let loose = 0;
+    let packs = 0;
     try {
       loose = await store.looseObjects(repoId);
-      if (loose <= Math.max(limit, entry.packAbove)) return;
+      packs = await packsOf();
+      if (
+        loose <= Math.max(limit, entry.packAbove) &&
+        packs <= Math.max(packLimit, entry.packsAbove)
+      )
+        return;
       const before = entry.bytes;
       await store.packObjects(repoId, this.packing.signal);
       const left = await store.looseObjects(repoId);
+      const packsLeft = await packsOf();
       entry.packAbove = left + limit;
+      entry.packsAbove = packsLeft + packLimit;
       const after = await this.measure(this.store.gitDir(repoId));
       if (after && this.entries.get(repoId) === entry) {
         entry.bytes = after.bytes;
         entry.lastModifiedAt = after.lastModifiedAt;
       }
       this.options.logger?.log({
-        msg: `packed the objects of repo ${repoId}'s clone (about ${loose} loose, over ${limit}; ${left} left): ${before} bytes before, ${after?.bytes ?? 0} after`,
+        msg: `packed the objects of repo ${repoId}'s clone (about ${loose} loose, limit ${limit}; ${packs} packs, limit ${packLimit}; ${left} loose and ${packsLeft} packs left): ${before} bytes before, ${after?.bytes ?? 0} after`,
         repoId,
         looseObjects: loose,
         looseLeft: left,
+        packs,
+        packsLeft,
         bytesBefore: before,
         bytesAfter: after?.bytes ?? 0,
       });
     } catch (error) {
-      // Tried again once as many loose objects more have come.
+      // Tried again once as many loose objects, or packs, more have come.
       entry.packAbove = loose + limit;
+      entry.packsAbove = packs + packLimit;
       if (this.stopped) return;
       this.options.logger?.warn(
         `could not pack the objects of repo ${repoId}'s clone: ${String(error)}`,

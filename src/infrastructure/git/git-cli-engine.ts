@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RefMove } from '../../domain/events/job.events';
 import { assertRemoteUrl } from '../../domain/repo/remote-url';
-import { formatCommit, type NewCommit } from './loose-object-writer';
+import { formatCommit, type NewCommit } from './object-writer';
 import { HelperPool } from './helper-pool';
 import { RepoHelpers } from './repo-helpers';
 import { parseCommit } from './cat-file-batch';
@@ -76,6 +76,11 @@ export interface GitCliEngineOptions {
   helperIdleMs?: number;
   /** Helpers stay open for at most this many repositories, the least recently used closing first. */
   maxHelperRepos?: number;
+  /**
+   * A restack's held objects are written as one pack from this many on, else loose
+   * (`PACK_MIN_OBJECTS` unless given; tests lower it to pack small restacks too).
+   */
+  packMinObjects?: number;
 }
 
 export const DEFAULT_HELPER_IDLE_MS = 60_000;
@@ -164,7 +169,10 @@ export class GitCliEngine implements GitEngine {
     clearScratch(scratchDir);
     clearRemovedClones(reposDir);
     this.helpers = new HelperPool(
-      (repoId) => new RepoHelpers(git, this.gitDir(repoId)),
+      (repoId) =>
+        new RepoHelpers(git, this.gitDir(repoId), {
+          packMinObjects: options.packMinObjects,
+        }),
       {
         idleMs: options.helperIdleMs ?? DEFAULT_HELPER_IDLE_MS,
         maxEntries: options.maxHelperRepos ?? DEFAULT_MAX_HELPER_REPOS,
@@ -409,6 +417,33 @@ export class GitCliEngine implements GitEngine {
   }
 
   /**
+   * Runs `work` (replays on the repo) with the objects it writes held in memory, and writes
+   * them when it succeeds: as one pack, or as loose files when they are few (see
+   * `ObjectWriter.hold`). A merge that needs them first writes what is held so far. When
+   * `work` fails, what is held is dropped: nothing has named it to git.
+   */
+  holdingObjects<R>(repoId: string, work: () => Promise<R>): Promise<R> {
+    if (this.closed) {
+      return Promise.reject(
+        new GitHelperDiedError('helpers', 'the engine is closed'),
+      );
+    }
+    return this.helpers.use(repoId, async (helpers) => {
+      const objects = helpers.objects();
+      objects.hold();
+      let result: R;
+      try {
+        result = await work();
+      } catch (error) {
+        await objects.release(false);
+        throw error;
+      }
+      await objects.release(true);
+      return result;
+    });
+  }
+
+  /**
    * Reads ahead, in a few batches, the objects replaying these ranges will read (see
    * `readAhead`). A hint: it resolves when done and never fails; a replay does not need it.
    */
@@ -522,6 +557,8 @@ export class GitCliEngine implements GitEngine {
     const sides = synthetic
       ? [synthetic, commit]
       : [`--merge-base=${parent}`, onto, commit];
+    // git reads the sides from the repository: what the restack holds must be there first.
+    await helpers.objects().flush();
     const merge = await this.git.run(
       ['merge-tree', '--write-tree', '--name-only', '--no-messages', ...sides],
       { gitDir, okCodes: [1] },
@@ -552,6 +589,7 @@ export class GitCliEngine implements GitEngine {
       pick.ontoTree,
       pick.parent,
     );
+    await helpers.objects().flush();
     let outcome;
     try {
       outcome = await merger.merge(synthetic, pick.commit, currentGitSignal());
@@ -643,6 +681,31 @@ export class GitCliEngine implements GitEngine {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       throw error;
     }
+  }
+
+  /**
+   * The clone's packs that a repack merges, counted as `git gc --auto` counts them against
+   * `gc.autoPackLimit`: every indexed pack but those kept (`.keep`) and cruft packs
+   * (`.mtimes`, which hold what no ref reaches). Each restack adds one (see `ObjectWriter`).
+   */
+  async packs(repoId: string): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.gitDir(repoId), 'objects', 'pack'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw error;
+    }
+    const present = new Set(names);
+    return names.filter((name) => {
+      if (!name.endsWith('.idx')) return false;
+      const base = name.slice(0, -'.idx'.length);
+      return (
+        present.has(`${base}.pack`) &&
+        !present.has(`${base}.keep`) &&
+        !present.has(`${base}.mtimes`)
+      );
+    }).length;
   }
 
   /**
@@ -755,7 +818,7 @@ export class GitCliEngine implements GitEngine {
         oid === EMPTY_TREE
           ? Promise.resolve([])
           : helpers.trees.get(oid, async () => {
-              const raw = await helpers.reader().read(oid);
+              const raw = await helpers.read(oid);
               if (!raw) throw new Error(`tree ${oid} not found`);
               return parseTree(raw);
             }),

@@ -60,6 +60,13 @@ export interface GitEngine {
     repoId: string,
     ranges: readonly { from: string; to: string; onto?: string }[],
   ): Promise<void>;
+  /**
+   * Runs `work` (replays on the repo) with the objects it writes kept in memory and written
+   * together once it succeeds (a restack's hundreds of new objects: one pack instead of a
+   * file each). Resolves once they are in the repository; when `work` fails, they are
+   * dropped. Replays inside it see them; git does once it resolves.
+   */
+  holdingObjects<R>(repoId: string, work: () => Promise<R>): Promise<R>;
   /** Replays commits onto a new base in the object database. Throws `GIT.CONFLICT` first. */
   replay(repoId: string, request: ReplayRequest): Promise<ReplayResult>;
   /** Moves local branch refs in one `update-ref --stdin` transaction, checking every old value. */

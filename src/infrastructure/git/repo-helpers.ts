@@ -1,7 +1,7 @@
-import { CatFileBatch, type CommitInfo } from './cat-file-batch';
+import { CatFileBatch, type CommitInfo, parseCommit } from './cat-file-batch';
 import { GitHelperDiedError } from './git.errors';
 import type { GitRunner } from './git-runner';
-import { LooseObjectWriter } from './loose-object-writer';
+import { ObjectWriter } from './object-writer';
 import { MergeTreeBatch } from './merge-tree-batch';
 import { ObjectCache } from './object-cache';
 import type { TreeEntry } from './tree-merge';
@@ -24,7 +24,7 @@ const MAX_COMMITS = 4_096;
 export class RepoHelpers {
   private catFile: CatFileBatch | undefined;
   private mergeTree: MergeTreeBatch | undefined;
-  private writer: LooseObjectWriter | undefined;
+  private writer: ObjectWriter | undefined;
   private closed = false;
   /** The repository's trees as read or written in process (see `ObjectCache`). */
   readonly trees = new ObjectCache<readonly TreeEntry[]>(
@@ -36,7 +36,10 @@ export class RepoHelpers {
   constructor(
     private readonly runner: GitRunner,
     private readonly gitDir: string,
-    private readonly options: { mergeAnswerTimeoutMs?: number } = {},
+    private readonly options: {
+      mergeAnswerTimeoutMs?: number;
+      packMinObjects?: number;
+    } = {},
   ) {}
 
   reader(): CatFileBatch {
@@ -71,7 +74,21 @@ export class RepoHelpers {
 
   /** The commit `oid`, parsed, read through the reader once. */
   commit(oid: string): Promise<CommitInfo> {
-    return this.commits.get(oid, () => this.reader().commit(oid));
+    return this.commits.get(oid, async () => {
+      const held = this.writer?.held(oid);
+      return held
+        ? parseCommit(oid, held.toString('utf8'))
+        : this.reader().commit(oid);
+    });
+  }
+
+  /**
+   * An object's content, or undefined if the repository has none: one the writer holds
+   * (see `ObjectWriter.hold`), which git cannot see yet, or else through the reader.
+   */
+  read(oid: string): Promise<Buffer | undefined> {
+    const held = this.writer?.held(oid);
+    return held ? Promise.resolve(held) : this.reader().read(oid);
   }
 
   /** Keeps a commit just written, as a read of `oid` would give it. */
@@ -80,9 +97,11 @@ export class RepoHelpers {
   }
 
   /** Writes trees and commits into the repository's object database. */
-  objects(): LooseObjectWriter {
+  objects(): ObjectWriter {
     this.assertOpen('object writer');
-    return (this.writer ??= new LooseObjectWriter(this.runner, this.gitDir));
+    return (this.writer ??= new ObjectWriter(this.runner, this.gitDir, {
+      packMinObjects: this.options.packMinObjects,
+    }));
   }
 
   /** Resolves once the reader's and the merger's processes are gone. */

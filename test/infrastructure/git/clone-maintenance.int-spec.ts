@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloneCache } from '../../../src/infrastructure/git/clone-cache';
 import { GitCliEngine } from '../../../src/infrastructure/git/git-cli-engine';
+import { writePack } from '../../../src/infrastructure/git/pack-writer';
 import { GitFixture } from '../../support/git-fixture';
 
 /** Contents of `count` blobs whose ids start with `prefix` (found by trying). */
@@ -149,6 +156,62 @@ describe("a clone's loose objects", () => {
       (logged[0] as { bytesAfter: number }).bytesAfter,
     );
     await cache.stop();
+  });
+
+  /** A pack of one new blob, as a restack's writer leaves one: its blob's id and its name. */
+  const writeBlobPack = (content: string) => {
+    const body = Buffer.from(content);
+    const oid = createHash('sha1')
+      .update(`blob ${body.length}\0`)
+      .update(body)
+      .digest('hex');
+    return {
+      oid,
+      pack: writePack(join(gitDir, 'objects'), [{ oid, type: 'blob', body }]),
+    };
+  };
+
+  it('are counted in packs as git gc counts them, and packed by the cache past its pack limit', async () => {
+    // A fresh clone of a small origin: its objects came loose (git unpacks fewer than 100).
+    expect(await engine.packs('r')).toBe(0);
+    const written = ['one\n', 'two\n', 'three\n'].map(writeBlobPack);
+    expect(await engine.packs('r')).toBe(3);
+    // A kept pack is not counted (nor merged by a repack).
+    const kept = writeBlobPack('kept\n');
+    writeFileSync(join(gitDir, 'objects', 'pack', `${kept.pack}.keep`), '');
+    expect(await engine.packs('r')).toBe(3);
+
+    const logged: object[] = [];
+    const cache = new CloneCache(engine, {
+      budgetBytes: undefined,
+      packLimit: 2,
+      logger: {
+        log: (l) => logged.push(l as object),
+        warn: (l) => logged.push({ warn: l }),
+      },
+    });
+    cache.start();
+    await cache.laneBusy('r');
+    cache.stepStarted('r');
+    cache.stepEnded('r');
+    cache.laneIdle('r');
+    await cache.settled();
+    await cache.stop();
+
+    expect(logged).toEqual([
+      expect.objectContaining({ repoId: 'r', packs: 3, packsLeft: 1 }),
+    ]);
+    // What refs reach in one pack, the new blobs (no ref reaches them) in a cruft pack.
+    expect(await engine.packs('r')).toBe(1);
+    for (const { oid } of [...written, kept]) expect(exists(oid)).toBe(true);
+    expect(
+      readdirSync(join(gitDir, 'objects', 'pack')).filter((p) =>
+        p.startsWith(kept.pack),
+      ),
+    ).toHaveLength(3);
+    expect(fx.git(gitDir, 'fsck', '--connectivity-only', '--no-dangling')).toBe(
+      '',
+    );
   });
 
   it('are no longer packed once the cache stops: a pack under way is cut off', async () => {

@@ -197,35 +197,38 @@ export class StackOperations {
     const newHeads = new Map(heads);
     const replayed: ReplayedStep[] = [];
     const stepAt = new Map(steps.map((s, i) => [s.branch, i]));
-    for (const [i, step] of steps.entries()) {
-      if (i % READ_AHEAD_STEPS === 0)
-        await this.git.readAhead(
-          job.repoId,
-          steps.slice(i, i + READ_AHEAD_STEPS).map((s) => ({
-            from: s.from,
-            to: s.oldHead,
-            // Known unless the parent is replayed in this window, before it.
-            onto:
-              (stepAt.get(s.parent) ?? -1) < i
-                ? newHeads.get(s.parent)
-                : undefined,
-          })),
+    // The restack's new objects are written together, once every step is replayed.
+    await this.git.holdingObjects(job.repoId, async () => {
+      for (const [i, step] of steps.entries()) {
+        if (i % READ_AHEAD_STEPS === 0)
+          await this.git.readAhead(
+            job.repoId,
+            steps.slice(i, i + READ_AHEAD_STEPS).map((s) => ({
+              from: s.from,
+              to: s.oldHead,
+              // Known unless the parent is replayed in this window, before it.
+              onto:
+                (stepAt.get(s.parent) ?? -1) < i
+                  ? newHeads.get(s.parent)
+                  : undefined,
+            })),
+          );
+        progress(
+          `restacking ${step.branch} onto ${step.parent}`,
+          i,
+          steps.length,
         );
-      progress(
-        `restacking ${step.branch} onto ${step.parent}`,
-        i,
-        steps.length,
-      );
-      const onto = newHeads.get(step.parent)!;
-      const { head } = await this.git.replay(job.repoId, {
-        branch: step.branch,
-        from: step.from,
-        to: step.oldHead,
-        onto,
-      });
-      newHeads.set(step.branch, head);
-      replayed.push({ step, onto, head });
-    }
+        const onto = newHeads.get(step.parent)!;
+        const { head } = await this.git.replay(job.repoId, {
+          branch: step.branch,
+          from: step.from,
+          to: step.oldHead,
+          onto,
+        });
+        newHeads.set(step.branch, head);
+        replayed.push({ step, onto, head });
+      }
+    });
     return restackPlan(
       replayed,
       job.jobId,

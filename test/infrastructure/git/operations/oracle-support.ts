@@ -993,9 +993,19 @@ interface Ours {
   gitDir: string;
 }
 
-/** Runs `request` through StackOperations on a fresh clone of the case's repository. */
+/** Operations run so far: every other one writes even a single held object as a pack. */
+let operations = 0;
+
+/**
+ * Runs `request` through StackOperations on a fresh clone of the case's repository. Every
+ * other operation writes what a restack holds as packs whatever their size (the service
+ * packs from 100 objects, more than most cases write), so that both ways of writing, and the
+ * writes before each content merge, meet the oracle.
+ */
 async function runOperation(world: World, request: Request): Promise<Ours> {
-  const engine = new GitCliEngine(join(world.dir, 'repos'));
+  const engine = new GitCliEngine(join(world.dir, 'repos'), undefined, {
+    packMinObjects: operations++ % 2 === 0 ? 1 : undefined,
+  });
   const gitDir = engine.gitDir(REPO_ID);
   try {
     await engine.ensureClone(REPO_ID, world.repo);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionPlan } from '../../../../src/domain/events/job.events';
 import type { RepoEvent } from '../../../../src/domain/events/repo.events';
@@ -143,6 +144,52 @@ describe('StackOperations on real repositories', () => {
     record(outcome);
     // Everything is in place now: a second restack has nothing to do.
     expect((await run({ action: 'restack_repo' })).moves).toEqual([]);
+  });
+
+  it("writes a restack's new objects together once every branch is replayed: one pack, or loose files when few", async () => {
+    const objectsDir = join(engine.gitDir(repoId), 'objects');
+    const packs = () =>
+      readdirSync(join(objectsDir, 'pack')).filter((f) => f.endsWith('.pack'));
+    const loose = () =>
+      readdirSync(objectsDir)
+        .filter((d) => /^[0-9a-f]{2}$/.test(d))
+        .flatMap((d) => readdirSync(join(objectsDir, d)));
+    fx.advance();
+    await engine.fetch(repoId);
+    const packsBefore = packs();
+    const looseBefore = loose();
+
+    // This engine packs from a single object; the service's from 100 (see below).
+    const packing = new GitCliEngine(join(fx.root, 'repos'), undefined, {
+      packMinObjects: 1,
+    });
+    try {
+      const outcome = await new StackOperations(packing).run(
+        { repoId, jobId: 'job-1', action: 'restack_repo' },
+        stack,
+      );
+      expect(outcome.moves).toHaveLength(3);
+      expect(loose()).toEqual(looseBefore);
+      const added = packs().filter((p) => !packsBefore.includes(p));
+      expect(added).toHaveLength(1);
+      // Every new commit, its trees and their blobs are in the repository, and whole.
+      const listed = inClone(
+        'rev-list',
+        '--objects',
+        ...outcome.moves.map((m) => m.to!),
+        `^${fx.head('main')}`,
+      );
+      expect(listed.split('\n').length).toBeGreaterThanOrEqual(9);
+      expect(inClone('fsck', '--no-progress', '--no-dangling')).toBe('');
+    } finally {
+      await packing.close();
+    }
+
+    // The service's engine: a restack of a few objects writes them loose.
+    const outcome = await run({ action: 'restack_repo' });
+    expect(packs().filter((p) => !packsBefore.includes(p))).toHaveLength(1);
+    for (const m of outcome.moves)
+      expect(inClone('cat-file', '-t', m.to!)).toBe('commit');
   });
 
   it('restacks only a subtree, or only one branch', async () => {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   readdirSync,
@@ -12,19 +13,20 @@ import { GitRunner } from '../../../src/infrastructure/git/git-runner';
 import {
   ASYNC_DEFLATE_BYTES,
   formatCommit,
-  LooseObjectWriter,
+  MAX_HELD_BYTES,
+  ObjectWriter,
   type NewCommit,
-} from '../../../src/infrastructure/git/loose-object-writer';
+} from '../../../src/infrastructure/git/object-writer';
 import {
   serializeTree,
   type TreeEntry,
 } from '../../../src/infrastructure/git/tree-merge';
 import { GitFixture } from '../../support/git-fixture';
 
-describe('LooseObjectWriter on a real repository', () => {
+describe('ObjectWriter on a real repository', () => {
   let fx: GitFixture;
   let repo: string;
-  let writer: LooseObjectWriter;
+  let writer: ObjectWriter;
 
   const git = (...args: string[]) => fx.git(repo, ...args);
   const gitIn = (input: string | Buffer, ...args: string[]) =>
@@ -116,7 +118,7 @@ describe('LooseObjectWriter on a real repository', () => {
     fx = new GitFixture();
     repo = join(fx.root, 'repo.git');
     fx.git(fx.root, 'init', '--quiet', '--bare', repo);
-    writer = new LooseObjectWriter(new GitRunner(), repo);
+    writer = new ObjectWriter(new GitRunner(), repo);
   });
 
   afterEach(() => fx.dispose());
@@ -227,7 +229,7 @@ describe('LooseObjectWriter on a real repository', () => {
     );
     const content = serializeTree(entries);
     expect(content.length).toBeGreaterThanOrEqual(ASYNC_DEFLATE_BYTES);
-    const other = new LooseObjectWriter(new GitRunner(), repo);
+    const other = new ObjectWriter(new GitRunner(), repo);
 
     // Each passes its existence check before either has placed its file.
     const ids = await Promise.all([
@@ -264,7 +266,7 @@ describe('LooseObjectWriter on a real repository', () => {
       '--object-format=sha256',
       sha256,
     );
-    const refused = new LooseObjectWriter(new GitRunner(), sha256);
+    const refused = new ObjectWriter(new GitRunner(), sha256);
     await expect(refused.write('tree', Buffer.alloc(0))).rejects.toThrow(
       /sha256/,
     );
@@ -276,5 +278,122 @@ describe('LooseObjectWriter on a real repository', () => {
     git('config', 'extensions.compatObjectFormat', 'sha256');
     await expect(writer.write('tree', Buffer.alloc(0))).rejects.toThrow();
     expect(looseFiles()).toEqual([]);
+  });
+
+  describe('holding objects', () => {
+    const packs = () =>
+      readdirSync(join(repo, 'objects', 'pack')).filter((f) =>
+        f.endsWith('.pack'),
+      );
+    const exists = (oid: string) =>
+      fx.tryGit(repo, 'cat-file', '-e', oid).status === 0;
+    /** `n` distinct small trees, as a restack writes them. */
+    const trees = (n: number, tag = 't') => {
+      const file = blob(`${tag}\n`);
+      return Array.from({ length: n }, (_, i) =>
+        serializeTree([entry('100644', `${tag}-${i}.ts`, file)]),
+      );
+    };
+
+    it('keeps new objects in memory until the last release, then writes them as one pack', async () => {
+      const packing = new ObjectWriter(new GitRunner(), repo, {
+        packMinObjects: 3,
+      });
+      packing.hold();
+      packing.hold();
+      const contents = trees(4);
+      const ids: string[] = [];
+      for (const c of contents) ids.push(await packing.write('tree', c));
+      // Written twice while held: held once.
+      expect(await packing.write('tree', contents[0]!)).toBe(ids[0]);
+      expect(ids.map(exists)).toEqual([false, false, false, false]);
+      expect(
+        ids.map((id) => packing.held(id)?.equals(contents[ids.indexOf(id)]!)),
+      ).toEqual([true, true, true, true]);
+
+      await packing.release(true); // an inner hold: still held
+      expect(ids.some(exists)).toBe(false);
+      await packing.release(true);
+
+      expect(ids.map(exists)).toEqual([true, true, true, true]);
+      expect(ids.map((id) => packing.held(id))).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      expect(packs()).toHaveLength(1);
+      // Only the blob `trees` made with git is loose.
+      expect(looseFiles()).toHaveLength(1);
+      for (const [i, id] of ids.entries())
+        expect(
+          fx.gitInput(repo, '', 'cat-file', 'tree', id).equals(contents[i]!),
+        ).toBe(true);
+      expectFsckClean();
+      await expect(packing.release(true)).rejects.toThrow(/without a hold/);
+    });
+
+    it('writes fewer than the pack minimum as loose files, and drops what a failed hold kept', async () => {
+      const few = new ObjectWriter(new GitRunner(), repo, {
+        packMinObjects: 3,
+      });
+      few.hold();
+      const kept = await Promise.all(
+        trees(2, 'kept').map((c) => few.write('tree', c)),
+      );
+      await few.release(true);
+      expect(kept.map(exists)).toEqual([true, true]);
+      expect(kept.every((id) => existsSync(looseFile(id)))).toBe(true);
+      expect(packs()).toEqual([]);
+
+      few.hold();
+      const dropped = await Promise.all(
+        trees(5, 'dropped').map((c) => few.write('tree', c)),
+      );
+      await few.release(false);
+      expect(dropped.some(exists)).toBe(false);
+      expect(dropped.some((id) => few.held(id) !== undefined)).toBe(false);
+      expect(packs()).toEqual([]);
+      // With no hold open, a write goes straight to a loose file again.
+      const direct = await few.write('tree', trees(1, 'direct')[0]!);
+      expect(existsSync(looseFile(direct))).toBe(true);
+      expectFsckClean();
+    });
+
+    it('flushes mid-hold for whoever hands ids to git, and holds what comes after again', async () => {
+      const packing = new ObjectWriter(new GitRunner(), repo, {
+        packMinObjects: 3,
+      });
+      packing.hold();
+      const first = await Promise.all(
+        trees(3, 'a').map((c) => packing.write('tree', c)),
+      );
+      await packing.flush();
+      expect(first.map(exists)).toEqual([true, true, true]);
+      const second = await Promise.all(
+        trees(3, 'b').map((c) => packing.write('tree', c)),
+      );
+      expect(second.some(exists)).toBe(false);
+      await packing.release(true);
+      expect(second.map(exists)).toEqual([true, true, true]);
+      expect(packs()).toHaveLength(2);
+      expectFsckClean();
+    });
+
+    it('writes at once once what it holds passes its byte bound', async () => {
+      writer.hold();
+      const big = randomBytes(MAX_HELD_BYTES / 2 + 1);
+      const a = await writer.write('blob', big);
+      expect(exists(a)).toBe(false);
+      const b = await writer.write(
+        'blob',
+        Buffer.concat([big, Buffer.from('!')]),
+      );
+      // Past the bound: both written although the hold is open.
+      expect([exists(a), exists(b)]).toEqual([true, true]);
+      expect(writer.held(a)).toBeUndefined();
+      await writer.release(true);
+      expectFsckClean();
+    });
   });
 });

@@ -12,8 +12,9 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { deflate, deflateSync } from 'node:zlib';
+import { deflate } from 'node:zlib';
 import type { GitRunner } from './git-runner';
+import { storedZlib, writePack } from './pack-writer';
 
 export interface NewCommit {
   tree: string;
@@ -42,17 +43,19 @@ export function formatCommit(commit: NewCommit): string {
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
 /**
- * zlib levels for loose objects, as git's `core.looseCompression` names them. An object
- * compressed on the event loop (see {@link ASYNC_DEFLATE_BYTES}) is stored uncompressed (0):
- * a zlib stream of stored blocks, which every git reads as it reads any loose object. In
- * Node a small object's `deflateSync` costs about 38 µs at level 1, most of it the binding's
- * setup of a new stream, against 6 µs at level 0 (450 tree-sized objects, a restack's worth:
- * 17 ms against 2.6 ms), and a restack's new trees and commits are hundreds of small objects.
- * They take more room (a tree about 1.4× what level 1 makes of it) only while loose: the
- * clone cache packs a clone's loose objects once there are more than git's `gc.auto`.
- * Larger objects, compressed on the thread pool, keep git's default level, 1.
+ * How objects are compressed, as git's `core.looseCompression` names its levels. An object
+ * compressed on the event loop (see {@link ASYNC_DEFLATE_BYTES}), loose or in a pack, is
+ * stored uncompressed (level 0): a zlib stream of stored blocks (`storedZlib`), which every
+ * git reads as it reads any object. Through Node's zlib a small object costs about 38 µs at
+ * level 1, most of it setting up a new stream, and 6 µs at level 0 (450 tree-sized objects, a
+ * restack's worth: 17 ms against 2.6 ms); made in place, about 2 µs. A restack's new trees and
+ * commits are hundreds of small objects. They take more room (a tree about 1.4× what level 1
+ * makes of it) until the clone cache repacks the clone: loose objects are compressed anew
+ * then, and so is every object of a pack that git stores as a delta (a restack's trees are
+ * near copies of each other); one it copies from a pack whole keeps its stored blocks.
+ * Larger loose objects, compressed on the thread pool, keep git's default level, 1; a pack
+ * stores all of its objects so (it is made at once, on the event loop).
  */
-const LOOSE_COMPRESSION_ON_LOOP = 0;
 const LOOSE_COMPRESSION_OFF_LOOP = 1;
 
 /**
@@ -72,17 +75,48 @@ const errorCode = (error: unknown): string | undefined =>
   (error as NodeJS.ErrnoException).code;
 
 /**
- * Writes objects into a repository's object database as git writes loose objects, in this
- * process: the id is the SHA-1 of `<type> <size>\0<content>`, and the file
- * `objects/<2 hex>/<38 hex>` holds that, zlib-compressed. An object already there as a
- * loose file is only freshened (its time set to now, so that a `git gc` does not prune it
- * as old garbage before a ref points to it); one in a pack is written again as a loose file,
- * which git allows. A new object is written to a temporary file in its fan-out folder, read
- * only, and hard-linked under its final name (renamed where the file system has no hard
- * links): no reader ever sees a partial file under that name, and a writer that finds it
- * taken by an identical object written meanwhile (by git, or another writer) is done. As
- * git does by default (`core.fsync`), it does not flush loose objects to disk. The file work
- * is synchronous: a few system calls, tens of microseconds for a commit or a small tree.
+ * Below this many objects a flush writes loose files; from it on, one pack. git draws the same
+ * line when it receives objects (`fetch.unpackLimit`, 100): a pack costs two files, two syncs
+ * and an index however few objects it holds, and packs that pile up slow every lookup until
+ * the clone is repacked, so a handful of objects go loose.
+ */
+export const PACK_MIN_OBJECTS = 100;
+
+/**
+ * Held objects past this many bytes are flushed at once, whatever the hold: a held batch
+ * stays a few megabytes of memory, and a pack far below what its index can address.
+ */
+export const MAX_HELD_BYTES = 16 * 1024 * 1024;
+
+interface HeldObject {
+  oid: string;
+  type: ObjectType;
+  body: Buffer;
+}
+
+/**
+ * Writes objects into a repository's object database as git writes them, in this process: the
+ * id is the SHA-1 of `<type> <size>\0<content>`.
+ *
+ * **Loose**, by default: the file `objects/<2 hex>/<38 hex>` holds that, zlib-compressed. An
+ * object already there as a loose file is only freshened (its time set to now, so that a
+ * `git gc` does not prune it as old garbage before a ref points to it); one in a pack is
+ * written again as a loose file, which git allows. A new object is written to a temporary
+ * file in its fan-out folder, read only, and hard-linked under its final name (renamed where
+ * the file system has no hard links): no reader ever sees a partial file under that name, and
+ * a writer that finds it taken by an identical object written meanwhile (by git, or another
+ * writer) is done. As git does by default (`core.fsync`), it does not flush loose objects to
+ * disk. The file work is synchronous: a few system calls, tens of microseconds for a commit or
+ * a small tree.
+ *
+ * **Held, then packed**, between `hold()` and `release()`: new objects stay in memory
+ * (`held(oid)` gives them to the repository's readers, since git cannot see them yet) and
+ * `flush()`, or the last `release(true)`, writes them out together: as one pack with its index
+ * from {@link PACK_MIN_OBJECTS} on (see `writePack`), else as loose files. A restack holds its
+ * objects so: hundreds of new trees and commits cost two files instead of one each, and a new
+ * clone's 256 fan-out folders are not made one by one. Whoever hands an object's id to git
+ * (a merge, a ref update) must flush first; `release(false)` drops what is held, for work
+ * that failed and whose objects nothing will name.
  *
  * The repository must store SHA-1 objects (what `git init` makes, and the tree code of this
  * engine reads): a repository whose `extensions.objectFormat` names another hash, or that
@@ -91,22 +125,29 @@ const errorCode = (error: unknown): string | undefined =>
  * The objects' format is the caller's: trees come from `serializeTree`, commits from
  * `formatCommit`.
  */
-export class LooseObjectWriter {
+export class ObjectWriter {
   private readonly objectsDir: string;
   /** Set once the repository is known to store SHA-1 objects only. */
   private sha1Checked = false;
   private checking: Promise<void> | undefined;
   private readonly tempPrefix = `${TEMP_PREFIX}${randomBytes(4).toString('hex')}_`;
   private counter = 0;
+  private holds = 0;
+  private readonly heldObjects = new Map<string, HeldObject>();
+  private heldBytes = 0;
 
   constructor(
     private readonly runner: GitRunner,
     private readonly gitDir: string,
+    private readonly options: { packMinObjects?: number } = {},
   ) {
     this.objectsDir = join(gitDir, 'objects');
   }
 
-  /** Writes the object (unless it is there already) and resolves with its id. */
+  /**
+   * Writes the object (unless it is there already), or holds it while a hold is open, and
+   * resolves with its id.
+   */
   async write(type: ObjectType, content: string | Buffer): Promise<string> {
     if (!this.sha1Checked)
       await (this.checking ??= this.checkFormat().finally(() => {
@@ -116,16 +157,85 @@ export class LooseObjectWriter {
       typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const header = Buffer.from(`${type} ${body.length}\0`, 'latin1');
     const oid = createHash('sha1').update(header).update(body).digest('hex');
+    if (this.heldObjects.has(oid)) return oid;
     const dir = join(this.objectsDir, oid.slice(0, 2));
     const path = join(dir, oid.slice(2));
     if (freshen(path)) return oid;
-    const raw = Buffer.concat([header, body]);
+    if (this.holds > 0) {
+      this.heldObjects.set(oid, { oid, type, body });
+      this.heldBytes += body.length;
+      if (this.heldBytes >= MAX_HELD_BYTES) await this.flush();
+      return oid;
+    }
+    await this.writeLoose(dir, path, Buffer.concat([header, body]));
+    return oid;
+  }
+
+  /** From now until the matching `release`, new objects are held in memory. */
+  hold(): void {
+    this.holds++;
+  }
+
+  /**
+   * Ends a hold. The last one writes what is held (`flush`) when `keep` is true and drops it
+   * when false; an earlier one leaves it held for the holds still open.
+   */
+  async release(keep: boolean): Promise<void> {
+    if (this.holds === 0) throw new Error('release without a hold');
+    this.holds--;
+    if (this.holds > 0) return;
+    if (keep) await this.flush();
+    else this.drop();
+  }
+
+  /** A held object's content (not yet in the repository), or undefined. */
+  held(oid: string): Buffer | undefined {
+    return this.heldObjects.get(oid)?.body;
+  }
+
+  /**
+   * Writes every held object into the repository: one pack from {@link PACK_MIN_OBJECTS}
+   * on, else loose files. They stay readable through `held` until they are written; if the
+   * writing fails they are dropped (nothing can have named them to git yet) and the error
+   * is thrown.
+   */
+  async flush(): Promise<void> {
+    if (this.heldObjects.size === 0) return;
+    const objects = [...this.heldObjects.values()];
+    try {
+      if (objects.length >= (this.options.packMinObjects ?? PACK_MIN_OBJECTS))
+        writePack(this.objectsDir, objects);
+      else
+        for (const { oid, type, body } of objects) {
+          const dir = join(this.objectsDir, oid.slice(0, 2));
+          const header = Buffer.from(`${type} ${body.length}\0`, 'latin1');
+          await this.writeLoose(
+            dir,
+            join(dir, oid.slice(2)),
+            Buffer.concat([header, body]),
+          );
+        }
+    } finally {
+      for (const { oid } of objects) this.heldObjects.delete(oid);
+      this.heldBytes = [...this.heldObjects.values()].reduce(
+        (sum, o) => sum + o.body.length,
+        0,
+      );
+    }
+  }
+
+  private drop(): void {
+    this.heldObjects.clear();
+    this.heldBytes = 0;
+  }
+
+  /** One loose object file holding `raw` (header and content), compressed. */
+  private async writeLoose(dir: string, path: string, raw: Buffer) {
     const compressed =
       raw.length < ASYNC_DEFLATE_BYTES
-        ? deflateSync(raw, { level: LOOSE_COMPRESSION_ON_LOOP })
+        ? storedZlib(raw)
         : await deflateAsync(raw, { level: LOOSE_COMPRESSION_OFF_LOOP });
     this.place(dir, path, compressed);
-    return oid;
   }
 
   /** Writes `data` under `path` through a temporary file in `dir`; an existing file stays. */
