@@ -557,8 +557,8 @@ export class GitCliEngine implements GitEngine {
     const sides = synthetic
       ? [synthetic, commit]
       : [`--merge-base=${parent}`, onto, commit];
-    // git reads the sides from the repository: what the restack holds must be there first.
-    await helpers.objects().flush();
+    // git reads the sides from the repository: what of them the restack holds goes there first.
+    await helpers.objects().flush(synthetic ? [synthetic] : [onto]);
     const merge = await this.git.run(
       ['merge-tree', '--write-tree', '--name-only', '--no-messages', ...sides],
       { gitDir, okCodes: [1] },
@@ -589,7 +589,8 @@ export class GitCliEngine implements GitEngine {
       pick.ontoTree,
       pick.parent,
     );
-    await helpers.objects().flush();
+    // git reads the base from the repository: it goes there first, with what it names.
+    await helpers.objects().flush([synthetic]);
     let outcome;
     try {
       outcome = await merger.merge(synthetic, pick.commit, currentGitSignal());

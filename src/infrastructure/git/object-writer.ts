@@ -194,17 +194,22 @@ export class ObjectWriter {
   }
 
   /**
-   * Writes every held object into the repository: one pack from {@link PACK_MIN_OBJECTS}
-   * on, else loose files. They stay readable through `held` until they are written; if the
-   * writing fails they are dropped (nothing can have named them to git yet) and the error
-   * is thrown.
+   * Writes held objects into the repository: all of them, or with `roots` only those git
+   * needs to read the roots (them and, through commits' trees and parents and trees'
+   * entries, every held object they name), the rest staying held. One pack from
+   * {@link PACK_MIN_OBJECTS} on, else loose files. They stay readable through `held` until
+   * they are written; if the writing fails they are dropped (nothing can have named them to
+   * git yet) and the error is thrown.
    */
-  async flush(): Promise<void> {
+  async flush(roots?: readonly string[]): Promise<void> {
     if (this.heldObjects.size === 0) return;
-    const objects = [...this.heldObjects.values()];
+    const objects = roots
+      ? this.heldClosure(roots)
+      : [...this.heldObjects.values()];
+    if (objects.length === 0) return;
     try {
       if (objects.length >= (this.options.packMinObjects ?? PACK_MIN_OBJECTS))
-        writePack(this.objectsDir, objects);
+        await writePack(this.objectsDir, objects);
       else
         for (const { oid, type, body } of objects) {
           const dir = join(this.objectsDir, oid.slice(0, 2));
@@ -216,12 +221,26 @@ export class ObjectWriter {
           );
         }
     } finally {
-      for (const { oid } of objects) this.heldObjects.delete(oid);
-      this.heldBytes = [...this.heldObjects.values()].reduce(
-        (sum, o) => sum + o.body.length,
-        0,
-      );
+      for (const { oid, body } of objects)
+        if (this.heldObjects.delete(oid)) this.heldBytes -= body.length;
     }
+  }
+
+  /** The held objects among `roots` and those they name, directly or not. */
+  private heldClosure(roots: readonly string[]): HeldObject[] {
+    const found: HeldObject[] = [];
+    const seen = new Set<string>();
+    const next = [...roots];
+    for (let oid = next.pop(); oid !== undefined; oid = next.pop()) {
+      if (seen.has(oid)) continue;
+      seen.add(oid);
+      const object = this.heldObjects.get(oid);
+      if (!object) continue;
+      found.push(object);
+      for (const named of namedBy(object))
+        if (this.heldObjects.has(named)) next.push(named);
+    }
+    return found;
   }
 
   private drop(): void {
@@ -316,6 +335,28 @@ export class ObjectWriter {
     }
     this.sha1Checked = true;
   }
+}
+
+/** The ids an object names: a commit's tree and parents, a tree's entries, a tag's object. */
+function namedBy({ type, body }: HeldObject): string[] {
+  if (type === 'blob') return [];
+  if (type === 'tree') {
+    const ids: string[] = [];
+    for (let at = 0; at < body.length;) {
+      const nul = body.indexOf(0, at);
+      if (nul < 0) break;
+      ids.push(body.toString('hex', nul + 1, nul + 21));
+      at = nul + 21;
+    }
+    return ids;
+  }
+  const text = body.toString('latin1');
+  const end = text.indexOf('\n\n');
+  return (end < 0 ? text : text.slice(0, end))
+    .split('\n')
+    .flatMap(
+      (line) => /^(?:tree|parent|object) ([0-9a-f]{40})$/.exec(line)?.[1] ?? [],
+    );
 }
 
 /** Sets a loose object's times to now, as git does before it would write it again. */

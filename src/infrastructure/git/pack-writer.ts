@@ -1,12 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fdatasyncSync,
-  openSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -173,14 +166,13 @@ export function indexBytes(
 }
 
 /** Writes `data` to a new read-only file at `path` and flushes it to disk. */
-function writeSynced(path: string, data: Buffer): void {
-  const fd = openSync(path, 'wx', 0o444);
+async function writeSynced(path: string, data: Buffer): Promise<void> {
+  const file = await open(path, 'wx', 0o444);
   try {
-    for (let at = 0; at < data.length;)
-      at += writeSync(fd, data, at, data.length - at);
-    fdatasyncSync(fd);
+    await file.writeFile(data);
+    await file.datasync();
   } finally {
-    closeSync(fd);
+    await file.close();
   }
 }
 
@@ -190,12 +182,14 @@ function writeSynced(path: string, data: Buffer): void {
  * which `git prune` clears once old) and flushed to disk (git's default `core.fsync` covers
  * packs, unlike loose objects), then the pack renamed into place, then its index, since
  * readers find packs by their index: no reader ever sees a pack without its whole index.
- * Returns the pack's name (`pack-<checksum>`).
+ * The bytes are made on the event loop (a copy and a checksum per object); the file work and
+ * its syncs run on the thread pool, so a slow disk does not hold the loop. Returns the
+ * pack's name (`pack-<checksum>`).
  */
-export function writePack(
+export async function writePack(
   objectsDir: string,
   objects: readonly PackObject[],
-): string {
+): Promise<string> {
   const { pack, offsets, crcs } = packBytes(objects);
   const checksum = pack.subarray(pack.length - 20);
   const index = indexBytes(objects, offsets, crcs, checksum);
@@ -205,13 +199,17 @@ export function writePack(
   const tempPack = join(dir, `tmp_pack_${tag}`);
   const tempIndex = join(dir, `tmp_idx_${tag}`);
   try {
-    writeSynced(tempPack, pack);
-    writeSynced(tempIndex, index);
-    renameSync(tempPack, join(dir, `${name}.pack`));
-    renameSync(tempIndex, join(dir, `${name}.idx`));
+    await Promise.all([
+      writeSynced(tempPack, pack),
+      writeSynced(tempIndex, index),
+    ]);
+    await rename(tempPack, join(dir, `${name}.pack`));
+    await rename(tempIndex, join(dir, `${name}.idx`));
   } finally {
-    rmSync(tempPack, { force: true });
-    rmSync(tempIndex, { force: true });
+    await Promise.all([
+      rm(tempPack, { force: true }),
+      rm(tempIndex, { force: true }),
+    ]);
   }
   return name;
 }

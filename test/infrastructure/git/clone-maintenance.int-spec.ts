@@ -159,7 +159,7 @@ describe("a clone's loose objects", () => {
   });
 
   /** A pack of one new blob, as a restack's writer leaves one: its blob's id and its name. */
-  const writeBlobPack = (content: string) => {
+  const writeBlobPack = async (content: string) => {
     const body = Buffer.from(content);
     const oid = createHash('sha1')
       .update(`blob ${body.length}\0`)
@@ -167,17 +167,23 @@ describe("a clone's loose objects", () => {
       .digest('hex');
     return {
       oid,
-      pack: writePack(join(gitDir, 'objects'), [{ oid, type: 'blob', body }]),
+      pack: await writePack(join(gitDir, 'objects'), [
+        { oid, type: 'blob', body },
+      ]),
     };
   };
 
   it('are counted in packs as git gc counts them, and packed by the cache past its pack limit', async () => {
     // A fresh clone of a small origin: its objects came loose (git unpacks fewer than 100).
     expect(await engine.packs('r')).toBe(0);
-    const written = ['one\n', 'two\n', 'three\n'].map(writeBlobPack);
+    const written = [
+      await writeBlobPack('one\n'),
+      await writeBlobPack('two\n'),
+      await writeBlobPack('three\n'),
+    ];
     expect(await engine.packs('r')).toBe(3);
     // A kept pack is not counted (nor merged by a repack).
-    const kept = writeBlobPack('kept\n');
+    const kept = await writeBlobPack('kept\n');
     writeFileSync(join(gitDir, 'objects', 'pack', `${kept.pack}.keep`), '');
     expect(await engine.packs('r')).toBe(3);
 

@@ -380,6 +380,59 @@ describe('ObjectWriter on a real repository', () => {
       expectFsckClean();
     });
 
+    it('flushes for given roots only what git needs to read them, keeping the rest held', async () => {
+      writer.hold();
+      const inner = await writer.write('blob', 'held blob\n');
+      const sub = await writer.write(
+        'tree',
+        serializeTree([entry('100644', 'f.txt', inner)]),
+      );
+      const root = await writer.write(
+        'tree',
+        serializeTree([entry('40000', 'dir', sub)]),
+      );
+      const author = 'Ann Author <ann@example.com> 1700000000 +0000';
+      const parent = await writer.write(
+        'commit',
+        formatCommit({
+          tree: root,
+          parents: [],
+          author,
+          committer: author,
+          message: 'parent\n',
+        }),
+      );
+      const child = await writer.write(
+        'commit',
+        formatCommit({
+          tree: root,
+          parents: [parent],
+          author,
+          committer: author,
+          message: 'child\n',
+        }),
+      );
+      const unrelated = await writer.write(
+        'tree',
+        serializeTree([entry('100644', 'other.txt', inner)]),
+      );
+
+      await writer.flush([child]);
+      expect([child, parent, root, sub, inner].map(exists)).toEqual([
+        true,
+        true,
+        true,
+        true,
+        true,
+      ]);
+      expect(exists(unrelated)).toBe(false);
+      expect(writer.held(unrelated)).toBeDefined();
+      expect(git('rev-list', '--objects', child).split('\n')).toHaveLength(5);
+      await writer.release(true);
+      expect(exists(unrelated)).toBe(true);
+      expectFsckClean();
+    });
+
     it('writes at once once what it holds passes its byte bound', async () => {
       writer.hold();
       const big = randomBytes(MAX_HELD_BYTES / 2 + 1);

@@ -89,9 +89,9 @@ describe('writePack on a real repository', () => {
     return [child, ...blobs, tree, root];
   };
 
-  it('writes a pack git reads, with the very index git makes of it, and nothing else', () => {
+  it('writes a pack git reads, with the very index git makes of it, and nothing else', async () => {
     const objects = sample();
-    const name = writePack(join(repo, 'objects'), objects);
+    const name = await writePack(join(repo, 'objects'), objects);
 
     expect(readdirSync(packDir()).sort()).toEqual([
       `${name}.idx`,
@@ -127,14 +127,14 @@ describe('writePack on a real repository', () => {
 
   it('a long-running reader started before a pack was written reads its objects', async () => {
     const before = object('blob', Buffer.from('before\n'));
-    writePack(join(repo, 'objects'), [before]);
+    await writePack(join(repo, 'objects'), [before]);
     const reader = new CatFileBatch(new GitRunner(), repo);
     try {
       expect((await reader.read(before.oid))?.toString()).toBe('before\n');
       const after = object('blob', Buffer.from('after\n'));
       expect(await reader.read(after.oid)).toBeUndefined();
       // A second pack beside the first: git looks for new packs when an object is not found.
-      writePack(join(repo, 'objects'), [after]);
+      await writePack(join(repo, 'objects'), [after]);
       expect((await reader.read(after.oid))?.toString()).toBe('after\n');
       expect(git('count-objects', '-v')).toMatch(/^packs: 2$/m);
     } finally {
