@@ -88,6 +88,9 @@ export const PACK_MIN_OBJECTS = 100;
  */
 export const MAX_HELD_BYTES = 16 * 1024 * 1024;
 
+/** Ids of objects it packed that a writer remembers (about 100 bytes each). */
+const MAX_PACKED_IDS = 65_536;
+
 interface HeldObject {
   oid: string;
   type: ObjectType;
@@ -134,6 +137,15 @@ export class ObjectWriter {
   private counter = 0;
   private holds = 0;
   private readonly heldObjects = new Map<string, HeldObject>();
+  /**
+   * Objects this writer packed, and in which pack: git finds them there, so writing one
+   * again is a look here and the pack's time freshened (git's `freshen_packed_object`), not
+   * a copy in a new pack. Bounded, oldest first out; one that is not here is written again,
+   * which git allows.
+   */
+  private readonly packed = new Map<string, string>();
+  /** Packs of `packed` freshened during the hold open now: once a hold is enough. */
+  private readonly freshened = new Set<string>();
   private heldBytes = 0;
 
   constructor(
@@ -160,7 +172,7 @@ export class ObjectWriter {
     if (this.heldObjects.has(oid)) return oid;
     const dir = join(this.objectsDir, oid.slice(0, 2));
     const path = join(dir, oid.slice(2));
-    if (freshen(path)) return oid;
+    if (freshen(path) || this.freshenPacked(oid)) return oid;
     if (this.holds > 0) {
       this.heldObjects.set(oid, { oid, type, body });
       this.heldBytes += body.length;
@@ -184,6 +196,7 @@ export class ObjectWriter {
     if (this.holds === 0) throw new Error('release without a hold');
     this.holds--;
     if (this.holds > 0) return;
+    this.freshened.clear();
     if (keep) await this.flush();
     else this.drop();
   }
@@ -209,7 +222,7 @@ export class ObjectWriter {
     if (objects.length === 0) return;
     try {
       if (objects.length >= (this.options.packMinObjects ?? PACK_MIN_OBJECTS))
-        await writePack(this.objectsDir, objects);
+        this.remember(await writePack(this.objectsDir, objects), objects);
       else
         for (const { oid, type, body } of objects) {
           const dir = join(this.objectsDir, oid.slice(0, 2));
@@ -241,6 +254,41 @@ export class ObjectWriter {
         if (this.heldObjects.has(named)) next.push(named);
     }
     return found;
+  }
+
+  /** Notes the objects of a pack just written (see `packed`). */
+  private remember(pack: string, objects: readonly HeldObject[]): void {
+    const path = join(this.objectsDir, 'pack', `${pack}.pack`);
+    for (const { oid } of objects) {
+      this.packed.delete(oid);
+      this.packed.set(oid, path);
+    }
+    for (const oid of this.packed.keys()) {
+      if (this.packed.size <= MAX_PACKED_IDS) break;
+      this.packed.delete(oid);
+    }
+    if (this.holds > 0) this.freshened.add(path);
+  }
+
+  /**
+   * Whether `oid` is in a pack this writer wrote that is still there; if so that pack's time
+   * is set to now, as git does for an object it finds packed (once a hold, for a pack). A
+   * pack a repack has since replaced is forgotten.
+   */
+  private freshenPacked(oid: string): boolean {
+    const path = this.packed.get(oid);
+    if (path === undefined) return false;
+    if (this.freshened.has(path)) return true;
+    try {
+      const now = new Date();
+      utimesSync(path, now, now);
+      if (this.holds > 0) this.freshened.add(path);
+      return true;
+    } catch {
+      for (const [id, at] of this.packed)
+        if (at === path) this.packed.delete(id);
+      return false;
+    }
   }
 
   private drop(): void {

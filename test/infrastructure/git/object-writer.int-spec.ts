@@ -433,6 +433,40 @@ describe('ObjectWriter on a real repository', () => {
       expectFsckClean();
     });
 
+    it('does not pack again what it packed: the pack is freshened instead, and forgotten once repacked', async () => {
+      const packing = new ObjectWriter(new GitRunner(), repo, {
+        packMinObjects: 3,
+      });
+      const contents = trees(3, 'again');
+      packing.hold();
+      const ids = await Promise.all(
+        contents.map((c) => packing.write('tree', c)),
+      );
+      await packing.release(true);
+      const [pack] = packs();
+      const packFile = join(repo, 'objects', 'pack', pack!);
+      const old = new Date('2001-01-01T00:00:00Z');
+      utimesSync(packFile, old, old);
+
+      packing.hold();
+      for (const c of contents) await packing.write('tree', c);
+      expect(ids.some((id) => packing.held(id) !== undefined)).toBe(false);
+      await packing.release(true);
+      expect(packs()).toEqual([pack]);
+      expect(statSync(packFile).mtimeMs).toBeGreaterThan(old.getTime());
+
+      // Repacked, the pack gone and with it these objects (no ref reaches them): written again.
+      git('repack', '-a', '-d', '-q');
+      expect(packs()).not.toContain(pack);
+      expect(ids.some(exists)).toBe(false);
+      packing.hold();
+      for (const c of contents) await packing.write('tree', c);
+      expect(ids.every((id) => packing.held(id) !== undefined)).toBe(true);
+      await packing.release(true);
+      expect(ids.every(exists)).toBe(true);
+      expectFsckClean();
+    });
+
     it('writes at once once what it holds passes its byte bound', async () => {
       writer.hold();
       const big = randomBytes(MAX_HELD_BYTES / 2 + 1);
