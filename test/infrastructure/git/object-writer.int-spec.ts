@@ -2,10 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   utimesSync,
+  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -464,6 +467,34 @@ describe('ObjectWriter on a real repository', () => {
       expect(ids.every((id) => packing.held(id) !== undefined)).toBe(true);
       await packing.release(true);
       expect(ids.every(exists)).toBe(true);
+      expectFsckClean();
+    });
+
+    it('fails a release whose pack cannot be written, leaving no part of it and nothing held', async () => {
+      const packing = new ObjectWriter(new GitRunner(), repo, {
+        packMinObjects: 3,
+      });
+      // The pack folder gone, a file in its place: every file of the pack fails to open.
+      const packDir = join(repo, 'objects', 'pack');
+      rmSync(packDir, { recursive: true });
+      writeFileSync(packDir, 'not a folder');
+      packing.hold();
+      const ids = await Promise.all(
+        trees(3, 'lost').map((c) => packing.write('tree', c)),
+      );
+      await expect(packing.release(true)).rejects.toThrow(/ENOTDIR/);
+      expect(ids.some((id) => packing.held(id) !== undefined)).toBe(false);
+      rmSync(packDir);
+      mkdirSync(packDir);
+
+      // The same objects again, once the folder is back: written whole.
+      packing.hold();
+      for (const c of trees(3, 'lost')) await packing.write('tree', c);
+      await packing.release(true);
+      expect(ids.every(exists)).toBe(true);
+      expect(readdirSync(packDir).filter((f) => f.startsWith('tmp_'))).toEqual(
+        [],
+      );
       expectFsckClean();
     });
 
