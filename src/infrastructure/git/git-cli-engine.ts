@@ -6,6 +6,7 @@ import type { RefMove } from '../../domain/events/job.events';
 import { assertRemoteUrl } from '../../domain/repo/remote-url';
 import { formatCommit, type NewCommit } from './object-writer';
 import { HelperPool } from './helper-pool';
+import { removeOrphanPacks } from './pack-writer';
 import { RepoHelpers } from './repo-helpers';
 import { parseCommit } from './cat-file-batch';
 import { readAhead, type ReadAheadRange } from './read-ahead';
@@ -90,6 +91,12 @@ export const DEFAULT_MAX_HELPER_REPOS = 8;
 function committerNow(): string {
   return `Stackyard <stackyard@localhost> ${Math.floor(Date.now() / 1000)} +0000`;
 }
+
+/**
+ * A pack without an index this old is an orphan (see `removeOrphanPacks`): the two renames
+ * that make a pack, git's or ours, are microseconds apart.
+ */
+const ORPHAN_PACK_AGE_MS = 60_000;
 
 /** A full object id, SHA-1 or SHA-256. */
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -430,7 +437,8 @@ export class GitCliEngine implements GitEngine {
     }
     return this.helpers.use(repoId, async (helpers) => {
       const objects = helpers.objects();
-      objects.hold();
+      // Waits while the work of a step given up on still holds the repo's objects.
+      await objects.hold();
       let result: R;
       try {
         result = await work();
@@ -720,10 +728,12 @@ export class GitCliEngine implements GitEngine {
    * repository (readers find moved objects in the new pack; prune spares young objects), so
    * they need not wait for the repo's jobs. Stopped (their process groups killed) when
    * `signal` aborts; a repack cut off leaves only temporary files, which a later prune removes
-   * once they are as old as the grace.
+   * once they are as old as the grace. First, packs without an index (left by a process
+   * killed between a pack's two renames) are removed, since git 2.39's repack stops on them.
    */
   async packObjects(repoId: string, signal: AbortSignal): Promise<void> {
     const gitDir = this.gitDir(repoId);
+    await removeOrphanPacks(join(gitDir, 'objects'), ORPHAN_PACK_AGE_MS);
     await withGitAbortSignal(signal, async () => {
       await this.git.run(
         [

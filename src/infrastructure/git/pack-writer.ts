@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -192,19 +192,36 @@ export async function writePack(
 ): Promise<string> {
   const { pack, offsets, crcs } = packBytes(objects);
   const checksum = pack.subarray(pack.length - 20);
-  const index = indexBytes(objects, offsets, crcs, checksum);
   const dir = join(objectsDir, 'pack');
   const name = `pack-${checksum.toString('hex')}`;
+  const finalPack = join(dir, `${name}.pack`);
+  const finalIndex = join(dir, `${name}.idx`);
+  if ((await isFile(finalPack)) && (await isFile(finalIndex))) {
+    // The same pack (the name is its checksum) is there already: freshened, as git would.
+    const now = new Date();
+    await utimes(finalPack, now, now);
+    return name;
+  }
+  const index = indexBytes(objects, offsets, crcs, checksum);
   const tag = randomBytes(6).toString('hex');
   const tempPack = join(dir, `tmp_pack_${tag}`);
   const tempIndex = join(dir, `tmp_idx_${tag}`);
   try {
-    await Promise.all([
+    // Both settle before anything is removed: a temporary file is never made after its removal.
+    const written = await Promise.allSettled([
       writeSynced(tempPack, pack),
       writeSynced(tempIndex, index),
     ]);
-    await rename(tempPack, join(dir, `${name}.pack`));
-    await rename(tempIndex, join(dir, `${name}.idx`));
+    for (const outcome of written)
+      if (outcome.status === 'rejected') throw outcome.reason;
+    await rename(tempPack, finalPack);
+    try {
+      await rename(tempIndex, finalIndex);
+    } catch (error) {
+      // A pack without its index is garbage that git 2.39's repack stops on.
+      await rm(finalPack, { force: true });
+      throw error;
+    }
   } finally {
     await Promise.all([
       rm(tempPack, { force: true }),
@@ -212,4 +229,49 @@ export async function writePack(
     ]);
   }
   return name;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes the packs of `<objectsDir>/pack` that have no index and were last changed more than
+ * `olderThanMs` ago: what a process killed between a pack's two renames leaves (this writer's,
+ * or a fetch's). git never reads such a pack, and git 2.39's `repack --cruft` stops on one
+ * (`could not find pack`), which would leave the clone unpacked for good. Young ones are
+ * spared: their index may be on its way. Returns the names removed.
+ */
+export async function removeOrphanPacks(
+  objectsDir: string,
+  olderThanMs: number,
+  now = Date.now(),
+): Promise<string[]> {
+  const dir = join(objectsDir, 'pack');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const present = new Set(names);
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!/^pack-[0-9a-f]+\.pack$/.test(name)) continue;
+    if (present.has(name.replace(/\.pack$/, '.idx'))) continue;
+    const path = join(dir, name);
+    try {
+      if (now - (await stat(path)).mtimeMs <= olderThanMs) continue;
+      await rm(path, { force: true });
+      removed.push(name);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return removed;
 }

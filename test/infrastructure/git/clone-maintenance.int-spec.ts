@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloneCache } from '../../../src/infrastructure/git/clone-cache';
 import { GitCliEngine } from '../../../src/infrastructure/git/git-cli-engine';
-import { writePack } from '../../../src/infrastructure/git/pack-writer';
+import {
+  removeOrphanPacks,
+  writePack,
+} from '../../../src/infrastructure/git/pack-writer';
 import { GitFixture } from '../../support/git-fixture';
 
 /** Contents of `count` blobs whose ids start with `prefix` (found by trying). */
@@ -215,6 +218,45 @@ describe("a clone's loose objects", () => {
         p.startsWith(kept.pack),
       ),
     ).toHaveLength(3);
+    expect(fx.git(gitDir, 'fsck', '--connectivity-only', '--no-dangling')).toBe(
+      '',
+    );
+  });
+
+  it('are packed past a pack a killed writer left without its index, which is removed once a minute old', async () => {
+    const orphan = await writeBlobPack('orphaned\n');
+    const young = await writeBlobPack('young orphan\n');
+    const packDir = join(gitDir, 'objects', 'pack');
+    for (const { pack } of [orphan, young])
+      rmSync(join(packDir, `${pack}.idx`));
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    utimesSync(
+      join(packDir, `${orphan.pack}.pack`),
+      twoMinutesAgo,
+      twoMinutesAgo,
+    );
+
+    // Only the old one goes: a young one's index may be on its way.
+    expect(await removeOrphanPacks(join(gitDir, 'objects'), 60_000)).toEqual([
+      `${orphan.pack}.pack`,
+    ]);
+    expect(readdirSync(packDir)).toContain(`${young.pack}.pack`);
+
+    utimesSync(
+      join(packDir, `${young.pack}.pack`),
+      twoMinutesAgo,
+      twoMinutesAgo,
+    );
+    // git 2.39's repack stops on a pack without its index: packObjects removes it first.
+    await engine.packObjects('r', new AbortController().signal);
+    expect(
+      readdirSync(packDir).filter(
+        (p) =>
+          p.startsWith('pack-') &&
+          p.endsWith('.pack') &&
+          !readdirSync(packDir).includes(p.replace(/\.pack$/, '.idx')),
+      ),
+    ).toEqual([]);
     expect(fx.git(gitDir, 'fsck', '--connectivity-only', '--no-dangling')).toBe(
       '',
     );

@@ -298,12 +298,11 @@ describe('ObjectWriter on a real repository', () => {
       );
     };
 
-    it('keeps new objects in memory until the last release, then writes them as one pack', async () => {
+    it('keeps new objects in memory until the release, then writes them as one pack', async () => {
       const packing = new ObjectWriter(new GitRunner(), repo, {
         packMinObjects: 3,
       });
-      packing.hold();
-      packing.hold();
+      await packing.hold();
       const contents = trees(4);
       const ids: string[] = [];
       for (const c of contents) ids.push(await packing.write('tree', c));
@@ -314,8 +313,6 @@ describe('ObjectWriter on a real repository', () => {
         ids.map((id) => packing.held(id)?.equals(contents[ids.indexOf(id)]!)),
       ).toEqual([true, true, true, true]);
 
-      await packing.release(true); // an inner hold: still held
-      expect(ids.some(exists)).toBe(false);
       await packing.release(true);
 
       expect(ids.map(exists)).toEqual([true, true, true, true]);
@@ -336,11 +333,57 @@ describe('ObjectWriter on a real repository', () => {
       await expect(packing.release(true)).rejects.toThrow(/without a hold/);
     });
 
+    it('opens one hold at a time: a second waits for the first, whose objects stay its own', async () => {
+      const packing = new ObjectWriter(new GitRunner(), repo, {
+        packMinObjects: 3,
+      });
+      await packing.hold();
+      const first = await Promise.all(
+        trees(3, 'first').map((c) => packing.write('tree', c)),
+      );
+      let secondOpen = false;
+      const second = packing.hold().then(() => (secondOpen = true));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(secondOpen).toBe(false);
+
+      // The first hold fails: its objects are dropped, and only then does the second open.
+      await packing.release(false);
+      await second;
+      expect(first.some((id) => packing.held(id) !== undefined)).toBe(false);
+      const mine = await Promise.all(
+        trees(3, 'second').map((c) => packing.write('tree', c)),
+      );
+      await packing.release(true);
+      expect(mine.every(exists)).toBe(true);
+      expect(first.some(exists)).toBe(false);
+      expectFsckClean();
+    });
+
+    it('gives the id of an object a flush is writing only once it is written', async () => {
+      const packing = new ObjectWriter(new GitRunner(), repo, {
+        packMinObjects: 3,
+      });
+      await packing.hold();
+      const contents = trees(3, 'inflight');
+      const ids = await Promise.all(
+        contents.map((c) => packing.write('tree', c)),
+      );
+      const flushed = packing.flush();
+      // Asked again while the pack is being written: answered once it is in the repository.
+      const again = await packing.write('tree', contents[0]!);
+      expect(again).toBe(ids[0]);
+      expect(exists(again)).toBe(true);
+      await flushed;
+      await packing.release(true);
+      expect(packs()).toHaveLength(1);
+      expectFsckClean();
+    });
+
     it('writes fewer than the pack minimum as loose files, and drops what a failed hold kept', async () => {
       const few = new ObjectWriter(new GitRunner(), repo, {
         packMinObjects: 3,
       });
-      few.hold();
+      await few.hold();
       const kept = await Promise.all(
         trees(2, 'kept').map((c) => few.write('tree', c)),
       );
@@ -349,7 +392,7 @@ describe('ObjectWriter on a real repository', () => {
       expect(kept.every((id) => existsSync(looseFile(id)))).toBe(true);
       expect(packs()).toEqual([]);
 
-      few.hold();
+      await few.hold();
       const dropped = await Promise.all(
         trees(5, 'dropped').map((c) => few.write('tree', c)),
       );
@@ -367,7 +410,7 @@ describe('ObjectWriter on a real repository', () => {
       const packing = new ObjectWriter(new GitRunner(), repo, {
         packMinObjects: 3,
       });
-      packing.hold();
+      await packing.hold();
       const first = await Promise.all(
         trees(3, 'a').map((c) => packing.write('tree', c)),
       );
@@ -384,7 +427,7 @@ describe('ObjectWriter on a real repository', () => {
     });
 
     it('flushes for given roots only what git needs to read them, keeping the rest held', async () => {
-      writer.hold();
+      await writer.hold();
       const inner = await writer.write('blob', 'held blob\n');
       const sub = await writer.write(
         'tree',
@@ -441,7 +484,7 @@ describe('ObjectWriter on a real repository', () => {
         packMinObjects: 3,
       });
       const contents = trees(3, 'again');
-      packing.hold();
+      await packing.hold();
       const ids = await Promise.all(
         contents.map((c) => packing.write('tree', c)),
       );
@@ -451,7 +494,7 @@ describe('ObjectWriter on a real repository', () => {
       const old = new Date('2001-01-01T00:00:00Z');
       utimesSync(packFile, old, old);
 
-      packing.hold();
+      await packing.hold();
       for (const c of contents) await packing.write('tree', c);
       expect(ids.some((id) => packing.held(id) !== undefined)).toBe(false);
       await packing.release(true);
@@ -462,7 +505,7 @@ describe('ObjectWriter on a real repository', () => {
       git('repack', '-a', '-d', '-q');
       expect(packs()).not.toContain(pack);
       expect(ids.some(exists)).toBe(false);
-      packing.hold();
+      await packing.hold();
       for (const c of contents) await packing.write('tree', c);
       expect(ids.every((id) => packing.held(id) !== undefined)).toBe(true);
       await packing.release(true);
@@ -478,7 +521,7 @@ describe('ObjectWriter on a real repository', () => {
       const packDir = join(repo, 'objects', 'pack');
       rmSync(packDir, { recursive: true });
       writeFileSync(packDir, 'not a folder');
-      packing.hold();
+      await packing.hold();
       const ids = await Promise.all(
         trees(3, 'lost').map((c) => packing.write('tree', c)),
       );
@@ -488,7 +531,7 @@ describe('ObjectWriter on a real repository', () => {
       mkdirSync(packDir);
 
       // The same objects again, once the folder is back: written whole.
-      packing.hold();
+      await packing.hold();
       for (const c of trees(3, 'lost')) await packing.write('tree', c);
       await packing.release(true);
       expect(ids.every(exists)).toBe(true);
@@ -499,7 +542,7 @@ describe('ObjectWriter on a real repository', () => {
     });
 
     it('writes at once once what it holds passes its byte bound', async () => {
-      writer.hold();
+      await writer.hold();
       const big = randomBytes(MAX_HELD_BYTES / 2 + 1);
       const a = await writer.write('blob', big);
       expect(exists(a)).toBe(false);

@@ -1,5 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import {
@@ -122,6 +129,27 @@ describe('writePack on a real repository', () => {
     expect(git('rev-list', 'master').split('\n')).toEqual([
       objects[0]!.oid,
       objects[objects.length - 1]!.oid,
+    ]);
+  });
+
+  it('leaves a pack there already as it is, freshened, and no pack without its index when the index cannot be placed', async () => {
+    const objects = [object('blob', Buffer.from('once\n'))];
+    const name = await writePack(join(repo, 'objects'), objects);
+    const packFile = join(packDir(), `${name}.pack`);
+    const old = new Date('2001-01-01T00:00:00Z');
+    utimesSync(packFile, old, old);
+    const inode = statSync(packFile).ino;
+    expect(await writePack(join(repo, 'objects'), objects)).toBe(name);
+    expect(statSync(packFile).ino).toBe(inode);
+    expect(statSync(packFile).mtimeMs).toBeGreaterThan(old.getTime());
+
+    // Another repository where the index's name is taken by a folder: the rename fails.
+    const other = join(fx.root, 'other.git');
+    fx.git(fx.root, 'init', '--quiet', '--bare', other);
+    mkdirSync(join(other, 'objects', 'pack', `${name}.idx`));
+    await expect(writePack(join(other, 'objects'), objects)).rejects.toThrow();
+    expect(readdirSync(join(other, 'objects', 'pack'))).toEqual([
+      `${name}.idx`,
     ]);
   });
 
