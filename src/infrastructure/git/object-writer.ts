@@ -183,7 +183,8 @@ export class ObjectWriter {
     if (this.heldObjects.has(oid)) return oid;
     const dir = join(this.objectsDir, oid.slice(0, 2));
     const path = join(dir, oid.slice(2));
-    if (freshen(path) || this.freshenPacked(oid)) return oid;
+    // What this writer packed is known in memory; a loose file costs a look on disk.
+    if (this.freshenPacked(oid) || freshen(path)) return oid;
     if (this.holding) {
       this.heldObjects.set(oid, { oid, type, body });
       this.heldBytes += body.length;

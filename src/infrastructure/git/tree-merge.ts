@@ -64,6 +64,18 @@ export function serializeTree(entries: readonly TreeEntry[]): Buffer {
   return out;
 }
 
+/** Entries' names as latin1 strings (one code unit a byte), made once per parsed entry. */
+const keys = new WeakMap<TreeEntry, string>();
+
+function keyOf(entry: TreeEntry): string {
+  let key = keys.get(entry);
+  if (key === undefined) {
+    key = entry.name.toString('latin1');
+    keys.set(entry, key);
+  }
+  return key;
+}
+
 const same = (a: TreeEntry | undefined, b: TreeEntry | undefined) =>
   a === b ||
   (a !== undefined && b !== undefined && a.mode === b.mode && a.oid === b.oid);
@@ -83,8 +95,9 @@ export async function mergeTrees(
   const [b, o, t] = await Promise.all(
     [base, ours, theirs].map((oid) => store.readTree(oid)),
   );
+  // Trees are cached parsed, so the same entries come back pick after pick.
   const index = (entries: readonly TreeEntry[]) =>
-    new Map(entries.map((e) => [e.name.toString('latin1'), e]));
+    new Map(entries.map((e) => [keyOf(e), e]));
   const [bi, oi, ti] = [index(b!), index(o!), index(t!)];
   const merged: TreeEntry[] = [];
   for (const name of new Set([...oi.keys(), ...ti.keys(), ...bi.keys()])) {
@@ -94,7 +107,8 @@ export async function mergeTrees(
       // Alike on both sides, but a path of the base gone from both may be one side's rename
       // and the other's delete, or a rename by each to different places: conflicts that only
       // git's rename detection sees, so git merges those.
-      if (be && (await losesPaths(store, be, oe))) return undefined;
+      if (be && !same(be, oe) && (await losesPaths(store, be, oe)))
+        return undefined;
       result = oe;
     } else if (same(be, te)) result = oe;
     else if (same(be, oe)) result = te;
@@ -135,10 +149,11 @@ async function losesPaths(
     store.readTree(before.oid),
     store.readTree(after.oid),
   ]);
-  const now = new Map(a.map((e) => [e.name.toString('latin1'), e]));
-  for (const e of b)
-    if (await losesPaths(store, e, now.get(e.name.toString('latin1'))))
-      return true;
+  const now = new Map(a.map((e) => [keyOf(e), e]));
+  for (const e of b) {
+    const later = now.get(keyOf(e));
+    if (!same(e, later) && (await losesPaths(store, e, later))) return true;
+  }
   return false;
 }
 
@@ -162,8 +177,9 @@ export async function changesContainedIn(
   const [b, h, u] = await Promise.all(
     [base, head, upstream].map((oid) => store.readTree(oid)),
   );
+  // Trees are cached parsed, so the same entries come back pick after pick.
   const index = (entries: readonly TreeEntry[]) =>
-    new Map(entries.map((e) => [e.name.toString('latin1'), e]));
+    new Map(entries.map((e) => [keyOf(e), e]));
   const [bi, hi, ui] = [index(b!), index(h!), index(u!)];
   for (const name of new Set([...bi.keys(), ...hi.keys()])) {
     const [be, he, ue] = [bi.get(name), hi.get(name), ui.get(name)];
