@@ -181,17 +181,15 @@ export class ObjectWriter {
     const inFlight = this.writing.get(oid);
     if (inFlight) await inFlight.catch(() => undefined);
     if (this.heldObjects.has(oid)) return oid;
-    const dir = join(this.objectsDir, oid.slice(0, 2));
-    const path = join(dir, oid.slice(2));
     // What this writer packed is known in memory; a loose file costs a look on disk.
-    if (this.freshenPacked(oid) || freshen(path)) return oid;
+    if (this.freshenPacked(oid) || freshen(this.loosePath(oid))) return oid;
     if (this.holding) {
       this.heldObjects.set(oid, { oid, type, body });
       this.heldBytes += body.length;
       if (this.heldBytes >= MAX_HELD_BYTES) await this.flush();
       return oid;
     }
-    await this.writeLoose(dir, path, Buffer.concat([header, body]));
+    await this.writeLoose({ oid, type, body }, header);
     return oid;
   }
 
@@ -267,15 +265,7 @@ export class ObjectWriter {
       this.remember(await writePack(this.objectsDir, objects), objects);
       return;
     }
-    for (const { oid, type, body } of objects) {
-      const dir = join(this.objectsDir, oid.slice(0, 2));
-      const header = Buffer.from(`${type} ${body.length}\0`, 'latin1');
-      await this.writeLoose(
-        dir,
-        join(dir, oid.slice(2)),
-        Buffer.concat([header, body]),
-      );
-    }
+    for (const object of objects) await this.writeLoose(object);
   }
 
   /** The held objects among `roots` and those they name, directly or not. */
@@ -336,13 +326,26 @@ export class ObjectWriter {
     this.heldBytes = 0;
   }
 
-  /** One loose object file holding `raw` (header and content), compressed. */
-  private async writeLoose(dir: string, path: string, raw: Buffer) {
+  /** The object as one loose file, compressed (its header made unless given). */
+  private async writeLoose(
+    { oid, type, body }: HeldObject,
+    header = Buffer.from(`${type} ${body.length}\0`, 'latin1'),
+  ): Promise<void> {
+    const raw = Buffer.concat([header, body]);
     const compressed =
       raw.length < ASYNC_DEFLATE_BYTES
         ? storedZlib(raw)
         : await deflateAsync(raw, { level: LOOSE_COMPRESSION_OFF_LOOP });
-    this.place(dir, path, compressed);
+    this.place(
+      join(this.objectsDir, oid.slice(0, 2)),
+      this.loosePath(oid),
+      compressed,
+    );
+  }
+
+  /** Where the object `oid` lives as a loose file. */
+  private loosePath(oid: string): string {
+    return join(this.objectsDir, oid.slice(0, 2), oid.slice(2));
   }
 
   /** Writes `data` under `path` through a temporary file in `dir`; an existing file stays. */
