@@ -82,6 +82,11 @@ export interface GitCliEngineOptions {
    * (`PACK_MIN_OBJECTS` unless given; tests lower it to pack small restacks too).
    */
   packMinObjects?: number;
+  /**
+   * Whether picks may be merged by tree entries, without git (see `MergeRouting`); true unless
+   * given. Tests turn it off to have git merge every pick and compare.
+   */
+  entryMerges?: boolean;
 }
 
 export const DEFAULT_HELPER_IDLE_MS = 60_000;
@@ -179,6 +184,7 @@ export class GitCliEngine implements GitEngine {
       (repoId) =>
         new RepoHelpers(git, this.gitDir(repoId), {
           packMinObjects: options.packMinObjects,
+          entryMerges: options.entryMerges,
         }),
       {
         idleMs: options.helperIdleMs ?? DEFAULT_HELPER_IDLE_MS,
@@ -549,14 +555,21 @@ export class GitCliEngine implements GitEngine {
     const { onto, ontoTree, parent, parentTree, commit, commitTree } = pick;
     const gitDir = this.gitDir(repoId);
     // Most picks in a restack touch paths the new base did not: merge those by tree entries
-    // without starting git, and leave real content merges (and conflicts) to merge-tree.
-    const trivial = await mergeTrees(
-      this.treeStore(helpers),
-      parentTree,
-      ontoTree,
-      commitTree,
-    );
-    if (trivial !== undefined) return trivial;
+    // without starting git, and leave real content merges (and conflicts) to merge-tree. Where
+    // picks have just needed git, the next go there first (see `MergeRouting`).
+    if (helpers.routing.tryEntriesFirst()) {
+      const trivial = await mergeTrees(
+        this.treeStore(helpers),
+        parentTree,
+        ontoTree,
+        commitTree,
+      );
+      if (trivial !== undefined) {
+        helpers.routing.entriesMerged();
+        return trivial;
+      }
+      helpers.routing.entriesGaveUp();
+    }
     const merged = await this.mergeInHelper(helpers, branch, pick);
     if (merged !== undefined) return merged;
     const synthetic = (await this.hasMergeBaseOption())

@@ -2,6 +2,7 @@ import { CatFileBatch, type CommitInfo, parseCommit } from './cat-file-batch';
 import { GitHelperDiedError } from './git.errors';
 import type { GitRunner } from './git-runner';
 import { ObjectWriter } from './object-writer';
+import { MergeRouting } from './merge-routing';
 import { MergeTreeBatch } from './merge-tree-batch';
 import { ObjectCache } from './object-cache';
 import type { TreeEntry } from './tree-merge';
@@ -32,6 +33,8 @@ export class RepoHelpers {
     (entries) => entries.length,
   );
   private readonly commits = new ObjectCache<CommitInfo>(MAX_COMMITS);
+  /** Whether the repository's next pick tries the tree-entry merge before git's. */
+  readonly routing: MergeRouting;
 
   constructor(
     private readonly runner: GitRunner,
@@ -39,8 +42,11 @@ export class RepoHelpers {
     private readonly options: {
       mergeAnswerTimeoutMs?: number;
       packMinObjects?: number;
+      entryMerges?: boolean;
     } = {},
-  ) {}
+  ) {
+    this.routing = new MergeRouting(options.entryMerges ?? true);
+  }
 
   reader(): CatFileBatch {
     this.assertOpen('cat-file --batch');

@@ -993,18 +993,25 @@ interface Ours {
   gitDir: string;
 }
 
-/** Operations run so far: every other one writes even a single held object as a pack. */
+/**
+ * Operations run so far: every other one writes even a single held object as a pack, and
+ * every third has git merge every pick.
+ */
 let operations = 0;
 
 /**
  * Runs `request` through StackOperations on a fresh clone of the case's repository. Every
  * other operation writes what a restack holds as packs whatever their size (the service
  * packs from 100 objects, more than most cases write), so that both ways of writing, and the
- * writes before each content merge, meet the oracle.
+ * writes before each content merge, meet the oracle. Every third sends every pick to git's
+ * merger, none merged by tree entries, so that picks the service would merge either way meet
+ * it both ways.
  */
 async function runOperation(world: World, request: Request): Promise<Ours> {
+  const n = operations++;
   const engine = new GitCliEngine(join(world.dir, 'repos'), undefined, {
-    packMinObjects: operations++ % 2 === 0 ? 1 : undefined,
+    packMinObjects: n % 2 === 0 ? 1 : undefined,
+    entryMerges: n % 3 !== 2,
   });
   const gitDir = engine.gitDir(REPO_ID);
   try {
