@@ -14,6 +14,7 @@ import { removeStaleLocksOf } from './stale-locks';
 import {
   EMPTY_TREE,
   changesContainedIn,
+  hasCanonicalModes,
   mergeTrees,
   parseTree,
   serializeTree,
@@ -506,8 +507,11 @@ export class GitCliEngine implements GitEngine {
         continue;
       }
       const parentTree = (await helpers.commit(parent)).tree;
+      // The new base has the parent's tree: the pick's tree is the commit's, as git's merge
+      // gives it (which makes the root's modes canonical: a root that has others is merged).
       const tree =
-        parentTree === ontoTree
+        parentTree === ontoTree &&
+        hasCanonicalModes(await this.treeStore(helpers).readTree(commit.tree))
           ? commit.tree
           : await this.pickTree(repoId, helpers, request.branch, {
               onto,

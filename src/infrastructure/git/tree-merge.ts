@@ -76,13 +76,41 @@ function keyOf(entry: TreeEntry): string {
   return key;
 }
 
+/**
+ * The modes git writes: a file, an executable, a symlink, a folder, a submodule. A tree may
+ * hold others (`100664` from old tools, a zero-padded `040000`; `git fsck` only warns), and
+ * git's merge writes every tree it merges with its entries' modes made canonical, so a merge
+ * by entries, which copies modes as they are, would make another tree than git's.
+ */
+const CANONICAL_MODES = new Set([
+  '100644',
+  '100755',
+  '120000',
+  TREE_MODE,
+  '160000',
+]);
+
+/** Whether every entry's mode is one git writes; kept per parsed tree. */
+const canonicalTrees = new WeakMap<readonly TreeEntry[], boolean>();
+
+export function hasCanonicalModes(entries: readonly TreeEntry[]): boolean {
+  let known = canonicalTrees.get(entries);
+  if (known === undefined) {
+    known = entries.every((e) => CANONICAL_MODES.has(e.mode));
+    canonicalTrees.set(entries, known);
+  }
+  return known;
+}
+
 const same = (a: TreeEntry | undefined, b: TreeEntry | undefined) =>
   a === b ||
   (a !== undefined && b !== undefined && a.mode === b.mode && a.oid === b.oid);
 
 /**
  * The merged tree id, or undefined when some path changed on both sides in different ways,
- * or is gone from both (a content merge, renames or a conflict: git's job).
+ * or is gone from both (a content merge, renames or a conflict: git's job), or a tree it
+ * would merge holds a mode git does not write (git's merge rewrites those trees, the root
+ * too when one side is the result: see `CANONICAL_MODES`).
  */
 export async function mergeTrees(
   store: TreeStore,
@@ -90,11 +118,17 @@ export async function mergeTrees(
   ours: string,
   theirs: string,
 ): Promise<string | undefined> {
-  if (ours === theirs || base === theirs) return ours;
-  if (base === ours) return theirs;
   const [b, o, t] = await Promise.all(
     [base, ours, theirs].map((oid) => store.readTree(oid)),
   );
+  if (
+    !hasCanonicalModes(b!) ||
+    !hasCanonicalModes(o!) ||
+    !hasCanonicalModes(t!)
+  )
+    return undefined;
+  if (ours === theirs || base === theirs) return ours;
+  if (base === ours) return theirs;
   // Trees are cached parsed, so the same entries come back pick after pick.
   const index = (entries: readonly TreeEntry[]) =>
     new Map(entries.map((e) => [keyOf(e), e]));
@@ -142,6 +176,9 @@ async function losesPaths(
 ): Promise<boolean> {
   if (same(before, after)) return false;
   if (!after) return true;
+  // A folder under a mode git does not write would be taken for a file: let git look.
+  if (!CANONICAL_MODES.has(before.mode) || !CANONICAL_MODES.has(after.mode))
+    return true;
   // A file may change; a file or a folder that becomes the other kind is gone.
   if ((before.mode === TREE_MODE) !== (after.mode === TREE_MODE)) return true;
   if (before.mode !== TREE_MODE) return false;

@@ -133,6 +133,80 @@ describe('GitCliEngine on real repositories', () => {
     inClone('fsck', '--strict', '--no-progress');
   });
 
+  it('replays trees holding modes git does not write as git merges them: made canonical', async () => {
+    // Old tools wrote `100664` files (git fsck only warns); git's merge writes them `100644`.
+    const git = (input: string | undefined, ...args: string[]) =>
+      execFileSync('git', [`--git-dir=${engine.gitDir(repo)}`, ...args], {
+        encoding: 'utf8',
+        input,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'A',
+          GIT_AUTHOR_EMAIL: 'a@example.com',
+          GIT_COMMITTER_NAME: 'A',
+          GIT_COMMITTER_EMAIL: 'a@example.com',
+        },
+      }).trim();
+    const blob = (content: string) =>
+      git(content, 'hash-object', '-w', '--stdin');
+    const tree = (entries: Array<[mode: string, name: string, oid: string]>) =>
+      git(
+        entries
+          .map(([mode, name, oid]) => `${mode} blob ${oid}\t${name}\n`)
+          .join(''),
+        'mktree',
+      );
+    const commit = (treeOid: string, parent: string, message: string) =>
+      git(undefined, 'commit-tree', treeOid, '-p', parent, '-m', message);
+    const [f, g, t] = [blob('f\n'), blob('g\n'), blob('t\n')];
+    const root = commit(tree([['100664', 'f', f]]), fx.head('main'), 'p');
+    const pick = commit(
+      tree([
+        ['100664', 'f', f],
+        ['100644', 'g', g],
+      ]),
+      root,
+      'pick',
+    );
+    const ontos = {
+      // Trunk changed another path: an entry merge would keep f's mode.
+      'trunk added a file': tree([
+        ['100664', 'f', f],
+        ['100644', 't', t],
+      ]),
+      // Trunk has the pick's change already: an entry merge would drop the pick.
+      'trunk has the change': tree([
+        ['100664', 'f', f],
+        ['100644', 'g', g],
+      ]),
+      // Trunk moved without changing the tree: the pick would be kept as it is.
+      'trunk kept the tree': tree([['100664', 'f', f]]),
+    };
+    for (const [label, ontoTree] of Object.entries(ontos)) {
+      const onto = commit(ontoTree, root, label);
+      // onto and pick are both children of root: merge-tree merges them with root as base.
+      const expected = git(undefined, 'merge-tree', '--write-tree', onto, pick);
+      const result = await engine.replay(repo, {
+        branch: 'a',
+        from: root,
+        to: pick,
+        onto,
+      });
+      expect({
+        label,
+        ...result,
+        tree: inClone('rev-parse', `${result.head}^{tree}`),
+      }).toEqual({
+        label,
+        head: result.head,
+        replayed: 1,
+        dropped: 0,
+        tree: expected,
+      });
+      expect(inClone('ls-tree', result.head, 'f')).toMatch(/^100644 /);
+    }
+  });
+
   it('reports a conflict with the branch and paths before any ref moves', async () => {
     fx.gitW('checkout', '--quiet', 'main');
     const oldMain = fx.head('main');

@@ -124,6 +124,63 @@ describe('mergeTrees', () => {
       merge(base, { 'keep.txt': 'k', 'new/a.txt': 'a' }, { 'keep.txt': 'k2' }),
     ).resolves.toBeUndefined();
   });
+
+  it('leaves to git a tree holding a mode git does not write, even where one side is the result', async () => {
+    const file = (mode: string, name: string, content: string): TreeEntry => ({
+      mode,
+      name: Buffer.from(name),
+      oid: createHash('sha1').update(content).digest('hex'),
+    });
+    const folder = await store.writeTree([file('100644', 'x', 'x')]);
+    const base = await store.writeTree([file('100664', 'f', 'f')]);
+    const ours = await store.writeTree([
+      file('100664', 'f', 'f'),
+      file('100644', 't', 't'),
+    ]);
+    const theirs = await store.writeTree([
+      file('100664', 'f', 'f'),
+      file('100644', 'g', 'g'),
+    ]);
+    // A zero-padded folder mode, which a merge by entries would take for a file.
+    const padded = await store.writeTree([
+      { mode: '040000', name: Buffer.from('d'), oid: folder },
+    ]);
+    const plain = await store.writeTree([file('100644', 'f', 'f')]);
+
+    await expect(
+      mergeTrees(store, base, ours, theirs),
+    ).resolves.toBeUndefined();
+    await expect(
+      mergeTrees(store, base, theirs, theirs),
+    ).resolves.toBeUndefined();
+    await expect(
+      mergeTrees(store, base, base, theirs),
+    ).resolves.toBeUndefined();
+    await expect(
+      mergeTrees(store, plain, padded, plain),
+    ).resolves.toBeUndefined();
+    // Below a folder both sides left alike, a zero-padded folder is not taken for a file.
+    const other = await store.writeTree([file('100644', 'y', 'y')]);
+    const inside = (sub: string) =>
+      store.writeTree([{ mode: '040000', name: Buffer.from('q'), oid: sub }]);
+    const below = async (sub: string, ...more: TreeEntry[]) =>
+      store.writeTree([
+        { mode: '40000', name: Buffer.from('p'), oid: await inside(sub) },
+        ...more,
+      ]);
+    await expect(
+      mergeTrees(
+        store,
+        await below(folder),
+        await below(other),
+        await below(other, file('100644', 'z', 'z')),
+      ),
+    ).resolves.toBeUndefined();
+    // The same trees with git's modes merge.
+    await expect(
+      merge({ f: 'f' }, { f: 'f', t: 't' }, { f: 'f', g: 'g' }),
+    ).resolves.toBe(store.of({ f: 'f', g: 'g', t: 't' }));
+  });
 });
 
 describe('changesContainedIn', () => {
