@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { apiDocument } from './api-document';
 import { CancelJobController } from './commands/cancel-job/cancel-job.controller';
@@ -164,14 +164,15 @@ export class AppModule {
         },
         ServerCommandLoad,
         { provide: COMMAND_LOAD, useExisting: ServerCommandLoad },
-        // Counts the commands in flight once the auth guard has let them through.
-        { provide: APP_INTERCEPTOR, useExisting: ServerCommandLoad },
         WebhookDeliveryService,
         MetricsService,
         ShutdownState,
         AcceptingCommandsGuard,
         SseStreams,
         { provide: APP_GUARD, useClass: AuthGuard },
+        // Counts the commands in flight once the auth guard has let them through (global
+        // guards run in the order they are provided).
+        { provide: APP_GUARD, useExisting: ServerCommandLoad },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: API_DOCUMENT, useFactory: apiDocument },
       ],

@@ -1,3 +1,4 @@
+import { ServerCommandLoad } from '../src/infrastructure/http/command-load';
 import type { JobResource } from '../src/read-models/job/job.resource';
 import type { RegisteredRepoResource } from '../src/read-models/repo/repo.resource';
 import { GitFixture } from './support/git-fixture';
@@ -34,6 +35,17 @@ describe('org isolation with bearer tokens', () => {
     await t.http().get('/health').expect(200);
     await t.http().get('/metrics').expect(200);
     await t.http().get('/docs').expect(200);
+  });
+
+  it('counts a command as load only once the auth guard has let it through', async () => {
+    const count = jest.spyOn(t.app.get(ServerCommandLoad), 'count');
+    await t.http().post('/repos').send({ name: 'x' }).expect(401);
+    await t.http().get('/repos').set(as(ORG1)).expect(200);
+    expect(count).not.toHaveBeenCalled();
+    // Refused by validation after the guards: counted, and released with its answer.
+    await t.http().post('/repos').set(as(ORG1)).send({ name: '' }).expect(400);
+    expect(count).toHaveBeenCalledTimes(1);
+    expect(t.app.get(ServerCommandLoad).busy).toBe(false);
   });
 
   it("takes forge hooks without a token: the signature is their credential, and the repo stays its org's", async () => {

@@ -1,16 +1,29 @@
-import type { CallHandler, ExecutionContext } from '@nestjs/common';
-import { lastValueFrom, Subject, throwError } from 'rxjs';
+import { EventEmitter } from 'node:events';
+import type { ExecutionContext } from '@nestjs/common';
 import {
   BUSY_AT,
+  type ClosingResponse,
   countsAsCommand,
   ServerCommandLoad,
 } from '../../../src/infrastructure/http/command-load';
 
+/** A response that closes once, as Node's does (sent whole or its connection lost). */
+class Response extends EventEmitter implements ClosingResponse {
+  closed = false;
+  close(): void {
+    this.closed = true;
+    this.emit('close');
+  }
+}
+
 /** An HTTP execution context around a request as the auth guard left it. */
-const http = (request: { method: string; orgId?: string }) =>
+const http = (request: { method: string; orgId?: string }, raw: Response) =>
   ({
     getType: () => 'http',
-    switchToHttp: () => ({ getRequest: () => request }),
+    switchToHttp: () => ({
+      getRequest: () => request,
+      getResponse: () => ({ raw }),
+    }),
   }) as unknown as ExecutionContext;
 
 describe('command load', () => {
@@ -22,44 +35,42 @@ describe('command load', () => {
     expect(countsAsCommand({ method: 'POST' })).toBe(false);
   });
 
-  it('is busy while BUSY_AT counted commands are in their handlers, and no longer once they answer or fail', async () => {
+  it('is busy while BUSY_AT counted commands are unanswered, and no longer once one closes', () => {
     const load = new ServerCommandLoad();
-    const answers = Array.from(
-      { length: BUSY_AT },
-      () => new Subject<unknown>(),
-    );
-    const running = answers.map((answer) =>
-      lastValueFrom(
-        load.intercept(http({ method: 'POST', orgId: 'org-1' }), {
-          handle: () => answer,
-        } as CallHandler),
-      ).catch(() => undefined),
-    );
-    // Anonymous or read requests in any number do not count.
+    const answers = Array.from({ length: BUSY_AT }, () => new Response());
+    for (const answer of answers)
+      expect(
+        load.canActivate(http({ method: 'POST', orgId: 'org-1' }, answer)),
+      ).toBe(true);
+    // Anonymous or read requests in any number pass, uncounted.
     for (let i = 0; i < 10; i++) {
-      void lastValueFrom(
-        load.intercept(http({ method: 'POST' }), {
-          handle: () => new Subject(),
-        } as CallHandler),
+      expect(load.canActivate(http({ method: 'POST' }, new Response()))).toBe(
+        true,
       );
-      void lastValueFrom(
-        load.intercept(http({ method: 'GET', orgId: 'org-1' }), {
-          handle: () => new Subject(),
-        } as CallHandler),
-      );
+      expect(
+        load.canActivate(
+          http({ method: 'GET', orgId: 'org-1' }, new Response()),
+        ),
+      ).toBe(true);
     }
     expect(load.busy).toBe(true);
-    answers[0]!.next('done');
-    answers[0]!.complete();
-    await running[0];
+    answers[0]!.close();
     expect(load.busy).toBe(false);
-    // A failed command leaves the count as well.
-    const failing = lastValueFrom(
-      load.intercept(http({ method: 'POST', orgId: 'org-1' }), {
-        handle: () => throwError(() => new Error('refused')),
-      } as CallHandler),
-    ).catch(() => undefined);
-    await failing;
+    // Closing is counted once: a second close event changes nothing.
+    answers[0]!.emit('close');
+    answers[1]!.close();
+    load.canActivate(http({ method: 'POST', orgId: 'org-1' }, new Response()));
+    load.canActivate(http({ method: 'POST', orgId: 'org-1' }, new Response()));
+    expect(load.busy).toBe(true);
+  });
+
+  it('does not count a command whose connection closed before its handler took it', () => {
+    const load = new ServerCommandLoad();
+    const gone = new Response();
+    gone.close();
+    for (let i = 0; i < BUSY_AT; i++)
+      load.canActivate(http({ method: 'POST', orgId: 'org-1' }, gone));
+    // Nothing would ever close them again: counted, they would keep the service busy for ever.
     expect(load.busy).toBe(false);
   });
 });
