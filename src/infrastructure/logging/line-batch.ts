@@ -1,0 +1,63 @@
+import type { DestinationStream } from 'pino';
+
+/** A stream that can be flushed, as pino's own destination (sonic-boom) can. */
+export interface FlushableStream extends DestinationStream {
+  flushSync?(): void;
+  flush?(callback?: (error?: Error) => void): void;
+}
+
+/** Every batch with lines not yet handed on; what the exit hook below drains. */
+const open = new Set<LineBatch>();
+
+// Registered when this module loads, before any pino destination exists: Node runs `exit`
+// listeners in order, so the lines still held here reach their destination before pino's
+// own exit hook writes out what that destination holds.
+process.on('exit', () => {
+  for (const batch of open) batch.drain();
+});
+
+/**
+ * Log lines handed to `target` once per turn of the event loop, joined into one string.
+ * Line by line, pino's asynchronous destination (sonic-boom) measures the byte length of
+ * the whole chunk it is gathering on every write (up to 16 KiB, a string it flattens each
+ * time): under load, with a write in flight and lines piling up behind it, that was about
+ * 3 % of an accepted request's CPU. Joined, it is measured once a batch.
+ *
+ * Nothing is held past the turn that wrote it, nor at exit (see above); `flush` and
+ * `flushSync` hand the held lines on first.
+ */
+export class LineBatch implements FlushableStream {
+  private lines: string[] = [];
+  private scheduled: NodeJS.Immediate | undefined;
+
+  constructor(private readonly target: FlushableStream) {}
+
+  write(line: string): void {
+    this.lines.push(line);
+    if (this.scheduled) return;
+    open.add(this);
+    this.scheduled = setImmediate(() => this.drain());
+  }
+
+  /** Hands the held lines to the target now. */
+  drain(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    open.delete(this);
+    if (this.lines.length === 0) return;
+    const text = this.lines.length === 1 ? this.lines[0]! : this.lines.join('');
+    this.lines = [];
+    this.target.write(text);
+  }
+
+  flushSync(): void {
+    this.drain();
+    this.target.flushSync?.();
+  }
+
+  flush(callback?: (error?: Error) => void): void {
+    this.drain();
+    if (this.target.flush) this.target.flush(callback);
+    else callback?.();
+  }
+}
