@@ -29,6 +29,23 @@ const PINO_LEVEL: Readonly<Record<LogLevelName, Level>> = {
 /** Fields pino writes itself: a message's fields never override them. */
 const OWN_FIELDS = new Set(['level', 'time', 'msg', 'message']);
 
+/**
+ * pino's ISO time, made once a millisecond: under load many lines share one, and `Date`'s
+ * `toISOString` was about 1 % of an accepted request's CPU.
+ */
+function isoTimeEachMs(): () => string {
+  let lastMs = Number.NaN;
+  let field = '';
+  return () => {
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      field = `,"time":"${new Date(ms).toISOString()}"`;
+    }
+    return field;
+  };
+}
+
 /** The process's logger: JSON lines at `level` and above, each naming the instance. */
 export function createLogger(options: {
   level: LogLevelName;
@@ -47,7 +64,7 @@ export function createLogger(options: {
     {
       level: PINO_LEVEL[options.level],
       base: { instanceId: options.instanceId },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeEachMs(),
       // The level's name rather than its number: a line reads alone.
       formatters: { level: (label) => ({ level: label }) },
     },

@@ -44,6 +44,25 @@ describe("the app's logger", () => {
     ]);
   });
 
+  it("stamps each line with the clock's millisecond", () => {
+    const { lines } = aLogger();
+    const now = jest.spyOn(Date, 'now');
+    try {
+      for (const ms of [1_000, 1_000, 1_001, 86_400_000]) {
+        now.mockReturnValue(ms);
+        new Logger('Clock').log(`at ${ms}`);
+      }
+    } finally {
+      now.mockRestore();
+    }
+    expect(lines.map((line) => line.time)).toEqual([
+      '1970-01-01T00:00:01.000Z',
+      '1970-01-01T00:00:01.000Z',
+      '1970-01-01T00:00:01.001Z',
+      '1970-01-02T00:00:00.000Z',
+    ]);
+  });
+
   it('spreads an object message into the line, its msg or message becoming the msg: no message in a message', () => {
     const { lines } = aLogger();
     const runner = new Logger('JobRunner');
