@@ -6,7 +6,6 @@ import type {
   RecordedEvent,
 } from '../infrastructure/event-store/event-store.port';
 import { handleCommand } from '../infrastructure/event-store/handle-command';
-import { currentRequestId } from '../infrastructure/logging/request-context';
 
 /**
  * Decides one of an org's changes to its subscription (delete, resume) on the subscription's
@@ -17,7 +16,11 @@ export async function changeSubscription(
   store: EventStore,
   clock: Clock,
   type: 'DeleteSubscription' | 'ResumeSubscription',
-  { orgId, subscriptionId }: { orgId: string; subscriptionId: string },
+  {
+    orgId,
+    subscriptionId,
+    requestId,
+  }: { orgId: string; subscriptionId: string; requestId?: string },
 ): Promise<RecordedEvent[]> {
   const { stream } = await handleCommand(
     store,
@@ -26,7 +29,7 @@ export async function changeSubscription(
     { type, data: { orgId } },
     {
       metadata: {
-        correlationId: currentRequestId() ?? subscriptionId,
+        correlationId: requestId ?? subscriptionId,
         actor: `org:${orgId}`,
         orgId,
         at: clock.now().toISOString(),

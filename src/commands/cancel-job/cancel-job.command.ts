@@ -6,6 +6,8 @@ export class CancelJobCommand extends Command<RecordedEvent[]> {
   constructor(
     readonly orgId: string,
     readonly jobId: string,
+    /** The HTTP request's id: the correlation id of the events it appends (none outside one). */
+    readonly requestId?: string,
   ) {
     super();
   }

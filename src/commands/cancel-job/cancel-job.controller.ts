@@ -2,6 +2,7 @@ import { Controller, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { Org } from '../../infrastructure/auth/org.decorator';
+import { RequestId } from '../../infrastructure/http/request-id';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { jobProjection } from '../../projections/job/job.projection';
 import { foldRow } from '../../projections/projection';
@@ -20,11 +21,12 @@ export class CancelJobController {
   @Post()
   async cancel(
     @Org() orgId: string,
+    @RequestId() requestId: string,
     @Param('jobId') jobId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobResource> {
     const stream = await this.commands.execute(
-      new CancelJobCommand(orgId, jobId),
+      new CancelJobCommand(orgId, jobId, requestId),
     );
     const job = toJobResource(foldRow(jobProjection, stream)!);
     void reply.status(job.status === 'cancelled' ? 200 : 202);

@@ -10,7 +10,6 @@ import {
   type RecordedEvent,
 } from '../../infrastructure/event-store/event-store.port';
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
-import { currentRequestId } from '../../infrastructure/logging/request-context';
 import { CancelJobCommand } from './cancel-job.command';
 
 /**
@@ -24,7 +23,11 @@ export class CancelJobHandler implements ICommandHandler<CancelJobCommand> {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute({ orgId, jobId }: CancelJobCommand): Promise<RecordedEvent[]> {
+  async execute({
+    orgId,
+    jobId,
+    requestId,
+  }: CancelJobCommand): Promise<RecordedEvent[]> {
     const { stream } = await handleCommand(
       this.store,
       jobStream(jobId),
@@ -36,7 +39,7 @@ export class CancelJobHandler implements ICommandHandler<CancelJobCommand> {
           requestMetadata({
             orgId,
             repoId: state.request!.repoId,
-            correlationId: currentRequestId() ?? jobId,
+            correlationId: requestId ?? jobId,
             jobId,
             at: this.clock.now().toISOString(),
           }),

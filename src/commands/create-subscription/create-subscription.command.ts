@@ -20,6 +20,8 @@ export class CreateSubscriptionCommand extends Command<CreateSubscriptionResult>
     readonly idempotencyKey: string | undefined,
     /** The org's subscriptions not deleted, as the controller read them: the cap's count. */
     readonly orgSubscriptions: number,
+    /** The HTTP request's id: the correlation id of the events it appends (none outside one). */
+    readonly requestId?: string,
   ) {
     super();
   }

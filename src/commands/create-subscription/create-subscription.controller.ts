@@ -9,6 +9,7 @@ import {
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { Org } from '../../infrastructure/auth/org.decorator';
+import { RequestId } from '../../infrastructure/http/request-id';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
 import { foldRow } from '../../projections/projection';
@@ -34,6 +35,7 @@ export class CreateSubscriptionController {
   @Post()
   async create(
     @Org() orgId: string,
+    @RequestId() requestId: string,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -47,6 +49,7 @@ export class CreateSubscriptionController {
           input,
           idempotencyKey,
           await this.subscriptions.countKept(orgId),
+          requestId,
         ),
       );
     void reply

@@ -21,7 +21,6 @@ import {
   type EventStore,
 } from '../../infrastructure/event-store/event-store.port';
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
-import { currentRequestId } from '../../infrastructure/logging/request-context';
 import { RepoDirectory } from '../../infrastructure/repo-directory/repo-directory';
 import {
   SECRET_BOX,
@@ -112,7 +111,7 @@ export class CreateSubscriptionHandler implements ICommandHandler<CreateSubscrip
       },
       {
         metadata: {
-          correlationId: currentRequestId() ?? subscriptionId,
+          correlationId: command.requestId ?? subscriptionId,
           actor: `org:${orgId}`,
           orgId,
           at: this.clock.now().toISOString(),

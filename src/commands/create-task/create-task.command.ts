@@ -31,6 +31,8 @@ export class CreateTaskCommand extends Command<CreateTaskResult> {
     },
     readonly idempotencyKey: string | undefined,
     readonly readSide: TaskReadSideFacts,
+    /** The HTTP request's id: the correlation id of the events it appends (none outside one). */
+    readonly requestId?: string,
   ) {
     super();
   }

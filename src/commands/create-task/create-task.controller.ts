@@ -10,6 +10,7 @@ import {
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { Org } from '../../infrastructure/auth/org.decorator';
+import { RequestId } from '../../infrastructure/http/request-id';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
 import { parseIdempotencyKey } from '../idempotency';
@@ -40,6 +41,7 @@ export class CreateTaskController {
   @Post()
   async create(
     @Org() orgId: string,
+    @RequestId() requestId: string,
     @Param('repoId') repoId: string,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
@@ -50,13 +52,20 @@ export class CreateTaskController {
     // The cheap 404 before the read side is asked anything.
     this.repos.assertVisible(orgId, repoId);
     const { taskId, stream, replayed } = await this.commands.execute(
-      new CreateTaskCommand(orgId, repoId, input, idempotencyKey, {
-        keyHolder:
-          idempotencyKey === undefined
-            ? undefined
-            : await this.tasks.keyHolder(repoId, idempotencyKey),
-        knownBranch: await this.repos.knownBranch(repoId, input.branchName),
-      }),
+      new CreateTaskCommand(
+        orgId,
+        repoId,
+        input,
+        idempotencyKey,
+        {
+          keyHolder:
+            idempotencyKey === undefined
+              ? undefined
+              : await this.tasks.keyHolder(repoId, idempotencyKey),
+          knownBranch: await this.repos.knownBranch(repoId, input.branchName),
+        },
+        requestId,
+      ),
     );
     void reply
       .status(replayed ? 200 : 202)

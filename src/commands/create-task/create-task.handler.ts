@@ -20,7 +20,6 @@ import {
   type EventStore,
 } from '../../infrastructure/event-store/event-store.port';
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
-import { currentRequestId } from '../../infrastructure/logging/request-context';
 import { RepoDirectory } from '../../infrastructure/repo-directory/repo-directory';
 import {
   CreateTaskCommand,
@@ -49,7 +48,7 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
   ) {}
 
   async execute(command: CreateTaskCommand): Promise<CreateTaskResult> {
-    const { orgId, repoId, idempotencyKey, readSide } = command;
+    const { orgId, repoId, idempotencyKey, readSide, requestId } = command;
     const repo = this.repos.find(orgId, repoId);
     if (!repo)
       throw new NotFoundError('REPO.NOT_FOUND', `No repository ${repoId}`);
@@ -89,7 +88,7 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
           metadata: requestMetadata({
             orgId,
             repoId,
-            correlationId: currentRequestId() ?? taskId,
+            correlationId: requestId ?? taskId,
             at,
             ...(known ? {} : { jobId }),
           }),
@@ -97,13 +96,14 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
         },
       );
       if (appended.length > 0) {
-        if (!known) await this.requestAttachJob(orgId, taskId, state, at);
+        if (!known)
+          await this.requestAttachJob(orgId, taskId, state, at, requestId);
         return { taskId, stream, replayed: false };
       }
       if (isRetryOf(state, idempotencyKey)) {
         // The first request may have stopped before queueing the job; queueing is idempotent.
         if (state.status === 'pending_branch_attach' && state.jobId !== null)
-          await this.requestAttachJob(orgId, taskId, state, at);
+          await this.requestAttachJob(orgId, taskId, state, at, requestId);
         return { taskId, stream, replayed: true };
       }
       // This task's attach failed, which left its branch free: try the next generation.
@@ -115,6 +115,7 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
     taskId: string,
     task: TaskState,
     at: string,
+    requestId: string | undefined,
   ): Promise<void> {
     const { command, metadata } = attachJobRequest(
       {
@@ -134,7 +135,7 @@ export class CreateTaskHandler implements ICommandHandler<CreateTaskCommand> {
       {
         metadata: {
           ...metadata,
-          correlationId: currentRequestId() ?? metadata.correlationId,
+          correlationId: requestId ?? metadata.correlationId,
         },
         expectNew: true,
       },

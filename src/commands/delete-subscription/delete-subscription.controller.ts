@@ -1,6 +1,7 @@
 import { Controller, Delete, Param, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Org } from '../../infrastructure/auth/org.decorator';
+import { RequestId } from '../../infrastructure/http/request-id';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { foldRow } from '../../projections/projection';
 import { subscriptionProjection } from '../../projections/subscription/subscription.projection';
@@ -20,10 +21,11 @@ export class DeleteSubscriptionController {
   @Delete()
   async delete(
     @Org() orgId: string,
+    @RequestId() requestId: string,
     @Param('subscriptionId') subscriptionId: string,
   ): Promise<SubscriptionResource> {
     const stream = await this.commands.execute(
-      new DeleteSubscriptionCommand(orgId, subscriptionId),
+      new DeleteSubscriptionCommand(orgId, subscriptionId, requestId),
     );
     return this.subscriptions.describe(
       foldRow(subscriptionProjection, stream)!,

@@ -36,6 +36,8 @@ export class ReceiveHookCommand extends Command<ReceiveHookResult> {
     readonly repoId: string,
     readonly headers: HookHeaders,
     readonly body: Buffer,
+    /** The HTTP request's id: the correlation id of the events it appends (none outside one). */
+    readonly requestId?: string,
   ) {
     super();
   }

@@ -13,6 +13,7 @@ import { DomainError } from '../../domain/domain-error';
 import type { HookForge } from '../../domain/events/hook.events';
 import { Public } from '../../infrastructure/auth/public.decorator';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
+import { RequestId } from '../../infrastructure/http/request-id';
 import type { HookDeliveryResource } from '../../read-models/repo/hook-delivery.resource';
 import { ReceiveHookCommand, type HookHeaders } from './receive-hook.command';
 
@@ -30,6 +31,7 @@ export class ReceiveHookController {
   /** 202 for a push, 200 for a ping or a duplicate, 204 for another event (not recorded). */
   @Post('github/:repoId')
   async github(
+    @RequestId() requestId: string,
     @Param('repoId') repoId: string,
     @Headers('x-hub-signature-256') signature: string | undefined,
     @Headers('x-github-delivery') deliveryId: string | undefined,
@@ -43,6 +45,7 @@ export class ReceiveHookController {
       { credential: signature, deliveryId, event },
       body,
       reply,
+      requestId,
     );
   }
 
@@ -52,6 +55,7 @@ export class ReceiveHookController {
    */
   @Post('gitlab/:repoId')
   async gitlab(
+    @RequestId() requestId: string,
     @Param('repoId') repoId: string,
     @Headers('x-gitlab-token') token: string | undefined,
     @Headers('x-gitlab-event-uuid') deliveryId: string | undefined,
@@ -66,6 +70,7 @@ export class ReceiveHookController {
       { credential: token, deliveryId, idempotencyKey, event },
       body,
       reply,
+      requestId,
     );
   }
 
@@ -75,9 +80,16 @@ export class ReceiveHookController {
     headers: HookHeaders,
     body: unknown,
     reply: FastifyReply,
+    requestId: string,
   ): Promise<HookDeliveryResource | undefined> {
     const result = await this.commands.execute(
-      new ReceiveHookCommand(forge, repoId, headers, rawBytesOf(body)),
+      new ReceiveHookCommand(
+        forge,
+        repoId,
+        headers,
+        rawBytesOf(body),
+        requestId,
+      ),
     );
     if (result.kind === 'ignored_event') {
       void reply.status(204);

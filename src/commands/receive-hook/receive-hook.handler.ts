@@ -40,7 +40,6 @@ import {
   isGithubSignature,
   isSameToken,
 } from '../../infrastructure/hooks/hook-signature';
-import { currentRequestId } from '../../infrastructure/logging/request-context';
 import {
   RepoDirectory,
   type RepoEntry,
@@ -132,7 +131,7 @@ export class ReceiveHookHandler implements ICommandHandler<ReceiveHookCommand> {
     const at = this.clock.now().toISOString();
     const metadata = (jobId?: string): MessageMetadata => ({
       ...(jobId !== undefined ? { jobId } : {}),
-      correlationId: currentRequestId() ?? delivery.deliveryId,
+      correlationId: command.requestId ?? delivery.deliveryId,
       actor: `system:${forge}-hook`,
       orgId: entry.orgId,
       repoId,

@@ -17,6 +17,8 @@ export class RegisterRepoCommand extends Command<RegisterRepoResult> {
     readonly trunk: string,
     /** The webhook secret in plain; the handler seals it before anything records it. */
     readonly webhookSecret?: string,
+    /** The HTTP request's id: the correlation id of the events it appends (none outside one). */
+    readonly requestId?: string,
   ) {
     super();
   }

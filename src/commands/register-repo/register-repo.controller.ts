@@ -2,6 +2,7 @@ import { Body, Controller, Post, Res, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { Org } from '../../infrastructure/auth/org.decorator';
+import { RequestId } from '../../infrastructure/http/request-id';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
 import { foldRow } from '../../projections/projection';
@@ -22,6 +23,7 @@ export class RegisterRepoController {
   @Post()
   async register(
     @Org() orgId: string,
+    @RequestId() requestId: string,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RegisteredRepoResource> {
@@ -33,6 +35,7 @@ export class RegisterRepoController {
         input.remoteUrl,
         input.trunk ?? DEFAULT_TRUNK,
         input.webhookSecret,
+        requestId,
       ),
     );
     void reply.status(202).header('location', `/repos/${repoId}`);

@@ -14,7 +14,6 @@ import {
   type EventStore,
 } from '../../infrastructure/event-store/event-store.port';
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
-import { currentRequestId } from '../../infrastructure/logging/request-context';
 import { RepoDirectory } from '../../infrastructure/repo-directory/repo-directory';
 import {
   SECRET_BOX,
@@ -66,7 +65,7 @@ export class RegisterRepoHandler implements ICommandHandler<RegisterRepoCommand>
         metadata: requestMetadata({
           orgId,
           repoId,
-          correlationId: currentRequestId() ?? repoId,
+          correlationId: command.requestId ?? repoId,
           at: this.clock.now().toISOString(),
         }),
         expectNew: true,
@@ -76,7 +75,13 @@ export class RegisterRepoHandler implements ICommandHandler<RegisterRepoCommand>
     this.repos.add(data);
     if (sealedSecret) this.repos.webhookSecretSet(repoId, true);
     const initialJob = await this.commands.execute(
-      new RequestJobCommand(orgId, repoId, { action: 'sync_repo' }, undefined),
+      new RequestJobCommand(
+        orgId,
+        repoId,
+        { action: 'sync_repo' },
+        undefined,
+        command.requestId,
+      ),
     );
     return { repoId, stream, initialJob };
   }

@@ -4,6 +4,7 @@ import { FINAL_JOB_EVENTS } from '../../domain/events/stackyard-event';
 import { validateActionRequest } from '../../domain/job/job.request';
 import { jobStream } from '../../domain/streams';
 import { Org } from '../../infrastructure/auth/org.decorator';
+import { RequestId } from '../../infrastructure/http/request-id';
 import {
   EVENT_STORE,
   type EventStore,
@@ -29,6 +30,7 @@ export class RequestJobSyncController {
   @Post()
   async requestAndWait(
     @Org() orgId: string,
+    @RequestId() requestId: string,
     @Param('repoId') repoId: string,
     @Body() body: unknown,
   ): Promise<JobResource> {
@@ -41,6 +43,7 @@ export class RequestJobSyncController {
         repoId,
         validateActionRequest(input),
         undefined,
+        requestId,
       ),
     );
     const stream = jobStream(jobId);

@@ -15,6 +15,8 @@ export class RequestJobCommand extends Command<RequestJobResult> {
     readonly repoId: string,
     readonly request: ValidActionRequest,
     readonly idempotencyKey: string | undefined,
+    /** The HTTP request's id: the correlation id of the events it appends (none outside one). */
+    readonly requestId?: string,
   ) {
     super();
   }

@@ -11,6 +11,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { validateActionRequest } from '../../domain/job/job.request';
 import { Org } from '../../infrastructure/auth/org.decorator';
+import { RequestId } from '../../infrastructure/http/request-id';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
 import { parseIdempotencyKey } from '../idempotency';
@@ -28,6 +29,7 @@ export class RequestJobController {
   @Post()
   async request(
     @Org() orgId: string,
+    @RequestId() requestId: string,
     @Param('repoId') repoId: string,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
@@ -41,6 +43,7 @@ export class RequestJobController {
         repoId,
         validateActionRequest(input),
         idempotencyKey,
+        requestId,
       ),
     );
     return answerQueuedJob(reply, result);

@@ -11,7 +11,6 @@ import {
   type EventStore,
 } from '../../infrastructure/event-store/event-store.port';
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
-import { currentRequestId } from '../../infrastructure/logging/request-context';
 import { RepoDirectory } from '../../infrastructure/repo-directory/repo-directory';
 import {
   RequestJobCommand,
@@ -39,7 +38,7 @@ export class RequestJobHandler implements ICommandHandler<RequestJobCommand> {
   ) {}
 
   async execute(command: RequestJobCommand): Promise<RequestJobResult> {
-    const { orgId, repoId, request, idempotencyKey } = command;
+    const { orgId, repoId, request, idempotencyKey, requestId } = command;
     if (!this.repos.find(orgId, repoId)) {
       throw new NotFoundError('REPO.NOT_FOUND', `No repository ${repoId}`);
     }
@@ -66,7 +65,7 @@ export class RequestJobHandler implements ICommandHandler<RequestJobCommand> {
           orgId,
           repoId,
           // The request's id; a retry appends nothing, so the first request's stays.
-          correlationId: currentRequestId() ?? jobId,
+          correlationId: requestId ?? jobId,
           jobId,
           at: this.clock.now().toISOString(),
         }),

@@ -6,6 +6,8 @@ export class ResumeSubscriptionCommand extends Command<RecordedEvent[]> {
   constructor(
     readonly orgId: string,
     readonly subscriptionId: string,
+    /** The HTTP request's id: the correlation id of the events it appends (none outside one). */
+    readonly requestId?: string,
   ) {
     super();
   }

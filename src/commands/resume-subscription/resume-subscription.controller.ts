@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Org } from '../../infrastructure/auth/org.decorator';
+import { RequestId } from '../../infrastructure/http/request-id';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { foldRow } from '../../projections/projection';
 import { subscriptionProjection } from '../../projections/subscription/subscription.projection';
@@ -24,10 +25,11 @@ export class ResumeSubscriptionController {
   @HttpCode(200)
   async resume(
     @Org() orgId: string,
+    @RequestId() requestId: string,
     @Param('subscriptionId') subscriptionId: string,
   ): Promise<SubscriptionResource> {
     const stream = await this.commands.execute(
-      new ResumeSubscriptionCommand(orgId, subscriptionId),
+      new ResumeSubscriptionCommand(orgId, subscriptionId, requestId),
     );
     return this.subscriptions.describe(
       foldRow(subscriptionProjection, stream)!,

@@ -7,6 +7,8 @@ export class SetRepoSettingsCommand extends Command<RepoSettingsResult> {
     readonly orgId: string,
     readonly repoId: string,
     readonly autoRestack: boolean,
+    /** The HTTP request's id: the correlation id of the events it appends (none outside one). */
+    readonly requestId?: string,
   ) {
     super();
   }

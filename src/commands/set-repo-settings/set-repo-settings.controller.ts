@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Org } from '../../infrastructure/auth/org.decorator';
+import { RequestId } from '../../infrastructure/http/request-id';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
 import {
@@ -27,12 +28,13 @@ export class SetRepoSettingsController {
   @HttpCode(200)
   async set(
     @Org() orgId: string,
+    @RequestId() requestId: string,
     @Param('repoId') repoId: string,
     @Body() body: unknown,
   ): Promise<RepoSettingsResource> {
     const { autoRestack } = parseInput(SetRepoSettingsBody, body);
     const { state } = await this.commands.execute(
-      new SetRepoSettingsCommand(orgId, repoId, autoRestack),
+      new SetRepoSettingsCommand(orgId, repoId, autoRestack, requestId),
     );
     return toRepoSettingsResource(repoId, state);
   }

@@ -10,7 +10,6 @@ import {
   type EventStore,
 } from '../../infrastructure/event-store/event-store.port';
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
-import { currentRequestId } from '../../infrastructure/logging/request-context';
 import { RepoDirectory } from '../../infrastructure/repo-directory/repo-directory';
 import type { RepoSettingsResult } from '../set-webhook-secret/set-webhook-secret.command';
 import { SetRepoSettingsCommand } from './set-repo-settings.command';
@@ -37,7 +36,7 @@ export class SetRepoSettingsHandler implements ICommandHandler<SetRepoSettingsCo
         metadata: requestMetadata({
           orgId,
           repoId,
-          correlationId: currentRequestId() ?? repoId,
+          correlationId: command.requestId ?? repoId,
           at: this.clock.now().toISOString(),
         }),
       },

@@ -13,6 +13,8 @@ export class SetWebhookSecretCommand extends Command<RepoSettingsResult> {
     readonly repoId: string,
     /** In plain; the handler seals it before anything records it. */
     readonly webhookSecret: string | undefined,
+    /** The HTTP request's id: the correlation id of the events it appends (none outside one). */
+    readonly requestId?: string,
   ) {
     super();
   }

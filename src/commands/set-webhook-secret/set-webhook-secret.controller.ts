@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Org } from '../../infrastructure/auth/org.decorator';
+import { RequestId } from '../../infrastructure/http/request-id';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import { parseInput } from '../../infrastructure/http/parse-body';
 import {
@@ -28,12 +29,13 @@ export class SetWebhookSecretController {
   @HttpCode(200)
   async set(
     @Org() orgId: string,
+    @RequestId() requestId: string,
     @Param('repoId') repoId: string,
     @Body() body: unknown,
   ): Promise<RepoSettingsResource> {
     const { webhookSecret } = parseInput(SetWebhookSecretBody, body);
     const { state } = await this.commands.execute(
-      new SetWebhookSecretCommand(orgId, repoId, webhookSecret),
+      new SetWebhookSecretCommand(orgId, repoId, webhookSecret, requestId),
     );
     return toRepoSettingsResource(repoId, state);
   }
@@ -43,10 +45,11 @@ export class SetWebhookSecretController {
   @HttpCode(200)
   async remove(
     @Org() orgId: string,
+    @RequestId() requestId: string,
     @Param('repoId') repoId: string,
   ): Promise<RepoSettingsResource> {
     const { state } = await this.commands.execute(
-      new SetWebhookSecretCommand(orgId, repoId, undefined),
+      new SetWebhookSecretCommand(orgId, repoId, undefined, requestId),
     );
     return toRepoSettingsResource(repoId, state);
   }

@@ -14,7 +14,6 @@ import {
   type EventStore,
 } from '../../infrastructure/event-store/event-store.port';
 import { handleCommand } from '../../infrastructure/event-store/handle-command';
-import { currentRequestId } from '../../infrastructure/logging/request-context';
 import { RepoDirectory } from '../../infrastructure/repo-directory/repo-directory';
 import {
   SECRET_BOX,
@@ -56,7 +55,7 @@ export class SetWebhookSecretHandler implements ICommandHandler<SetWebhookSecret
         metadata: requestMetadata({
           orgId,
           repoId,
-          correlationId: currentRequestId() ?? repoId,
+          correlationId: command.requestId ?? repoId,
           at: this.clock.now().toISOString(),
         }),
       },

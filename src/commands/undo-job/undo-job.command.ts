@@ -7,6 +7,8 @@ export class UndoJobCommand extends Command<RequestJobResult> {
     readonly orgId: string,
     readonly jobId: string,
     readonly idempotencyKey: string | undefined,
+    /** The HTTP request's id: the correlation id of the events it appends (none outside one). */
+    readonly requestId?: string,
   ) {
     super();
   }

@@ -9,6 +9,7 @@ import {
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 import { Org } from '../../infrastructure/auth/org.decorator';
+import { RequestId } from '../../infrastructure/http/request-id';
 import { AcceptingCommandsGuard } from '../../infrastructure/http/draining';
 import type { JobResource } from '../../read-models/job/job.resource';
 import { answerQueuedJob } from '../job-answer.controller';
@@ -24,13 +25,14 @@ export class UndoJobController {
   @Post()
   async undo(
     @Org() orgId: string,
+    @RequestId() requestId: string,
     @Param('jobId') jobId: string,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobResource> {
     const idempotencyKey = parseIdempotencyKey(key);
     const result = await this.commands.execute(
-      new UndoJobCommand(orgId, jobId, idempotencyKey),
+      new UndoJobCommand(orgId, jobId, idempotencyKey, requestId),
     );
     return answerQueuedJob(reply, result);
   }

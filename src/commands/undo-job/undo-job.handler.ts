@@ -28,6 +28,7 @@ export class UndoJobHandler implements ICommandHandler<UndoJobCommand> {
     orgId,
     jobId,
     idempotencyKey,
+    requestId,
   }: UndoJobCommand): Promise<RequestJobResult> {
     const { repoId } = await readUndoTarget(this.store, jobId, orgId);
     return this.commands.execute(
@@ -36,6 +37,7 @@ export class UndoJobHandler implements ICommandHandler<UndoJobCommand> {
         repoId,
         { action: 'undo', undoOf: jobId },
         idempotencyKey,
+        requestId,
       ),
     );
   }

@@ -29,13 +29,7 @@ import {
   ReplayConflictError,
 } from './git.errors';
 import type { GitEngine, ReplayRequest, ReplayResult } from './git-engine.port';
-import {
-  currentGitSignal,
-  GitRunner,
-  type GitResult,
-  throwIfGitAborted,
-  withGitAbortSignal,
-} from './git-runner';
+import { GitRunner, type GitResult } from './git-runner';
 
 const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** A clone's folder under the repos folder: `<repoId>.git`. */
@@ -210,11 +204,17 @@ export class GitCliEngine implements GitEngine {
       const partial = `${gitDir}.partial`;
       await rm(partial, { recursive: true, force: true });
       await mkdir(this.reposDir, { recursive: true });
-      await this.git.run(['init', '--quiet', '--bare', partial]);
+      // The clone's step signal stops the making of it too.
+      const signal = this.git.stepSignal(gitDir);
+      await this.git.run(['init', '--quiet', '--bare', partial], { signal });
       await this.git.run(['remote', 'add', 'origin', remoteUrl], {
         gitDir: partial,
+        signal,
       });
-      await this.git.run(['config', 'gc.auto', '0'], { gitDir: partial });
+      await this.git.run(['config', 'gc.auto', '0'], {
+        gitDir: partial,
+        signal,
+      });
       await rm(gitDir, { recursive: true, force: true });
       await rename(partial, gitDir);
     }
@@ -497,7 +497,7 @@ export class GitCliEngine implements GitEngine {
       request.to,
     )) {
       // A pick merged by tree entries runs no git: a stopped step stops here.
-      throwIfGitAborted();
+      this.git.throwIfAborted(helpers.gitDir);
       const commit = await helpers.commit(oid);
       const parent = commit.parents[0]!;
       if (parent === onto) {
@@ -608,7 +608,7 @@ export class GitCliEngine implements GitEngine {
     const merger = helpers.merger();
     if (!merger) return undefined;
     // No signal kills a long-running helper: a stopped step must not merge on through it.
-    throwIfGitAborted();
+    this.git.throwIfAborted(helpers.gitDir);
     const synthetic = await this.syntheticBase(
       helpers,
       pick.ontoTree,
@@ -618,7 +618,11 @@ export class GitCliEngine implements GitEngine {
     await helpers.objects().flush([synthetic]);
     let outcome;
     try {
-      outcome = await merger.merge(synthetic, pick.commit, currentGitSignal());
+      outcome = await merger.merge(
+        synthetic,
+        pick.commit,
+        this.git.stepSignal(helpers.gitDir),
+      );
     } catch (error) {
       if (error instanceof GitHelperDiedError) return undefined;
       throw error;
@@ -751,22 +755,21 @@ export class GitCliEngine implements GitEngine {
   async packObjects(repoId: string, signal: AbortSignal): Promise<void> {
     const gitDir = this.gitDir(repoId);
     await removeOrphanPacks(join(gitDir, 'objects'), ORPHAN_PACK_AGE_MS);
-    await withGitAbortSignal(signal, async () => {
-      await this.git.run(
-        [
-          'repack',
-          '-d',
-          '-l',
-          '-q',
-          '--no-write-bitmap-index',
-          '--cruft',
-          `--cruft-expiration=${UNREACHABLE_GRACE}`,
-        ],
-        { gitDir },
-      );
-      await this.git.run(['prune', `--expire=${UNREACHABLE_GRACE}`], {
-        gitDir,
-      });
+    await this.git.run(
+      [
+        'repack',
+        '-d',
+        '-l',
+        '-q',
+        '--no-write-bitmap-index',
+        '--cruft',
+        `--cruft-expiration=${UNREACHABLE_GRACE}`,
+      ],
+      { gitDir, signal },
+    );
+    await this.git.run(['prune', `--expire=${UNREACHABLE_GRACE}`], {
+      gitDir,
+      signal,
     });
   }
 
@@ -787,6 +790,14 @@ export class GitCliEngine implements GitEngine {
     }
     await rm(aside, { recursive: true, force: true });
     await rm(`${gitDir}.partial`, { recursive: true, force: true });
+  }
+
+  withAbortSignal<T>(
+    repoId: string,
+    signal: AbortSignal,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    return this.git.withAbortSignal(this.gitDir(repoId), signal, work);
   }
 
   async cleanUpAfterAbort(repoId: string): Promise<string[]> {

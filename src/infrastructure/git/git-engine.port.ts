@@ -84,5 +84,14 @@ export interface GitEngine {
    * while no other git work runs on the repo.
    */
   cleanUpAfterAbort(repoId: string): Promise<string[]>;
+  /**
+   * Runs `work` as a step on the repo: every git process it starts on the repo, down to the
+   * engine's, is killed once `signal` aborts, and none starts after.
+   */
+  withAbortSignal<T>(
+    repoId: string,
+    signal: AbortSignal,
+    work: () => Promise<T>,
+  ): Promise<T>;
   close(): Promise<void>;
 }

@@ -2,7 +2,6 @@ import { CancelJobCommand } from '../../../src/commands/cancel-job/cancel-job.co
 import { CancelJobHandler } from '../../../src/commands/cancel-job/cancel-job.handler';
 import type { JobEvent } from '../../../src/domain/events/job.events';
 import { jobStream } from '../../../src/domain/streams';
-import { runInRequest } from '../../../src/infrastructure/logging/request-context';
 import {
   aCancelRequested,
   aRepoActionCancelled,
@@ -38,8 +37,8 @@ describe('CancelJobHandler', () => {
   const given = (...events: JobEvent[]) =>
     fx.store.appendToStream(JOB, events, { expectedVersion: 'no_stream' });
 
-  const cancel = (orgId = 'org-1', jobId = 'job-1') =>
-    handler.execute(new CancelJobCommand(orgId, jobId));
+  const cancel = (orgId = 'org-1', jobId = 'job-1', requestId?: string) =>
+    handler.execute(new CancelJobCommand(orgId, jobId, requestId));
 
   it('given a queued job, when cancelled, then it is cancelled with the metadata of the request, and the stream is answered', async () => {
     await given(aRepoActionRequested({ repoId: 'repo-7' }));
@@ -67,7 +66,7 @@ describe('CancelJobHandler', () => {
   it("given a running job, when cancelled in an HTTP request, then the cancel carries the request's id as its correlation id", async () => {
     await given(aRepoActionRequested(), aRepoActionStarted(), aStepStarted());
 
-    const stream = await runInRequest('req-9', () => cancel());
+    const stream = await cancel('org-1', 'job-1', 'req-9');
 
     expect(stream.at(-1)).toMatchObject({
       ...aCancelRequested(),

@@ -9,7 +9,6 @@ import {
   taskStream,
 } from '../../../src/domain/streams';
 import { attachJobIdOf } from '../../../src/domain/task/attach-job';
-import { runInRequest } from '../../../src/infrastructure/logging/request-context';
 import type {
   AppendOptions,
   AppendResult,
@@ -75,6 +74,7 @@ describe('CreateTaskHandler', () => {
       readSide?: Partial<TaskReadSideFacts>;
       orgId?: string;
       repoId?: string;
+      requestId?: string;
       by?: CreateTaskHandler;
     } = {},
   ) =>
@@ -85,6 +85,7 @@ describe('CreateTaskHandler', () => {
         { ...INPUT, ...options.input },
         options.key,
         { ...NOTHING_KNOWN, ...options.readSide },
+        options.requestId,
       ),
     );
 
@@ -156,7 +157,7 @@ describe('CreateTaskHandler', () => {
     });
 
     it("when a task is created in an HTTP request, then the task's events and its attach job's request carry the request's id as their correlation id", async () => {
-      const { taskId } = await runInRequest('req-1', () => create());
+      const { taskId } = await create({ requestId: 'req-1' });
 
       const events = [
         ...(await fx.store.readStream(taskStream(taskId))),

@@ -8,7 +8,6 @@ import {
   jobStream,
   repoStream,
 } from '../../../src/domain/streams';
-import { runInRequest } from '../../../src/infrastructure/logging/request-context';
 import { RepoDirectory } from '../../../src/infrastructure/repo-directory/repo-directory';
 import { secretBox } from '../../../src/infrastructure/secrets/secret-box';
 import { aRepoRegistered } from '../../builders/repo.builders';
@@ -75,9 +74,19 @@ describe('RegisterRepoHandler', () => {
   const register = (
     overrides: Partial<typeof DEMO> = {},
     by: RegisterRepoHandler = handler,
+    requestId?: string,
   ) => {
     const { orgId, name, remoteUrl, trunk } = { ...DEMO, ...overrides };
-    return by.execute(new RegisterRepoCommand(orgId, name, remoteUrl, trunk));
+    return by.execute(
+      new RegisterRepoCommand(
+        orgId,
+        name,
+        remoteUrl,
+        trunk,
+        undefined,
+        requestId,
+      ),
+    );
   };
 
   it('given nothing registered, when a repo is registered, then its registration is appended with the metadata of the request', async () => {
@@ -144,9 +153,7 @@ describe('RegisterRepoHandler', () => {
   });
 
   it("given a repo registered in an HTTP request, then its registration and its first job's request carry the request's id as their correlation id", async () => {
-    const { repoId, initialJob } = await runInRequest('req-1', () =>
-      register(),
-    );
+    const { repoId, initialJob } = await register({}, handler, 'req-1');
 
     const events = [
       ...(await fx.store.readStream(repoStream(repoId))),

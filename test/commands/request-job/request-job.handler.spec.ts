@@ -2,7 +2,6 @@ import { jobStream } from '../../../src/domain/streams';
 import type { ValidActionRequest } from '../../../src/domain/job/job.request';
 import { RequestJobCommand } from '../../../src/commands/request-job/request-job.command';
 import { RequestJobHandler } from '../../../src/commands/request-job/request-job.handler';
-import { runInRequest } from '../../../src/infrastructure/logging/request-context';
 import { aRepoRegistered } from '../../builders/repo.builders';
 import {
   aCommandFixture,
@@ -35,9 +34,10 @@ describe('RequestJobHandler', () => {
     action: ValidActionRequest = REBASE,
     repoId = 'repo-1',
     orgId = 'org-1',
+    requestId?: string,
   ) =>
     handler.execute(
-      new RequestJobCommand(orgId, repoId, action, idempotencyKey),
+      new RequestJobCommand(orgId, repoId, action, idempotencyKey, requestId),
     );
 
   it('given a registered repo, when a job is requested outside any HTTP request, then its request is appended with the metadata of the request, correlated by the job', async () => {
@@ -68,7 +68,7 @@ describe('RequestJobHandler', () => {
   });
 
   it("given an HTTP request's id, when a job is requested, then the request is recorded with that id as its correlation id", async () => {
-    const result = await runInRequest('req-1', () => request());
+    const result = await request(undefined, REBASE, 'repo-1', 'org-1', 'req-1');
 
     const [requested] = await fx.store.readStream(jobStream(result.jobId));
     expect(requested!.metadata).toMatchObject({
@@ -78,9 +78,9 @@ describe('RequestJobHandler', () => {
   });
 
   it("given a job made with a key, when a retry with the key comes in another request, then the job keeps the first request's correlation id", async () => {
-    const first = await runInRequest('req-1', () => request('k-1'));
+    const first = await request('k-1', REBASE, 'repo-1', 'org-1', 'req-1');
 
-    const again = await runInRequest('req-2', () => request('k-1'));
+    const again = await request('k-1', REBASE, 'repo-1', 'org-1', 'req-2');
 
     expect(again).toMatchObject({ jobId: first.jobId, replayed: true });
     const events = await fx.store.readStream(jobStream(first.jobId));

@@ -1,10 +1,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitCliEngine } from '../../../src/infrastructure/git/git-cli-engine';
-import {
-  GitRunner,
-  withGitAbortSignal,
-} from '../../../src/infrastructure/git/git-runner';
+import { GitRunner } from '../../../src/infrastructure/git/git-runner';
 import { MergeTreeBatch } from '../../../src/infrastructure/git/merge-tree-batch';
 import { RepoHelpers } from '../../../src/infrastructure/git/repo-helpers';
 import { GitFixture } from '../../support/git-fixture';
@@ -197,7 +194,7 @@ describe.each([
       const stopped = new AbortController();
       stopped.abort(new Error('the step timed out'));
       await expect(
-        withGitAbortSignal(stopped.signal, () =>
+        engine.withAbortSignal('r', stopped.signal, () =>
           engine.replay('r', {
             branch: 'x',
             from: w.base,

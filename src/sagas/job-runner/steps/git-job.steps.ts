@@ -2,7 +2,6 @@ import type { JobStep } from '../../../domain/events/job.events';
 import type { Clock } from '../../../infrastructure/clock/clock';
 import type { EventStore } from '../../../infrastructure/event-store/event-store.port';
 import type { GitEngine } from '../../../infrastructure/git/git-engine.port';
-import { withGitAbortSignal } from '../../../infrastructure/git/git-runner';
 import type { StackOperations } from '../../../infrastructure/git/operations/stack-operations';
 import type {
   JobStepContext,
@@ -39,8 +38,10 @@ export class GitJobSteps implements JobSteps {
   async run(step: JobStep, context: JobStepContext): Promise<StepResult> {
     try {
       // Every git process the step starts, down to the engine's, is killed when it aborts.
-      return await withGitAbortSignal(context.signal, () =>
-        this.steps[step].run(context),
+      return await this.git.withAbortSignal(
+        context.request.repoId,
+        context.signal,
+        () => this.steps[step].run(context),
       );
     } finally {
       // The killed processes have exited; the repo's lane is still this job's.
