@@ -93,12 +93,13 @@ function evolveRegistered(
   switch (event.type) {
     case 'RepoActionRequested': {
       const d = event.data;
-      return {
-        ...(d.branchName
-          ? withBranch(d.branchName, (b) => ({ ...b, lastJobId: d.jobId }))
-          : next),
-        lastJobId: d.jobId,
-      };
+      // A row made for this event, so set in place: a literal that opens with a spread of
+      // a conditional is copied on V8's slow path, and every accepted action comes here.
+      const changed = d.branchName
+        ? withBranch(d.branchName, (b) => ({ ...b, lastJobId: d.jobId }))
+        : next;
+      changed.lastJobId = d.jobId;
+      return changed;
     }
     case 'TaskCreated':
       return {
