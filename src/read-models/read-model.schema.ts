@@ -5,6 +5,7 @@ import { FollowerCheckpointEntity } from '../infrastructure/read-model-db/follow
 import { SubscriptionCursorEntity } from '../infrastructure/read-model-db/subscription-cursor.entity';
 import { SubscriptionDeliveryEntity } from '../infrastructure/read-model-db/subscription-delivery.entity';
 import { Subscriptions1802000000000 } from './migrations/1802000000000-subscriptions';
+import { DropJobsIdempotencyIndex1803000000000 } from './migrations/1803000000000-drop-jobs-idempotency-index';
 import { SubscriptionEntity } from './subscription/subscription.entity';
 import { FollowerCheckpoints1797000000000 } from './migrations/1797000000000-follower-checkpoints';
 import { HistoryActorAndJobIndex1800000000000 } from './migrations/1800000000000-history-actor-and-job-index';
@@ -53,6 +54,7 @@ export const READ_MODEL_SCHEMA: ReadModelSchema = {
       HistoryActorAndJobIndex1800000000000,
       RepoWebhooks1801000000000,
       Subscriptions1802000000000,
+      DropJobsIdempotencyIndex1803000000000,
     ],
     postgres: [
       PostgresReadModels1796000000000,
@@ -61,6 +63,7 @@ export const READ_MODEL_SCHEMA: ReadModelSchema = {
       HistoryActorAndJobIndex1800000000000,
       RepoWebhooks1801000000000,
       Subscriptions1802000000000,
+      DropJobsIdempotencyIndex1803000000000,
     ],
   },
 };

@@ -6,7 +6,6 @@ import type { JobStep, JobAction } from '../../domain/events/job.events';
 
 @Entity({ name: 'jobs' })
 @Index('jobs_repo_requested', ['repoId', 'requestedAt'])
-@Index('jobs_idempotency', ['orgId', 'repoId', 'idempotencyKey'])
 export class JobEntity implements JobRow {
   @PrimaryColumn('text') jobId!: string;
   @Column('text') orgId!: string;

@@ -187,8 +187,17 @@ describe('read-model database on PostgreSQL', () => {
       );
       // The present schema in one migration, and since: the follower checkpoints, undo on
       // the jobs, the history's actor and job index, the repos' webhook columns, the
-      // subscriptions with their delivery tables.
-      expect(applied).toHaveLength(6);
+      // subscriptions with their delivery tables, the jobs' unused idempotency index gone.
+      expect(applied).toHaveLength(7);
+      const jobIndexes = await admin.query<Array<{ indexname: string }>>(
+        `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'jobs'`,
+        [schema],
+      );
+      expect(jobIndexes.map((i) => i.indexname).sort()).toEqual([
+        'jobs_pkey',
+        'jobs_repo_requested',
+        'jobs_repo_status',
+      ]);
     } finally {
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await admin.destroy();
