@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openReadModelDataSource } from '../../../src/infrastructure/read-model-db/read-model-data-source';
+import { DropJobsIdempotencyIndex1803000000000 } from '../../../src/read-models/migrations/1803000000000-drop-jobs-idempotency-index';
 import { READ_MODEL_SCHEMA } from '../../../src/read-models/read-model.schema';
 
 describe('read-model migrations on a SQLite file', () => {
@@ -18,9 +19,14 @@ describe('read-model migrations on a SQLite file', () => {
     const all = READ_MODEL_SCHEMA.migrations.sqlite;
     if (!Array.isArray(all)) throw new Error('the migrations are a list');
     // Every migration before this one: a file as the service left it until now.
+    const upTo = all.indexOf(DropJobsIdempotencyIndex1803000000000);
+    expect(upTo).toBeGreaterThan(0);
     const before = {
       ...READ_MODEL_SCHEMA,
-      migrations: { ...READ_MODEL_SCHEMA.migrations, sqlite: all.slice(0, -1) },
+      migrations: {
+        ...READ_MODEL_SCHEMA.migrations,
+        sqlite: all.slice(0, upTo),
+      },
     };
     const jobIndexes = async (
       ds: Awaited<ReturnType<typeof openReadModelDataSource>>,
