@@ -29,7 +29,12 @@ import {
   ReplayConflictError,
 } from './git.errors';
 import type { GitEngine, ReplayRequest, ReplayResult } from './git-engine.port';
-import { GitRunner, type GitResult } from './git-runner';
+import {
+  type GitResult,
+  GitRunner,
+  type GitRunOptions,
+  throwIfAborted,
+} from './git-runner';
 
 const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** A clone's folder under the repos folder: `<repoId>.git`. */
@@ -162,10 +167,18 @@ function conflictOf(
  * merging that with the pick is exactly the cherry-pick.
  */
 export class GitCliEngine implements GitEngine {
-  private mergeBaseOption: Promise<boolean> | undefined;
+  /**
+   * What the engine and the views `aborting` makes of it share and change: whether it is
+   * closed, and whether this git has `merge-tree --merge-base` (asked once).
+   */
+  private readonly state: {
+    closed: boolean;
+    mergeBaseOption?: Promise<boolean>;
+  } = { closed: false };
   /** Each repository's long-running helpers, bounded in number and closed when idle. */
   private readonly helpers: HelperPool<RepoHelpers>;
-  private closed = false;
+  /** The step this view of the engine works for (see `aborting`); none on the engine itself. */
+  private signal: AbortSignal | undefined;
 
   constructor(
     private readonly reposDir: string,
@@ -204,17 +217,11 @@ export class GitCliEngine implements GitEngine {
       const partial = `${gitDir}.partial`;
       await rm(partial, { recursive: true, force: true });
       await mkdir(this.reposDir, { recursive: true });
-      // The clone's step signal stops the making of it too.
-      const signal = this.git.stepSignal(gitDir);
-      await this.git.run(['init', '--quiet', '--bare', partial], { signal });
-      await this.git.run(['remote', 'add', 'origin', remoteUrl], {
+      await this.run(['init', '--quiet', '--bare', partial]);
+      await this.run(['remote', 'add', 'origin', remoteUrl], {
         gitDir: partial,
-        signal,
       });
-      await this.git.run(['config', 'gc.auto', '0'], {
-        gitDir: partial,
-        signal,
-      });
+      await this.run(['config', 'gc.auto', '0'], { gitDir: partial });
       await rm(gitDir, { recursive: true, force: true });
       await rename(partial, gitDir);
     }
@@ -223,12 +230,9 @@ export class GitCliEngine implements GitEngine {
 
   async fetch(repoId: string): Promise<void> {
     try {
-      await this.git.run(
-        ['fetch', '--quiet', '--prune', '--no-tags', 'origin'],
-        {
-          gitDir: this.gitDir(repoId),
-        },
-      );
+      await this.run(['fetch', '--quiet', '--prune', '--no-tags', 'origin'], {
+        gitDir: this.gitDir(repoId),
+      });
     } catch (error) {
       throw new GitTransientError(
         'fetch',
@@ -249,7 +253,7 @@ export class GitCliEngine implements GitEngine {
     repoId: string,
     prefix: string,
   ): Promise<Map<string, string>> {
-    const out = await this.git.text(
+    const out = await this.text(
       ['for-each-ref', '--format=%(objectname) %(refname)', prefix],
       { gitDir: this.gitDir(repoId) },
     );
@@ -268,7 +272,7 @@ export class GitCliEngine implements GitEngine {
     a: string,
     b: string,
   ): Promise<string | undefined> {
-    const r = await this.git.run(['merge-base', '--end-of-options', a, b], {
+    const r = await this.run(['merge-base', '--end-of-options', a, b], {
       gitDir: this.gitDir(repoId),
       okCodes: [1],
     });
@@ -305,7 +309,7 @@ export class GitCliEngine implements GitEngine {
       );
       if (walked !== undefined) return walked;
     }
-    const r = await this.git.run(
+    const r = await this.run(
       ['merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant],
       { gitDir: this.gitDir(repoId), okCodes: [1] },
     );
@@ -317,7 +321,7 @@ export class GitCliEngine implements GitEngine {
     from: string,
     to: string,
   ): Promise<string[]> {
-    const out = await this.git.text(
+    const out = await this.text(
       [
         'rev-list',
         '--reverse',
@@ -363,12 +367,12 @@ export class GitCliEngine implements GitEngine {
     const gitDir = this.gitDir(repoId);
     // A branch that changes nothing (empty commits only) has nothing upstream could hold:
     // git cherry would match its empty commits with any empty commit of trunk.
-    const diff = await this.git.run(['diff', '--end-of-options', from, to], {
+    const diff = await this.run(['diff', '--end-of-options', from, to], {
       gitDir,
     });
     if (!diff.stdout) return false;
     // Rebase merges: every commit has an equivalent upstream.
-    const cherry = await this.git.text(
+    const cherry = await this.text(
       ['cherry', '--end-of-options', upstream, to, from],
       {
         gitDir,
@@ -380,7 +384,7 @@ export class GitCliEngine implements GitEngine {
     const [branchId] = (await this.patchIds(gitDir, diff.stdout)).keys();
     const base = await this.mergeBase(repoId, to, upstream);
     if (!branchId || !base) return false;
-    const log = await this.git.run(
+    const log = await this.run(
       [
         'log',
         '-p',
@@ -406,7 +410,7 @@ export class GitCliEngine implements GitEngine {
   }
 
   private async patchIds(gitDir: string, patch: string): Promise<Set<string>> {
-    const out = await this.git.text(['patch-id', '--stable'], {
+    const out = await this.text(['patch-id', '--stable'], {
       gitDir,
       input: patch,
     });
@@ -419,7 +423,7 @@ export class GitCliEngine implements GitEngine {
   }
 
   replay(repoId: string, request: ReplayRequest): Promise<ReplayResult> {
-    if (this.closed) {
+    if (this.state.closed) {
       return Promise.reject(
         new GitHelperDiedError('helpers', 'the engine is closed'),
       );
@@ -437,7 +441,7 @@ export class GitCliEngine implements GitEngine {
    * `work` fails, what is held is dropped: nothing has named it to git.
    */
   holdingObjects<R>(repoId: string, work: () => Promise<R>): Promise<R> {
-    if (this.closed) {
+    if (this.state.closed) {
       return Promise.reject(
         new GitHelperDiedError('helpers', 'the engine is closed'),
       );
@@ -466,7 +470,7 @@ export class GitCliEngine implements GitEngine {
     repoId: string,
     ranges: readonly ReadAheadRange[],
   ): Promise<void> {
-    if (this.closed || ranges.length === 0) return;
+    if (this.state.closed || ranges.length === 0) return;
     await this.helpers
       .use(repoId, (helpers) => {
         const trees = this.treeStore(helpers);
@@ -497,7 +501,7 @@ export class GitCliEngine implements GitEngine {
       request.to,
     )) {
       // A pick merged by tree entries runs no git: a stopped step stops here.
-      this.git.throwIfAborted(helpers.gitDir);
+      throwIfAborted(this.signal);
       const commit = await helpers.commit(oid);
       const parent = commit.parents[0]!;
       if (parent === onto) {
@@ -584,7 +588,7 @@ export class GitCliEngine implements GitEngine {
       : [`--merge-base=${parent}`, onto, commit];
     // git reads the sides from the repository: what of them the restack holds goes there first.
     await helpers.objects().flush(synthetic ? [synthetic] : [onto]);
-    const merge = await this.git.run(
+    const merge = await this.run(
       ['merge-tree', '--write-tree', '--name-only', '--no-messages', ...sides],
       { gitDir, okCodes: [1] },
     );
@@ -608,7 +612,7 @@ export class GitCliEngine implements GitEngine {
     const merger = helpers.merger();
     if (!merger) return undefined;
     // No signal kills a long-running helper: a stopped step must not merge on through it.
-    this.git.throwIfAborted(helpers.gitDir);
+    throwIfAborted(this.signal);
     const synthetic = await this.syntheticBase(
       helpers,
       pick.ontoTree,
@@ -618,11 +622,7 @@ export class GitCliEngine implements GitEngine {
     await helpers.objects().flush([synthetic]);
     let outcome;
     try {
-      outcome = await merger.merge(
-        synthetic,
-        pick.commit,
-        this.git.stepSignal(helpers.gitDir),
-      );
+      outcome = await merger.merge(synthetic, pick.commit, this.signal);
     } catch (error) {
       if (error instanceof GitHelperDiedError) return undefined;
       throw error;
@@ -650,15 +650,15 @@ export class GitCliEngine implements GitEngine {
 
   /** `merge-tree --merge-base` exists from git 2.40 on. */
   private hasMergeBaseOption(): Promise<boolean> {
-    this.mergeBaseOption ??= this.git.text(['version']).then(
+    this.state.mergeBaseOption ??= this.text(['version']).then(
       (v) => gitVersionAtLeast(v, 2, 40),
       (error: unknown) => {
         // Asked again next time: this one may have been stopped with its job's step.
-        this.mergeBaseOption = undefined;
+        this.state.mergeBaseOption = undefined;
         throw error;
       },
     );
-    return this.mergeBaseOption;
+    return this.state.mergeBaseOption;
   }
 
   async moveRefs(repoId: string, moves: readonly RefMove[]): Promise<void> {
@@ -671,7 +671,7 @@ export class GitCliEngine implements GitEngine {
     }
     lines.push('prepare', 'commit', '');
     try {
-      await this.git.run(['update-ref', '--stdin'], {
+      await this.run(['update-ref', '--stdin'], {
         gitDir: this.gitDir(repoId),
         input: lines.join('\n'),
       });
@@ -755,7 +755,7 @@ export class GitCliEngine implements GitEngine {
   async packObjects(repoId: string, signal: AbortSignal): Promise<void> {
     const gitDir = this.gitDir(repoId);
     await removeOrphanPacks(join(gitDir, 'objects'), ORPHAN_PACK_AGE_MS);
-    await this.git.run(
+    await this.run(
       [
         'repack',
         '-d',
@@ -767,7 +767,7 @@ export class GitCliEngine implements GitEngine {
       ],
       { gitDir, signal },
     );
-    await this.git.run(['prune', `--expire=${UNREACHABLE_GRACE}`], {
+    await this.run(['prune', `--expire=${UNREACHABLE_GRACE}`], {
       gitDir,
       signal,
     });
@@ -792,12 +792,28 @@ export class GitCliEngine implements GitEngine {
     await rm(`${gitDir}.partial`, { recursive: true, force: true });
   }
 
-  withAbortSignal<T>(
-    repoId: string,
-    signal: AbortSignal,
-    work: () => Promise<T>,
-  ): Promise<T> {
-    return this.git.withAbortSignal(this.gitDir(repoId), signal, work);
+  /**
+   * A view of this engine for one job step: the same clones, helpers and caches (through the
+   * prototype), and `signal`, which every git command it runs carries (so that an abort kills
+   * it with its process group and starts none after) and its replays check between picks.
+   * Handed on explicitly, not kept in an `AsyncLocalStorage`: on Node 20 any use of one turns
+   * on promise hooks for every promise of the process, about 8 % of an accepted request's
+   * CPU; and unlike a signal kept per repository, a timed-out step whose work wakes up after
+   * the next step began still sees its own.
+   */
+  aborting(signal: AbortSignal): GitEngine {
+    const view = Object.create(this) as GitCliEngine;
+    view.signal = signal;
+    return view;
+  }
+
+  /** git through the runner, with this view's step signal unless `options` has its own. */
+  private run(args: readonly string[], options: GitRunOptions = {}) {
+    return this.git.run(args, { signal: this.signal, ...options });
+  }
+
+  private text(args: readonly string[], options: GitRunOptions = {}) {
+    return this.git.text(args, { signal: this.signal, ...options });
   }
 
   async cleanUpAfterAbort(repoId: string): Promise<string[]> {
@@ -815,7 +831,7 @@ export class GitCliEngine implements GitEngine {
     );
     let r: GitResult;
     try {
-      r = await this.git.run(
+      r = await this.run(
         ['push', '--atomic', '--porcelain', ...leases, 'origin', ...refspecs],
         { gitDir: this.gitDir(repoId), okCodes: [1] },
       );
@@ -872,7 +888,7 @@ export class GitCliEngine implements GitEngine {
 
   /** Closes every helper; resolves once their processes are gone. */
   close(): Promise<void> {
-    this.closed = true;
+    this.state.closed = true;
     return this.helpers.close();
   }
 }

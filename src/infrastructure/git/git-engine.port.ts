@@ -85,13 +85,9 @@ export interface GitEngine {
    */
   cleanUpAfterAbort(repoId: string): Promise<string[]>;
   /**
-   * Runs `work` as a step on the repo: every git process it starts on the repo, down to the
-   * engine's, is killed once `signal` aborts, and none starts after.
+   * The engine for one job step: every git process it starts, down to the engine's own, is
+   * killed once `signal` aborts, and none starts after; a replay stops between its picks.
    */
-  withAbortSignal<T>(
-    repoId: string,
-    signal: AbortSignal,
-    work: () => Promise<T>,
-  ): Promise<T>;
+  aborting(signal: AbortSignal): GitEngine;
   close(): Promise<void>;
 }

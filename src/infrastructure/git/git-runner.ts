@@ -22,9 +22,8 @@ export interface GitRunOptions {
   /** Exit codes that are answers, not failures (e.g. 1 for `merge-base --is-ancestor`). */
   okCodes?: readonly number[];
   /**
-   * Kills the command (its whole process group) when it aborts, and starts none after.
-   * Without it, a command on a repository gets the signal its step runs under, if any
-   * (see `GitRunner.withAbortSignal`).
+   * Kills the command (its whole process group) when it aborts, and starts none after: a
+   * job step's (see `GitEngine.aborting`), or a clone being packed.
    */
   signal?: AbortSignal;
 }
@@ -268,6 +267,11 @@ export function findExecutable(
   return undefined;
 }
 
+/** Throws why `signal` aborted, if it has. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortReason(signal);
+}
+
 function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error
     ? signal.reason
@@ -289,8 +293,6 @@ export class GitRunner {
    * fills. Undefined: such helpers cannot be used, and their callers start a git per request.
    */
   readonly stdbuf: string | undefined;
-  /** The abort signal of the step running on each repository, by its folder. */
-  private readonly stepSignals = new Map<string, AbortSignal>();
 
   constructor(
     readonly gitBin = 'git',
@@ -317,49 +319,6 @@ export class GitRunner {
       GIT_AUTHOR_NAME: 'Stackyard',
       GIT_AUTHOR_EMAIL: 'stackyard@localhost',
     };
-  }
-
-  /**
-   * Runs `work` as a step on the repository at `gitDir`: every git command on that folder
-   * while it runs, however deep in the engine, is killed with its whole process group once
-   * `signal` aborts, and none starts after. The job runner aborts a step it timed out or
-   * gave up at shutdown, and the git work of that step must stop with it instead of running
-   * on unseen. A repository runs one step at a time; work beside it on the same folder
-   * (packing the clone) passes a signal of its own. Long-running helpers (`spawn`) are
-   * shared by the steps of a repository and are not tied to one.
-   *
-   * Kept by folder, not in an `AsyncLocalStorage`: on Node 20 any use of one turns on
-   * promise hooks for every promise of the process, about 8 % of an accepted request's CPU.
-   */
-  async withAbortSignal<T>(
-    gitDir: string,
-    signal: AbortSignal,
-    work: () => Promise<T>,
-  ): Promise<T> {
-    const outer = this.stepSignals.get(gitDir);
-    this.stepSignals.set(gitDir, signal);
-    try {
-      return await work();
-    } finally {
-      if (this.stepSignals.get(gitDir) === signal) {
-        if (outer) this.stepSignals.set(gitDir, outer);
-        else this.stepSignals.delete(gitDir);
-      }
-    }
-  }
-
-  /**
-   * The abort signal of the step running on the repository at `gitDir`, if any: work that
-   * goes through a long-running helper, which no signal kills, checks it itself.
-   */
-  stepSignal(gitDir: string): AbortSignal | undefined {
-    return this.stepSignals.get(gitDir);
-  }
-
-  /** Throws why the step running on the repository at `gitDir` was stopped, if it was. */
-  throwIfAborted(gitDir: string): void {
-    const signal = this.stepSignals.get(gitDir);
-    if (signal?.aborted) throw abortReason(signal);
   }
 
   /** Starts a long-running git process (e.g. `cat-file --batch`) in the same environment. */
@@ -392,11 +351,7 @@ export class GitRunner {
     options: GitRunOptions = {},
   ): Promise<GitResult> {
     const fullArgs = this.argv(args, options.gitDir);
-    const signal =
-      options.signal ??
-      (options.gitDir === undefined
-        ? undefined
-        : this.stepSignals.get(options.gitDir));
+    const signal = options.signal;
     const command = args[0] ?? 'git';
     return new Promise((resolve, reject) => {
       if (signal?.aborted) {

@@ -55,8 +55,9 @@ export function createLogger(options: {
    * is handed to the kernel as soon as the write before it has gone, so under load many
    * lines leave in one write instead of one synchronous write each (that was 4 % of the
    * service's CPU per accepted request). What is still buffered is written synchronously
-   * when the process exits; a SIGKILL can lose the lines of the last write in flight.
-   * Lines reach it once per turn of the event loop, joined (see `line-batch.ts`).
+   * when the process exits; a SIGKILL can lose the lines of the last write in flight and
+   * those of the turn it came in. Lines reach it once per turn of the event loop, joined
+   * (see `line-batch.ts`).
    */
   destination?: DestinationStream;
 }): Logger {

@@ -26,7 +26,6 @@ import {
   GitCliEngine,
 } from '../../infrastructure/git/git-cli-engine';
 import { GitRunner } from '../../infrastructure/git/git-runner';
-import { StackOperations } from '../../infrastructure/git/operations/stack-operations';
 import { MetricsService } from '../../infrastructure/metrics/metrics.service';
 import {
   SHARED_LEASES,
@@ -103,7 +102,7 @@ export class JobRunnerService
       ...(gate ? { evicted: (repoId: string) => gate.release(repoId) } : {}),
     });
     const steps = new CloneCacheSteps(
-      new GitJobSteps(store, this.git, new StackOperations(this.git), clock),
+      new GitJobSteps(store, this.git, clock),
       this.cloneCache,
     );
     this.jobs = new JobProcessManager(store, steps, {

@@ -85,13 +85,10 @@ describe('GitRunner', () => {
     return pids;
   }
 
-  it('given a step whose signal aborts, when its git hangs on the repository, then git and every process it started are killed and the run fails with the abort reason', async () => {
+  it('given a signal that aborts, when git hangs, then git and every process it started are killed and the run fails with the abort reason', async () => {
     const abort = new AbortController();
     const reason = new Error('step timed out');
-    const repo = join(dir, 'repo.git');
-    const run = runner.withAbortSignal(repo, abort.signal, () =>
-      runner.run(['fetch', 'origin'], { gitDir: repo }),
-    );
+    const run = runner.run(['fetch', 'origin'], { signal: abort.signal });
     const pids = await hungPids();
     expect(pids.filter(running)).toEqual(pids);
 
@@ -101,55 +98,14 @@ describe('GitRunner', () => {
     expect(await stillRunning(pids)).toEqual([]);
   });
 
-  it('given a signal of its own, when it aborts, then the command is killed whatever step its repository runs', async () => {
-    const step = new AbortController();
-    const own = new AbortController();
-    const repo = join(dir, 'repo.git');
-    const run = runner.withAbortSignal(repo, step.signal, () =>
-      runner.run(['repack'], { gitDir: repo, signal: own.signal }),
-    );
-    const pids = await hungPids();
-
-    own.abort(new Error('the cache stopped'));
-
-    await expect(run).rejects.toThrow('the cache stopped');
-    expect(await stillRunning(pids)).toEqual([]);
-    expect(step.signal.aborted).toBe(false);
-  });
-
-  it('given an aborted step, when the work asks for git on its repository again, then git does not start', async () => {
+  it('given an aborted signal, when git is asked for again, then git does not start', async () => {
     const abort = new AbortController();
     abort.abort(new Error('given up'));
-    const repo = join(dir, 'repo.git');
 
     await expect(
-      runner.withAbortSignal(repo, abort.signal, () =>
-        runner.run(['fetch', 'origin'], { gitDir: repo }),
-      ),
+      runner.run(['fetch', 'origin'], { signal: abort.signal }),
     ).rejects.toThrow('given up');
-    expect(() => runner.throwIfAborted(repo)).not.toThrow();
     expect(existsSync(pidsFile)).toBe(false);
-  });
-
-  it("given a step on one repository, when it aborts, then git on another repository runs on, and the step's signal ends with it", async () => {
-    const abort = new AbortController();
-    const repo = join(dir, 'repo.git');
-    const other = join(dir, 'other.git');
-    let inStep: AbortSignal | undefined;
-    const run = runner.withAbortSignal(repo, abort.signal, async () => {
-      inStep = runner.stepSignal(repo);
-      expect(runner.stepSignal(other)).toBeUndefined();
-      return runner.run(['fetch', 'origin'], { gitDir: other });
-    });
-    const pids = await hungPids();
-
-    abort.abort(new Error('step timed out'));
-    expect(() => runner.throwIfAborted(repo)).toThrow('step timed out');
-    expect(pids.filter(running)).toEqual(pids);
-    for (const pid of pids) process.kill(pid, 'SIGKILL');
-    await expect(run).rejects.toThrow();
-    expect(inStep).toBe(abort.signal);
-    expect(runner.stepSignal(repo)).toBeUndefined();
   });
 
   it('given no signal, when git answers, then its output and exit code are returned', async () => {

@@ -190,19 +190,25 @@ describe.each([
         code: 'GIT.CONFLICT',
         details: { conflict: { branch: 'clash', files: ['notes.txt'] } },
       });
-      // A stopped step replays no further, whichever way it merges.
+      // A stopped step replays no further, whichever way it merges, even once the next
+      // step on the repo has begun (a timed-out step whose work woke up late).
       const stopped = new AbortController();
+      const timedOut = engine.aborting(stopped.signal);
       stopped.abort(new Error('the step timed out'));
+      const next = engine.aborting(new AbortController().signal);
       await expect(
-        engine.withAbortSignal('r', stopped.signal, () =>
-          engine.replay('r', {
-            branch: 'x',
-            from: w.base,
-            to: w.x2,
-            onto: w.main,
-          }),
-        ),
+        timedOut.replay('r', {
+          branch: 'x',
+          from: w.base,
+          to: w.x2,
+          onto: w.main,
+        }),
       ).rejects.toThrow('the step timed out');
+      await expect(timedOut.localHeads('r')).rejects.toThrow(
+        'the step timed out',
+      );
+      expect((await next.remoteHeads('r')).size).toBeGreaterThan(0);
+      expect((await engine.remoteHeads('r')).size).toBeGreaterThan(0);
       const mergeProcesses = runs.mock.calls.filter(
         ([args]) => args[0] === 'merge-tree',
       ).length;

@@ -35,6 +35,28 @@ describe('log lines batched per turn of the event loop', () => {
     expect(t.writes).toHaveLength(2);
   });
 
+  it('hands a turn of many lines on in writes of at most 4,096 characters, each line whole in one', async () => {
+    const t = target();
+    const batch = new LineBatch(t.stream);
+    const lines = Array.from(
+      { length: 500 },
+      (_, i) => `{"n":${i},"pad":"${'x'.repeat(i % 97)}"}\n`,
+    );
+    const long = `{"long":"${'y'.repeat(10_000)}"}\n`;
+    for (const line of [...lines.slice(0, 250), long, ...lines.slice(250)])
+      batch.write(line);
+    await nextTurn();
+    expect(t.writes.length).toBeGreaterThan(5);
+    expect(t.writes.join('')).toBe(
+      [...lines.slice(0, 250), long, ...lines.slice(250)].join(''),
+    );
+    for (const write of t.writes) {
+      expect(write.endsWith('\n')).toBe(true);
+      // A line longer than the limit goes alone.
+      expect(write.length <= 4096 || write === long).toBe(true);
+    }
+  });
+
   it('hands held lines on before a flush of its destination', () => {
     const t = target();
     const batch = new LineBatch(t.stream);
