@@ -650,10 +650,12 @@ export class GitCliEngine implements GitEngine {
 
   /** `merge-tree --merge-base` exists from git 2.40 on. */
   private hasMergeBaseOption(): Promise<boolean> {
-    this.state.mergeBaseOption ??= this.text(['version']).then(
+    // Shared by every step, so asked without any step's signal: one step's abort must not
+    // fail the others waiting on the answer.
+    this.state.mergeBaseOption ??= this.git.text(['version']).then(
       (v) => gitVersionAtLeast(v, 2, 40),
       (error: unknown) => {
-        // Asked again next time: this one may have been stopped with its job's step.
+        // Asked again next time.
         this.state.mergeBaseOption = undefined;
         throw error;
       },

@@ -10,8 +10,8 @@ export interface FlushableStream extends DestinationStream {
  * The most characters handed on in one write: at most 12 KiB of UTF-8, under sonic-boom's
  * 16 KiB chunk. At exit pino writes out synchronously what its destination holds while the
  * write in flight may still be going: a write as large as a whole turn's lines could then be
- * split on a slow pipe and the lines of the two interleaved; one chunk at a time, as line by
- * line, cannot.
+ * split on a slow pipe and the lines of the two interleaved (seen with a reader that starts
+ * late). In chunks, sonic-boom's writes are no larger than when it was given line by line.
  */
 const MAX_CHUNK_CHARS = 4096;
 
