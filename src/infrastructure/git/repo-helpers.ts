@@ -38,7 +38,7 @@ export class RepoHelpers {
 
   constructor(
     private readonly runner: GitRunner,
-    readonly gitDir: string,
+    private readonly gitDir: string,
     private readonly options: {
       mergeAnswerTimeoutMs?: number;
       packMinObjects?: number;
