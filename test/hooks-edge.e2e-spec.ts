@@ -92,6 +92,8 @@ describe('hook bodies refused before they are read', () => {
         .filter((h) => !['date', 'connection', 'keep-alive'].includes(h))
         .sort();
     expect(named(refused.headers)).toEqual(named(wrong.headers));
+    // The gate runs after the application's own hooks: its refusals carry the request id.
+    expect(refused.headers['x-request-id']).toEqual(expect.any(String));
     expect(await t.store.headPosition()).toBe(head);
   });
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/domain-error';
 import { hookUnauthorized } from '../../domain/hooks/hook-unauthorized';
 import { toErrorResponse } from './http-error.filter';
-import { keepsRawBody } from './raw-body';
+import { RAW_BODY_ROUTE_PREFIX } from './raw-body';
 
 /**
  * Large hook bodies (above the API's own body limit, or of unannounced length) being
@@ -30,7 +30,9 @@ const isJson = (request: FastifyRequest): boolean =>
  * away, and no other parser may run under the hook routes' 25 MiB limit); a repo that takes
  * no hooks (`takesHooks`: unknown, or without a secret), with the 401 a bad signature gets;
  * and a large body beyond `HOOK_BODIES_IN_FLIGHT` (503 `HOOK.BUSY`, `Retry-After`). Add it
- * after the request-id hooks, so that a refusal carries `X-Request-Id` like every answer.
+ * before the routes are (the app's init): its hooks are the hook routes' own, and run after
+ * the application's (the request ids), so that a refusal carries `X-Request-Id` like every
+ * answer.
  */
 export function refuseHookBodiesEarly(
   fastify: FastifyInstance,
@@ -43,8 +45,11 @@ export function refuseHookBodiesEarly(
   };
   const isLarge = (request: FastifyRequest) =>
     !(Number(request.headers['content-length']) <= bodyLimit);
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (!keepsRawBody(request)) return done();
+  const gate = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: () => void,
+  ): void => {
     const large = isLarge(request);
     const refusal = !isJson(request)
       ? new DomainError(
@@ -66,20 +71,35 @@ export function refuseHookBodiesEarly(
       return done();
     }
     refuse(reply, refusal);
-  });
+  };
   // A body is received once parsed, refused (413) or abandoned.
-  fastify.addHook('preValidation', (request, _reply, done) => {
+  const receivedThen = (
+    request: FastifyRequest,
+    _reply: FastifyReply,
+    done: () => void,
+  ): void => {
     received(request);
     done();
-  });
-  fastify.addHook('onResponse', (request, _reply, done) => {
+  };
+  const abandoned = (request: FastifyRequest, done: () => void): void => {
     received(request);
     done();
+  };
+  // On the hook routes only, after the application's own hooks (the request ids): hooks of
+  // the application would run on every request of every route for nothing.
+  fastify.addHook('onRoute', (route) => {
+    if (!route.url.startsWith(RAW_BODY_ROUTE_PREFIX)) return;
+    route.onRequest = [...hooksOf(route.onRequest), gate];
+    route.preValidation = [...hooksOf(route.preValidation), receivedThen];
+    route.onResponse = [...hooksOf(route.onResponse), receivedThen];
+    route.onRequestAbort = [...hooksOf(route.onRequestAbort), abandoned];
   });
-  fastify.addHook('onRequestAbort', (request, done) => {
-    received(request);
-    done();
-  });
+}
+
+/** A route's own hooks of one kind, as a list (Fastify takes none, one or a list). */
+function hooksOf<Hook>(hooks: Hook | Hook[] | undefined): Hook[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? hooks : [hooks];
 }
 
 /**
