@@ -17,8 +17,10 @@ import {
 /**
  * bench:accept — how fast `POST /repos/:id/actions` accepts durable jobs, in two figures the
  * earlier bench conflated, beside (same run, same machine, same HTTP stack) a bare route
- * doing only the same group-committed append, the synchronous design (the request waits
- * for the job), and BullMQ `queue.add` when REDIS_URL is set:
+ * doing only the same group-committed append, the floor (a bare route doing the service's
+ * own append followed by the service's projections, and nothing else: what the runner-idle
+ * figure's price cannot go below), the synchronous design (the request waits for the job),
+ * and BullMQ `queue.add` when REDIS_URL is set:
  *
  * - **runner idle**: actions asked of a repo whose lane is held (its first job clones from a
  *   remote that accepts the connection and never answers), so that nothing runs: the price
@@ -183,7 +185,11 @@ async function main(): Promise<void> {
     await stop(service);
   }
 
-  for (const mode of ['append', ...(process.env.REDIS_URL ? ['bullmq'] : [])]) {
+  for (const mode of [
+    'append',
+    'projected',
+    ...(process.env.REDIS_URL ? ['bullmq'] : []),
+  ]) {
     const refPort = await freePort();
     const ref = await spawnServer(
       [REFERENCE, mode, String(refPort), join(dir, `reference-${mode}`)],
@@ -202,11 +208,12 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   const loadAfter = loadavg()[0]!;
 
-  const { idle, busy, append } = measured as Record<
-    'idle' | 'busy' | 'append',
+  const { idle, busy, append, projected } = measured as Record<
+    'idle' | 'busy' | 'append' | 'projected',
     Figure
   >;
   const bare = 'bare Nest route, same durable append';
+  const floor = 'floor: bare route, append, every projection';
   const rows: BenchRow[] = [
     row(
       'runner idle: accepted actions/s, 64 connections',
@@ -252,6 +259,54 @@ async function main(): Promise<void> {
       idle.at16.p99,
       append.at16.p99,
       bare,
+      false,
+    ),
+    // What a route that does only what the runner-idle figure counts in a request's price
+    // (its append and its projections, nothing else) reaches against the bare route.
+    row(
+      'floor: accepted actions/s, 64 connections',
+      'req/s',
+      projected.at64.rps,
+      append.at64.rps,
+      bare,
+    ),
+    row(
+      'floor: server CPU per request, 64 connections',
+      'ms',
+      projected.at64.cpuMs,
+      append.at64.cpuMs,
+      bare,
+      false,
+    ),
+    row(
+      'floor: server CPU per request, 16 connections',
+      'ms',
+      projected.at16.cpuMs,
+      append.at16.cpuMs,
+      bare,
+      false,
+    ),
+    row(
+      'runner idle: accepted actions/s, 64 connections',
+      'req/s',
+      idle.at64.rps,
+      projected.at64.rps,
+      floor,
+    ),
+    row(
+      'runner idle: server CPU per request, 64 connections',
+      'ms',
+      idle.at64.cpuMs,
+      projected.at64.cpuMs,
+      floor,
+      false,
+    ),
+    row(
+      'runner idle: server CPU per request, 16 connections',
+      'ms',
+      idle.at16.cpuMs,
+      projected.at16.cpuMs,
+      floor,
       false,
     ),
     row(

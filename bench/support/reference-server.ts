@@ -9,12 +9,23 @@ import {
 } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
 import { v7 as uuidv7 } from 'uuid';
+import { requestMetadata } from '../../src/domain/request-metadata';
+import { jobStream, repoStream } from '../../src/domain/streams';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store';
+import { openReadModelDataSource } from '../../src/infrastructure/read-model-db/read-model-data-source';
+import { ProjectionRunner } from '../../src/projections/projection-runner';
+import { READ_MODEL_PROJECTORS } from '../../src/projections/projectors';
+import { READ_MODEL_SCHEMA } from '../../src/read-models/read-model.schema';
 
 /**
  * The references of `bench:accept`, each a bare Nest + Fastify route behind the same HTTP
  * stack as the service: `append` does nothing but the same group-committed durable append;
- * `bullmq` does nothing but `queue.add` on Redis. Run as `node reference-server.js <mode> <port> <data dir>`.
+ * `projected` the same append of the service's own event (its data and metadata, to a job
+ * stream of a registered repo) followed live by the service's projection runner writing
+ * every read model to a read-model file beside it, as the service does, and nothing else (no
+ * auth, validation, decision, log line, metrics or runner bookkeeping): the floor of a
+ * request that is appended and projected; `bullmq` does nothing but `queue.add` on Redis.
+ * Run as `node reference-server.js <mode> <port> <data dir>`.
  */
 async function main(): Promise<void> {
   const [mode, port, dataDir] = process.argv.slice(2);
@@ -31,6 +42,65 @@ async function main(): Promise<void> {
           {
             type: 'RepoActionRequested',
             data: { jobId, action: 'restack_repo' },
+          },
+        ],
+        { expectedVersion: 'no_stream' },
+      );
+      return { jobId, status: 'queued' };
+    };
+  } else if (mode === 'projected') {
+    mkdirSync(dataDir!, { recursive: true });
+    const store = SqliteEventStore.open(join(dataDir!, 'events.sqlite'));
+    const readModels = await openReadModelDataSource(
+      join(dataDir!, 'read-models.sqlite'),
+      READ_MODEL_SCHEMA,
+    );
+    const runner = new ProjectionRunner(
+      store,
+      readModels,
+      READ_MODEL_PROJECTORS,
+    );
+    await runner.init();
+    runner.start();
+    const orgId = 'default';
+    const repoId = 'reference';
+    await store.appendToStream(
+      repoStream(repoId),
+      [
+        {
+          type: 'RepoRegistered',
+          data: {
+            repoId,
+            orgId,
+            name: 'reference',
+            remoteUrl: 'file:///reference.git',
+            trunk: 'main',
+          },
+          metadata: requestMetadata({
+            orgId,
+            repoId,
+            correlationId: uuidv7(),
+            at: new Date().toISOString(),
+          }),
+        },
+      ],
+      { expectedVersion: 'no_stream' },
+    );
+    handle = async () => {
+      const jobId = uuidv7();
+      await store.appendToStream(
+        jobStream(jobId),
+        [
+          {
+            type: 'RepoActionRequested',
+            data: { jobId, orgId, repoId, action: 'restack_repo' },
+            metadata: requestMetadata({
+              orgId,
+              repoId,
+              correlationId: uuidv7(),
+              jobId,
+              at: new Date().toISOString(),
+            }),
           },
         ],
         { expectedVersion: 'no_stream' },

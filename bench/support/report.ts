@@ -50,12 +50,13 @@ export function machine(): Record<string, string | number> {
   };
 }
 
+/** Whole numbers from 100 up, two decimals from 1, three below (CPU per request in ms). */
 const fmt = (n: number | null): string =>
   n === null
     ? '-'
     : n >= 100
       ? Math.round(n).toLocaleString('en-US')
-      : n.toFixed(2);
+      : n.toFixed(Math.abs(n) >= 1 || n === 0 ? 2 : 3);
 
 export function printTable(title: string, rows: readonly BenchRow[]): void {
   printColumns(
