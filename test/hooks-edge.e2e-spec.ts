@@ -140,6 +140,59 @@ describe('hook bodies refused before they are read', () => {
       slow.forEach((s) => s.destroy());
     }
   });
+  it('gives a large body its place back once the body is received, and once its sender leaves', async () => {
+    const repo = await registerRepo(t, fx, 'demo', SECRET);
+    await t.jobEnd(repo.initialJobId);
+    const url = await t.app.getUrl();
+    const path = `/hooks/github/${repo.repoId}`;
+    const large = () =>
+      postHeadFirst(
+        url,
+        path,
+        { ...githubHeaders('{}'), expect: '100-continue' },
+        MiB,
+        Buffer.from('{'),
+      );
+    /**
+     * Whether a new large body is taken (read whole, then refused 401 for its signature, over
+     * other bytes) rather than refused 503 before it is read.
+     */
+    const taken = async (): Promise<boolean> => {
+      const sender = postHeadFirst(
+        url,
+        path,
+        githubHeaders('{}'),
+        MiB,
+        Buffer.from('{'),
+      );
+      sender.finish(Buffer.alloc(MiB - 1, ' '));
+      const { status } = await sender.answer;
+      expect([401, 503]).toContain(status);
+      return status === 401;
+    };
+    /** Asks until a large body is taken: the service frees a place when it sees why. */
+    const takenSoon = async (): Promise<boolean> => {
+      for (let attempt = 0; attempt < 300; attempt++)
+        if (await taken()) return true;
+      return false;
+    };
+    const slow = Array.from({ length: HOOK_BODIES_IN_FLIGHT }, large);
+    try {
+      await Promise.all(slow.map((s) => s.continued));
+      expect(await taken()).toBe(false);
+
+      // A body received whole (signed over other bytes: refused 401 once read).
+      slow[0]!.finish(Buffer.alloc(MiB - 1, ' '));
+      expect((await slow[0]!.answer).status).toBe(401);
+      expect(await takenSoon()).toBe(true);
+
+      // A sender that leaves in the middle of its body.
+      slow[1]!.destroy();
+      expect(await takenSoon()).toBe(true);
+    } finally {
+      slow.forEach((s) => s.destroy());
+    }
+  });
 });
 
 describe('a webhook secret sealed under another key', () => {
