@@ -20,6 +20,19 @@ const githubHeaders = (body: string, contentType = 'application/json') => ({
   'x-hub-signature-256': githubSignatureOf(SECRET, body),
 });
 
+/**
+ * A sender of a 1 MiB hook body that stops after its first byte; 100 Continue (`continued`)
+ * says the service took its headers.
+ */
+const slowSender = (url: string, path: string) =>
+  postHeadFirst(
+    url,
+    path,
+    { ...githubHeaders('{}'), expect: '100-continue' },
+    MiB,
+    Buffer.from('{'),
+  );
+
 describe('hook bodies refused before they are read', () => {
   let fx: GitFixture;
   let t: TestApp;
@@ -103,15 +116,8 @@ describe('hook bodies refused before they are read', () => {
     const head = await t.store.headPosition();
     const url = await t.app.getUrl();
     const path = `/hooks/github/${repo.repoId}`;
-    // Senders that stop after one byte; 100 Continue says the service took their headers.
     const slow = Array.from({ length: HOOK_BODIES_IN_FLIGHT }, () =>
-      postHeadFirst(
-        url,
-        path,
-        { ...githubHeaders('{}'), expect: '100-continue' },
-        MiB,
-        Buffer.from('{'),
-      ),
+      slowSender(url, path),
     );
     try {
       await Promise.all(slow.map((s) => s.continued));
@@ -140,19 +146,12 @@ describe('hook bodies refused before they are read', () => {
       slow.forEach((s) => s.destroy());
     }
   });
+
   it('gives a large body its place back once the body is received, and once its sender leaves', async () => {
     const repo = await registerRepo(t, fx, 'demo', SECRET);
     await t.jobEnd(repo.initialJobId);
     const url = await t.app.getUrl();
     const path = `/hooks/github/${repo.repoId}`;
-    const large = () =>
-      postHeadFirst(
-        url,
-        path,
-        { ...githubHeaders('{}'), expect: '100-continue' },
-        MiB,
-        Buffer.from('{'),
-      );
     /**
      * Whether a new large body is taken (read whole, then refused 401 for its signature, over
      * other bytes) rather than refused 503 before it is read.
@@ -176,7 +175,9 @@ describe('hook bodies refused before they are read', () => {
         if (await taken()) return true;
       return false;
     };
-    const slow = Array.from({ length: HOOK_BODIES_IN_FLIGHT }, large);
+    const slow = Array.from({ length: HOOK_BODIES_IN_FLIGHT }, () =>
+      slowSender(url, path),
+    );
     try {
       await Promise.all(slow.map((s) => s.continued));
       expect(await taken()).toBe(false);
