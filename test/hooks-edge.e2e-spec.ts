@@ -187,7 +187,11 @@ describe('hook bodies refused before they are read', () => {
       expect((await slow[0]!.answer).status).toBe(401);
       expect(await takenSoon()).toBe(true);
 
-      // A sender that leaves in the middle of its body.
+      // All places held again, then a sender that leaves in the middle of its body.
+      const refill = slowSender(url, path);
+      slow.push(refill);
+      await refill.continued;
+      expect(await taken()).toBe(false);
       slow[1]!.destroy();
       expect(await takenSoon()).toBe(true);
     } finally {
